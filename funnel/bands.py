@@ -1,0 +1,219 @@
+"""Amount bands (金额分层): customers' net totals in half-open bands [lower, upper), counted and summed.
+
+This is the seed's R script done right: its strict `<`/`>` dropped customers sitting exactly on 1万/5万/10万/20万;
+here every customer lands in exactly one band, so band counts add up to the customer count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from funnel.errors import FunnelError
+
+DEFAULT_THRESHOLDS: tuple[float, ...] = (10_000, 50_000, 100_000, 200_000)
+DEFAULT_UPGRADE_PCT = 0.20
+
+
+def to_cents(yuan: float) -> int:
+    """Yuan → integer cents, rounded half away from zero."""
+    value = float(yuan) * 100.0
+    return int(np.sign(value) * np.floor(abs(value) + 0.5))
+
+
+def validate_thresholds(thresholds: Sequence[float]) -> list[int]:
+    """Thresholds in yuan → cents, or a clear FunnelError if empty, negative, duplicated or unsorted."""
+    values = list(thresholds)
+    if not values:
+        raise FunnelError("bands_empty")
+    for v in values:
+        if v is None or not np.isfinite(float(v)):
+            raise FunnelError("bands_not_number", value=v)
+    cents = [to_cents(v) for v in values]
+    negative = [v for v in values if float(v) < 0]
+    if negative:
+        raise FunnelError("bands_negative", value=format_amount(negative[0], "en"))
+    dupes = sorted({v for v in cents if cents.count(v) > 1})
+    if dupes:
+        raise FunnelError("bands_duplicate", value=format_amount(dupes[0] / 100, "en"))
+    if cents != sorted(cents):
+        raise FunnelError("bands_unsorted", values=", ".join(format_amount(v, "en") for v in values))
+    return cents
+
+
+def parse_thresholds(text: str) -> list[float]:
+    """'10000,50000,1e5' or '1万,5万' → [10000.0, 50000.0, 100000.0]; a clear error for anything else."""
+    out = []
+    for part in text.replace("，", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        factor = 1.0
+        if part.endswith("万"):
+            part, factor = part[:-1], 10_000.0
+        try:
+            out.append(float(part.replace("_", "")) * factor)
+        except ValueError as exc:
+            raise FunnelError("bands_not_number", value=part) from exc
+    validate_thresholds(out)
+    return out
+
+
+def format_amount(yuan: float, lang: str) -> str:
+    """A threshold as people say it: 50,000 in English, 5万 in Chinese (0.5万 for 5,000)."""
+    if lang == "zh":
+        wan = float(yuan) / 10_000
+        text = f"{wan:.4f}".rstrip("0").rstrip(".")
+        return f"{text}万"
+    return f"{float(yuan):,.2f}".removesuffix(".00")
+
+
+def band_labels(thresholds: Sequence[float], lang: str = "zh") -> list[str]:
+    """Labels for len(thresholds)+1 bands: 1万以下, 1–5万, …, 20万以上 · < 10,000, 10,000–50,000, …, ≥ 200,000."""
+    t = [float(x) for x in thresholds]
+    if lang == "zh":
+        wan = [format_amount(x, "zh").removesuffix("万") for x in t]
+        labels = [f"{wan[0]}万以下"]
+        labels += [f"{wan[i]}–{wan[i + 1]}万" for i in range(len(t) - 1)]
+        labels.append(f"{wan[-1]}万以上")
+        return labels
+    num = [format_amount(x, "en") for x in t]
+    labels = [f"< {num[0]}"]
+    labels += [f"{num[i]}–{num[i + 1]}" for i in range(len(t) - 1)]
+    labels.append(f"≥ {num[-1]}")
+    return labels
+
+
+def _mode(lines: pd.DataFrame, column: str, weight: str | None = None) -> pd.Series:
+    """Per customer, the value of `column` with most lines (or most `weight`); ties go to the first seen."""
+    if weight:
+        sizes = lines.groupby(["customer_key", column], sort=False)[weight].sum()
+    else:
+        sizes = lines.groupby(["customer_key", column], sort=False).size()
+    top = sizes.reset_index(name="n").sort_values("n", ascending=False, kind="stable")
+    return top.drop_duplicates("customer_key").set_index("customer_key")[column]
+
+
+def customer_totals(lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer: net amount (returns netted in), lines, orders, first/last date, main product, region."""
+    columns = [
+        "customer_key",
+        "customer",
+        "amount_cents",
+        "lines",
+        "orders",
+        "first_date",
+        "last_date",
+        "main_product",
+        "region",
+        "rep",
+    ]
+    if lines.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).astype(
+            {"amount_cents": "int64", "lines": "int64"}
+        )
+    g = lines.groupby("customer_key", sort=False)
+    totals = pd.DataFrame(
+        {
+            "customer": g["customer"].first(),
+            "amount_cents": g["amount_cents"].sum().astype("int64"),
+            "lines": g.size().astype("int64"),
+            "first_date": g["date"].min(),
+            "last_date": g["date"].max(),
+        }
+    )
+    orders = lines[lines["order"] != ""] if "order" in lines else lines.iloc[0:0]
+    if len(orders):
+        totals["orders"] = (
+            orders.groupby("customer_key")["order"].nunique().reindex(totals.index).fillna(0).astype("int64")
+        )
+    else:
+        totals["orders"] = totals["lines"]
+    totals["main_product"] = _mode(lines, "product", weight="amount_cents")
+    for column in ("region", "rep"):
+        totals[column] = _mode(lines, column) if column in lines else ""
+    totals = totals.reset_index()
+    totals = totals.sort_values(["amount_cents", "customer"], ascending=[False, True], kind="stable")
+    return totals[columns].reset_index(drop=True)
+
+
+def assign_bands(amount_cents: pd.Series | np.ndarray, thresholds_cents: Sequence[int]) -> np.ndarray:
+    """Band index 0..k for each amount: band i is [threshold[i-1], threshold[i]); below the first (or ≤ 0) is band 0."""
+    return np.searchsorted(
+        np.asarray(thresholds_cents, dtype="int64"), np.asarray(amount_cents, dtype="int64"), side="right"
+    )
+
+
+@dataclass(frozen=True)
+class BandReport:
+    """Per band: customers and revenue with shares; per customer: band, gap to the next threshold, upgrade flag."""
+
+    summary: pd.DataFrame
+    customers: pd.DataFrame
+    thresholds: tuple[float, ...]
+    labels: tuple[str, ...]
+    total_cents: int
+    upgrade_pct: float
+
+    @property
+    def n_customers(self) -> int:
+        return len(self.customers)
+
+    def band_customers(self, band: int, upgrade_only: bool = False) -> pd.DataFrame:
+        """The customers of one band, largest first; only the upgrade candidates if asked."""
+        rows = self.customers[self.customers["band"] == band]
+        if upgrade_only:
+            rows = rows[rows["upgrade_candidate"]]
+        return rows.reset_index(drop=True)
+
+
+def band_report(
+    totals: pd.DataFrame,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    lang: str = "zh",
+    upgrade_pct: float = DEFAULT_UPGRADE_PCT,
+) -> BandReport:
+    """Band the per-customer totals. Upgrade candidates: within `upgrade_pct` of the next threshold (gap ≤ pct × it)."""
+    cents = validate_thresholds(thresholds)
+    if not 0 <= upgrade_pct <= 1:
+        raise FunnelError("bands_bad_pct", value=upgrade_pct)
+    labels = band_labels(thresholds, lang)
+    customers = totals.copy()
+    band = assign_bands(customers["amount_cents"], cents)
+    customers["band"] = band.astype("int64")
+    customers["band_label"] = [labels[i] for i in band]
+    next_cents = np.array([*cents, 0], dtype="int64")[band]
+    has_next = band < len(cents)
+    gap = np.where(has_next, next_cents - customers["amount_cents"].to_numpy(), 0)
+    customers["gap_to_next_cents"] = pd.array(np.where(has_next, gap, 0), dtype="int64")
+    customers["upgrade_candidate"] = has_next & (gap * 1.0 <= upgrade_pct * next_cents)
+    customers["amount"] = customers["amount_cents"] / 100
+    customers["gap_to_next"] = np.where(has_next, gap / 100, np.nan)
+
+    total = int(customers["amount_cents"].sum())
+    n = len(customers)
+    by_band = customers.groupby("band")
+    every = range(len(labels))
+    counts = by_band.size().reindex(every, fill_value=0).to_numpy(dtype="int64")
+    sums = by_band["amount_cents"].sum().reindex(every, fill_value=0).to_numpy(dtype="int64")
+    upgrades = by_band["upgrade_candidate"].sum().reindex(every, fill_value=0).to_numpy(dtype="int64")
+    lowers = [None, *list(thresholds)]
+    uppers = [*list(thresholds), None]
+    summary = pd.DataFrame(
+        {
+            "band": range(len(labels)),
+            "label": labels,
+            "lower": lowers,
+            "upper": uppers,
+            "customers": counts,
+            "customer_share": counts / n if n else np.zeros(len(labels)),
+            "amount_cents": sums,
+            "amount": sums / 100,
+            "amount_share": sums / total if total else np.zeros(len(labels)),
+            "upgrade_candidates": upgrades,
+        }
+    )
+    return BandReport(summary, customers, tuple(float(x) for x in thresholds), tuple(labels), total, upgrade_pct)

@@ -1,0 +1,97 @@
+"""Downloads that are safe to open: CSV (UTF-8 with BOM, so Excel keeps Chinese) and formatted XLSX.
+
+A text cell from user data starting with = + - @ (or a tab/CR) could run as a formula in Excel: in CSV it gets a
+leading apostrophe; in XLSX it is written as a typed text cell, which Excel never evaluates.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text value that Excel would read as a formula gets a leading apostrophe; anything else is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as CSV in UTF-8 with BOM, formula-like text neutralised."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(neutralise)
+    safe.columns = [neutralise(str(c)) for c in safe.columns]
+    return safe.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+
+
+def _cell_value(value: object) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
+    """The table as XLSX: bold frozen header, autofilter, number and date formats, widths that fit the content."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31] or "Sheet1"
+    bold = Font(bold=True)
+    for j, name in enumerate(frame.columns, start=1):
+        cell = ws.cell(row=1, column=j, value=str(name))
+        cell.data_type = TYPE_STRING
+        cell.font = bold
+    widths = [max(6, _display_width(str(c))) for c in frame.columns]
+    for i, row in enumerate(frame.itertuples(index=False, name=None), start=2):
+        for j, raw in enumerate(row, start=1):
+            value = _cell_value(raw)
+            cell = ws.cell(row=i, column=j)
+            if isinstance(value, str):
+                cell.value = value
+                cell.data_type = TYPE_STRING  # typed text: never evaluated as a formula
+            else:
+                cell.value = value
+            column = frame.columns[j - 1]
+            if isinstance(value, (datetime, date)):
+                cell.number_format = "yyyy-mm-dd"
+                text = "2026-01-01"
+            elif isinstance(value, float):
+                cell.number_format = "0.0%" if column_is_share(column) else "#,##0.00"
+                text = f"{value:,.2f}"
+            else:
+                text = "" if value is None else str(value)
+            widths[j - 1] = max(widths[j - 1], min(60, _display_width(text)))
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width + 2
+    ws.freeze_panes = "A2"
+    if frame.shape[1]:
+        ws.auto_filter.ref = f"A1:{get_column_letter(frame.shape[1])}{max(1, len(frame) + 1)}"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def column_is_share(name: object) -> bool:
+    """Share columns (占比 / share) are formatted as percentages."""
+    text = str(name).lower()
+    return "占比" in text or "share" in text
+
+
+def _display_width(text: str) -> int:
+    """Width in Excel character units: CJK characters count double."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)

@@ -1,0 +1,174 @@
+"""Cell values as ERPs export them → money in integer cents, dates, and comparable names.
+
+Money is kept as int64 cents from the moment it is read, so sums are exact and a customer whose lines add up
+to 50,000.00 is never 49,999.999… on the wrong side of a band threshold.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+_CURRENCY = re.compile(r"(人民币|RMB|CNY|USD|EUR|HKD|元|[¥$€£])", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u3000]+")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Every cell as a stripped, NFKC-normalised string (full-width digits and marks become ASCII); blank → NA."""
+    text = values.astype("object").where(values.notna(), None)
+    text = text.map(lambda v: None if v is None else unicodedata.normalize("NFKC", str(v)).strip())
+    return text.where(text.map(lambda v: bool(v)), None)
+
+
+def _round_half_away(x: np.ndarray) -> np.ndarray:
+    """Round to the nearest whole number, halves away from zero (how accountants round cents)."""
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def _decimal_point(s: str) -> str:
+    """Drop thousands separators: '1,234.50' and '1.234,50' → '1234.50'; '1234,5' (a decimal comma) → '1234.5'."""
+    if "," in s and "." in s:
+        if s.rfind(",") > s.rfind("."):
+            return s.replace(".", "").replace(",", ".")
+        return s.replace(",", "")
+    if s.count(",") == 1 and re.search(r",\d{1,2}\D*$", s):
+        return s.replace(",", ".")
+    return s.replace(",", "")
+
+
+def _clean_number(text: str) -> float:
+    """One messy amount string → float, or NaN: '¥1,234.50', '(300)', '1.234,00-', '12%', 'RMB 5万'."""
+    s = _CURRENCY.sub("", text)
+    s = _decimal_point(_SPACES.sub("", s).replace("'", ""))
+    if not s:
+        return float("nan")
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1]
+    if s.endswith("-") and not s.startswith("-"):
+        negative, s = True, s[:-1]
+    factor = 1.0
+    if s.endswith("%"):
+        factor, s = 0.01, s[:-1]
+    elif s.endswith("万"):
+        factor, s = 10_000.0, s[:-1]
+    if not _NUMBER.match(s):
+        return float("nan")
+    value = float(s) * factor
+    return -value if negative else value
+
+
+def parse_amounts(values: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
+    """Parse an amount column into int64 cents; return (cents, invalid) where invalid marks blank or non-numeric cells.
+
+    `scale` multiplies every amount first (10,000 for a column whose header says 万元).
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.astype("float64")
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        todo = numbers.isna() & values.notna()
+        if todo.any():
+            text = _as_text(values[todo])
+            numbers.loc[todo] = text.map(lambda v: float("nan") if v is None else _clean_number(v)).astype("float64")
+    finite = np.isfinite(numbers.to_numpy())
+    cents = np.zeros(len(numbers), dtype="int64")
+    cents[finite] = _round_half_away(numbers.to_numpy()[finite] * 100.0 * scale).astype("int64")
+    return pd.Series(cents, index=values.index, name=values.name), pd.Series(~finite, index=values.index)
+
+
+_WEEKDAY = re.compile(r"(星期|周|礼拜)[一二三四五六日天]|\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?", re.IGNORECASE)
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DMY = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4}|\d{2})(?:[ T]+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_COMPACT = re.compile(r"^(19|20)(\d{2})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _date_text(values: pd.Series) -> pd.Series:
+    """Dates as text in one shape: '2026年1月5日 星期一' and '2026/1/5' both become '2026-1-5'."""
+    text = _as_text(values).astype("object")
+    mask = text.notna()
+    t = text[mask].astype(str)
+    t = t.str.replace(_WEEKDAY, "", regex=True)
+    t = t.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
+    t = t.str.replace(r"\s+", " ", regex=True).str.strip().str.rstrip("-")
+    text[mask] = t
+    return text
+
+
+def _build(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    frame = pd.DataFrame({"year": year, "month": month, "day": day}).astype("float64")
+    return pd.to_datetime(frame, errors="coerce")
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a date column; return (dates, invalid) where invalid marks blank cells and impossible dates (2018-02-29).
+
+    Accepts real datetimes, Excel serial numbers, 20260105, 2026-01-05, 2026/1/5, 2026年1月5日, a trailing weekday,
+    and day/month/year when the column's own values prove the day comes first (a first part above 12).
+    """
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        out = pd.to_datetime(values, errors="coerce").dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
+        return out, out.isna()
+    is_ts = values.map(lambda v: isinstance(v, (pd.Timestamp,)) or (hasattr(v, "year") and hasattr(v, "month")))
+    if is_ts.any():
+        out[is_ts] = pd.to_datetime(values[is_ts].map(lambda v: pd.Timestamp(v)), errors="coerce")
+    rest = ~is_ts & values.notna()
+    if rest.any():
+        text = _date_text(values[rest])
+        out.loc[rest] = _parse_date_text(text).to_numpy()
+    out = out.dt.normalize()
+    return out, out.isna()
+
+
+def _parse_date_text(text: pd.Series) -> pd.Series:
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    t = text.astype("object").where(text.notna(), "")
+    compact = t.str.extract(_COMPACT)
+    ok = compact[0].notna()
+    if ok.any():
+        result[ok] = _build(compact[0][ok] + compact[1][ok], compact[2][ok], compact[3][ok])
+    numeric = pd.to_numeric(t.where(~ok, ""), errors="coerce")
+    serial = numeric.notna() & (numeric >= 1) & (numeric < 2_958_466)
+    if serial.any():
+        result[serial] = _EXCEL_EPOCH + pd.to_timedelta(np.floor(numeric[serial]), unit="D")
+    ymd = t.str.extract(_YMD)
+    ok = ymd[0].notna()
+    if ok.any():
+        result[ok] = _build(ymd[0][ok], ymd[1][ok], ymd[2][ok])
+    dmy = t.str.extract(_DMY)
+    ok = dmy[0].notna()
+    if ok.any():
+        first, second = dmy[0][ok].astype(int), dmy[1][ok].astype(int)
+        day_first = bool((first > 12).any()) and not bool((second > 12).any())
+        year = dmy[2][ok].astype(int)
+        year = year.where(year >= 100, year + 2000).where((year >= 100) | (year < 70), year + 1900)
+        day, month = (first, second) if day_first else (second, first)
+        result[ok] = _build(year, month, day)
+    return result
+
+
+_NAME_SPACES = re.compile(r"\s+")
+
+
+def name_key(name: object) -> str:
+    """The comparable form of a customer or product name: NFKC (full-width → half-width), no spaces, case-folded.
+
+    某某（北京）有限公司 and 某某(北京)有限公司 , and 'ACME Ltd' and 'acme  ltd', get the same key.
+    """
+    if name is None or (isinstance(name, float) and np.isnan(name)):
+        return ""
+    text = unicodedata.normalize("NFKC", str(name))
+    return _NAME_SPACES.sub("", text).casefold()
+
+
+def clean_name(name: object) -> str:
+    """A name as shown: trimmed, runs of white space folded to one (the raw spelling otherwise kept)."""
+    if name is None or (isinstance(name, float) and np.isnan(name)):
+        return ""
+    return " ".join(str(name).replace("\u3000", " ").split())
