@@ -7,6 +7,7 @@ LANGS: tuple[str, ...] = ("zh", "en")
 STRINGS: dict[str, dict[str, str]] = {
     # --- app shell and data source
     "app_title": {"zh": "客户漏斗", "en": "Customer Funnel"},
+    "lang_name": {"zh": "中文", "en": "English"},
     "language": {"zh": "语言 / Language", "en": "Language / 语言"},
     "source_header": {"zh": "数据来源", "en": "Data source"},
     "upload_label": {"zh": "上传销售报表（xlsx、xls、csv）", "en": "Upload a sales report (xlsx, xls, csv)"},
@@ -15,6 +16,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "sheet": {"zh": "工作表", "en": "Sheet"},
     "mapping_header": {"zh": "列映射（自动识别，可修改）", "en": "Column mapping (detected, editable)"},
     "no_column": {"zh": "（无）", "en": "(none)"},
+    "mapping_role": {"zh": "用途", "en": "Role"},
+    "mapping_column": {"zh": "文件中的列", "en": "Column in the file"},
+    "lines_preview": {"zh": "使用的明细（前 200 行）", "en": "Lines used (first 200)"},
     "role_customer": {"zh": "客户", "en": "Customer"},
     "role_amount": {"zh": "金额（价税合计）", "en": "Amount"},
     "role_product": {"zh": "产品", "en": "Product"},

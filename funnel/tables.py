@@ -47,3 +47,58 @@ def customer_list(
             out[column] = pd.to_datetime(out[column]).dt.date
     out.columns = [t(f"col_{c}", lang) for c in keep]
     return out.reset_index(drop=True)
+
+
+def band_summary_table(report, lang: str = "zh") -> pd.DataFrame:
+    """Per band: customers, share of customers, revenue, share of revenue, upgrade candidates."""
+    s = report.summary
+    return pd.DataFrame(
+        {
+            t("band", lang): s["label"],
+            t("customers", lang): s["customers"],
+            t("customer_share", lang): s["customer_share"],
+            t("revenue", lang): s["amount"],
+            t("revenue_share", lang): s["amount_share"],
+            t("upgrade_candidates", lang): s["upgrade_candidates"],
+        }
+    )
+
+
+def download_name(band: str, products, start, end, upgrade_only: bool, lang: str = "zh") -> str:
+    """A file name that says what is inside: band, product(s), period and today's date."""
+    import re
+    from datetime import date
+
+    parts = [t("page_bands", lang), band]
+    if products:
+        parts.append("+".join(products) if len(products) <= 2 else f"{products[0]}+{len(products) - 1}")
+    if start or end:
+        parts.append(f"{start or ''}~{end or ''}")
+    if upgrade_only:
+        parts.append(t("upgrade_candidates", lang))
+    parts.append(date.today().isoformat())
+    name = "_".join(str(p) for p in parts)
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", name)
+
+
+def accounting_table(sales, lang: str = "zh") -> pd.DataFrame:
+    """Rows used and rows left out per reason; the counts add up to the rows read."""
+    rows = [(t("rows_used", lang), sales.rows_used)]
+    rows += [(t(f"reason_{code}", lang), n) for code, n in sales.reasons.items()]
+    rows.append((t("rows_read", lang), sales.rows_read))
+    return pd.DataFrame(rows, columns=[t("reason", lang), t("count", lang)])
+
+
+def left_out_table(sales, lang: str = "zh") -> pd.DataFrame:
+    """The rows left out, as they were in the file, with their sheet row number and the reason in words."""
+    frame = sales.left_out.copy()
+    frame["reason"] = frame["reason"].map(lambda code: t(f"reason_{code}", lang))
+    return frame.rename(columns={"row": t("row", lang), "reason": t("reason", lang)})
+
+
+def mapping_table(sales, lang: str = "zh") -> pd.DataFrame:
+    """Which column of the file plays each role."""
+    rows = [
+        (t(f"role_{role}", lang), column or t("no_column", lang)) for role, column in sales.mapping.as_dict().items()
+    ]
+    return pd.DataFrame(rows, columns=[t("mapping_role", lang), t("mapping_column", lang)])

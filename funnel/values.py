@@ -18,10 +18,15 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Every cell as a stripped, NFKC-normalised string (full-width digits and marks become ASCII); blank → NA."""
-    text = values.astype("object").where(values.notna(), None)
-    text = text.map(lambda v: None if v is None else unicodedata.normalize("NFKC", str(v)).strip())
-    return text.where(text.map(lambda v: bool(v)), None)
+    """Every cell as a stripped, NFKC-normalised string (full-width digits and marks become ASCII); blank → None."""
+
+    def one(v: object) -> str | None:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return None
+        text = unicodedata.normalize("NFKC", str(v)).strip()
+        return text or None
+
+    return pd.Series([one(v) for v in values.tolist()], index=values.index, dtype="object")
 
 
 def _round_half_away(x: np.ndarray) -> np.ndarray:

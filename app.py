@@ -1,0 +1,101 @@
+"""Customer Funnel (客户漏斗): the Streamlit entry point.
+
+It owns the shared data source (an upload, or the bundled sample with no upload), the column mapping and the
+language switch, then runs the chosen page with st.navigation. Every page reads the same SalesData.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+
+from funnel.errors import FunnelError
+from funnel.i18n import t
+from funnel.sample import SAMPLE_SALES
+from funnel.schema import Mapping
+from pages.common import Source, cached_mapping, cached_report, cached_sales, lang, tr
+
+ROLES_SHOWN = ("customer", "amount", "product", "date", "region", "rep", "order", "quantity")
+
+st.set_page_config(page_title=f"{t('app_title', 'zh')} · {t('app_title', 'en')}", page_icon="🔻", layout="wide")
+
+
+def choose_language() -> None:
+    st.sidebar.radio(
+        t("language", "zh"),
+        options=["zh", "en"],
+        format_func=lambda code: t("lang_name", code),
+        horizontal=True,
+        key="lang",
+    )
+
+
+@st.cache_data(show_spinner=False)
+def _sample_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def choose_source() -> Source:
+    st.sidebar.header(tr("source_header"))
+    upload = st.sidebar.file_uploader(tr("upload_label"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="upload")
+    if upload is not None:
+        data, name, is_sample = upload.getvalue(), upload.name, False
+        st.sidebar.caption(tr("using_upload", name=name))
+    else:
+        data, name, is_sample = _sample_bytes(str(SAMPLE_SALES)), SAMPLE_SALES.name, True
+        st.sidebar.caption(tr("using_sample", name=name))
+    return Source(data, name, hashlib.sha256(data).hexdigest(), is_sample)
+
+
+def choose_mapping(source: Source, columns: list[str], detected: Mapping) -> Mapping:
+    """One select box per role, defaulting to the detected column; a new file resets them."""
+    none = tr("no_column")
+    options = [none, *columns]
+    chosen: dict[str, str | None] = {}
+    with st.sidebar.expander(tr("mapping_header"), expanded=bool(detected.missing())):
+        for role in ROLES_SHOWN:
+            default = getattr(detected, role)
+            key = f"map_{source.digest[:12]}_{role}"
+            if key not in st.session_state:
+                st.session_state[key] = default if default in columns else none
+            value = st.selectbox(tr(f"role_{role}"), options, key=key)
+            chosen[role] = None if value == none else value
+    return Mapping(**chosen)
+
+
+def load_data(source: Source) -> None:
+    """Read, map and check the source; leave SalesData (or the reason it failed) in session state."""
+    st.session_state["sales"], st.session_state["sales_error"] = None, None
+    try:
+        raw = cached_report(source.digest, None, source.data, source.name)  # best-guess sheet
+        sheet = raw.sheet
+        if len(raw.sheets) > 1:
+            key = f"sheet_{source.digest[:12]}"
+            sheet = st.sidebar.selectbox(tr("sheet"), raw.sheets, index=raw.sheets.index(raw.sheet), key=key)
+            if sheet != raw.sheet:
+                raw = cached_report(source.digest, sheet, source.data, source.name)
+        mapping = choose_mapping(source, [str(c) for c in raw.frame.columns], cached_mapping(source.digest, sheet, raw))
+        sales = cached_sales(source.digest, sheet, mapping, raw)
+    except FunnelError as exc:
+        st.session_state["sales_error"] = exc.message(lang())
+        st.sidebar.error(exc.message(lang()))
+        return
+    st.session_state["sales"] = sales
+    st.session_state["sales_key"] = (source.digest, sheet, mapping)
+    cols = st.sidebar.columns(3)
+    cols[0].metric(tr("rows_read"), f"{sales.rows_read:,}")
+    cols[1].metric(tr("rows_used"), f"{sales.rows_used:,}")
+    cols[2].metric(tr("rows_left_out"), f"{sales.rows_left_out:,}")
+
+
+choose_language()
+source = choose_source()
+load_data(source)
+
+pages = [
+    st.Page("pages/bands.py", title=tr("page_bands"), icon="🔻", default=True, url_path="bands"),
+    st.Page("pages/data.py", title=tr("page_data"), icon="🧾", url_path="data"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,88 @@
+"""The app layer shared by every page: language, cached reading and totals, and the current data source.
+
+Caches are keyed on the file's SHA-256 (not on the DataFrames) so that moving a slider never re-reads the file
+and never re-hashes a large frame; only re-banding of the cached per-customer totals happens on each rerun.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from funnel.bands import band_report, customer_totals
+from funnel.errors import FunnelError
+from funnel.i18n import t
+from funnel.read import RawReport, read_report
+from funnel.schema import Mapping, SalesData, detect_mapping, filter_lines, prepare_sales
+
+
+def lang() -> str:
+    """The language the user chose (Chinese by default)."""
+    return st.session_state.get("lang", "zh")
+
+
+def tr(key: str, **params: object) -> str:
+    """A UI string in the current language."""
+    return t(key, lang(), **params)
+
+
+@dataclass(frozen=True)
+class Source:
+    """The file every page reads: its bytes, name, digest and whether it is the bundled sample."""
+
+    data: bytes
+    name: str
+    digest: str
+    is_sample: bool
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_report(digest: str, sheet: str | None, _data: bytes, name: str) -> RawReport:
+    """The parsed sheet, cached on the file's content and the sheet."""
+    return read_report(_data, name, sheet)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_mapping(digest: str, sheet: str | None, _raw: RawReport) -> Mapping:
+    """The detected column mapping of a parsed sheet."""
+    return detect_mapping([str(c) for c in _raw.frame.columns])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_sales(digest: str, sheet: str | None, mapping: Mapping, _raw: RawReport) -> SalesData:
+    """The checked sales lines and row accounting for one mapping."""
+    return prepare_sales(_raw, mapping)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_totals(key: tuple, products: tuple[str, ...], start, end, _lines: pd.DataFrame) -> pd.DataFrame:
+    """Per-customer totals for a product/period choice, cached so threshold changes only re-band."""
+    return customer_totals(filter_lines(_lines, list(products), start, end))
+
+
+def sales_key() -> tuple:
+    """What identifies the current sales data: file digest, sheet, mapping."""
+    return st.session_state.get("sales_key", ())
+
+
+def current_sales() -> SalesData:
+    """The sales data of the current source, or stop the page with the reason it is unusable."""
+    sales = st.session_state.get("sales")
+    if sales is None:
+        error = st.session_state.get("sales_error")
+        st.error(tr("data_error", msg=error or "?"))
+        st.stop()
+    return sales
+
+
+def band_analysis(sales: SalesData, products, start, end, thresholds, upgrade_pct: float):
+    """Amount bands for the page's choices: cached totals, then bands (raises FunnelError on bad thresholds)."""
+    totals = cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
+    return band_report(totals, thresholds, lang(), upgrade_pct)
+
+
+def show_error(exc: FunnelError) -> None:
+    """One sentence in the user's language, never a traceback."""
+    st.error(exc.message(lang()))

@@ -1,0 +1,42 @@
+"""Data page: what was read, which column plays which role, and every row left out with its reason."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from funnel.export import to_csv_bytes, to_xlsx_bytes
+from funnel.tables import accounting_table, left_out_table, mapping_table
+from pages.common import current_sales, lang, tr
+
+sales = current_sales()
+st.title(tr("page_data"))
+st.caption(tr("header_found", row=sales.header_row, sheet=sales.sheet or "CSV"))
+if sales.amount_scale != 1:
+    st.info(tr("amount_in_wan"))
+if sales.duplicates:
+    st.warning(tr("duplicates_warning", n=sales.duplicates))
+
+left, right = st.columns(2)
+left.dataframe(mapping_table(sales, lang()), hide_index=True, width="stretch")
+right.dataframe(accounting_table(sales, lang()), hide_index=True, width="stretch")
+
+st.subheader(tr("left_out_rows"))
+left_out = left_out_table(sales, lang())
+st.dataframe(left_out, hide_index=True, width="stretch")
+if len(left_out):
+    d1, d2 = st.columns(2)
+    d1.download_button(tr("download_left_out") + " (CSV)", to_csv_bytes(left_out), "left_out.csv", "text/csv")
+    d2.download_button(
+        tr("download_left_out") + " (XLSX)",
+        to_xlsx_bytes(left_out, sheet="left_out"),
+        "left_out.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+if len(sales.name_variants):
+    st.subheader(tr("name_variants"))
+    st.caption(tr("variants_note", n=len(sales.name_variants)))
+    st.dataframe(sales.name_variants, hide_index=True, width="stretch")
+
+st.subheader(tr("lines_preview"))
+st.dataframe(sales.lines.head(200), hide_index=True, width="stretch")

@@ -1,0 +1,52 @@
+"""Shared helpers: build small reports in memory, as ERPs export them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import pytest
+from openpyxl import Workbook
+
+
+def xlsx_bytes(rows: Sequence[Sequence[object]], sheet: str = "Sheet1", extra_sheets: dict | None = None) -> bytes:
+    """An xlsx whose first sheet holds `rows` as given (title rows, header, data, totals…)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(list(row))
+    for name, more in (extra_sheets or {}).items():
+        other = wb.create_sheet(name)
+        for row in more:
+            other.append(list(row))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_text(rows: Sequence[Sequence[object]], sep: str = ",") -> str:
+    return "\n".join(sep.join("" if v is None else str(v) for v in row) for row in rows) + "\n"
+
+
+@pytest.fixture
+def erp_rows() -> list[list[object]]:
+    """A small ERP-style report: title rows, Chinese header, amounts exactly on thresholds, returns, a 合计 row."""
+    return [
+        ["某某公司销售报表"],
+        ["报表期间：2026-01-01 至 2026-03-31"],
+        [],
+        ["单据日期", "客户名称", "货品名称", "价税合计", "区域", "业务员"],
+        ["2026-01-05", "甲公司", "门锁", 50000, "华东", "张三"],  # exactly 5万 → 5–10万
+        ["2026-01-06", "乙公司", "门锁", 10000, "华北", "李四"],  # exactly 1万 → 1–5万
+        ["2026-01-07", "丙公司", "门锁", 120000, "华南", "王五"],
+        ["2026-02-01", "丙公司", "门锁", -20000, "华南", "王五"],  # return: net 100,000 → 10–20万
+        ["2026-02-02", "丁公司", "门锁", 0.1, "华东", "张三"],
+        ["2026-02-03", "丁公司", "门锁", 0.2, "华东", "张三"],  # 0.30 exactly
+        ["2026-02-04", "戊公司", "摄像机", 200000, "华东", "张三"],  # exactly 20万 → top band
+        ["2026-02-05", "己公司", "摄像机", 3000, "华北", "李四"],
+        ["2026-02-06", "己公司", "摄像机", -5000, "华北", "李四"],  # net negative → lowest band
+        ["2026-02-07", None, "摄像机", 999, "华北", "李四"],  # blank customer
+        ["2026-02-08", "庚公司", "摄像机", "待定", "华北", "李四"],  # non-numeric amount
+        ["合计", None, None, 358999.3, None, None],
+    ]

@@ -1,0 +1,133 @@
+"""The app as a user drives it (streamlit.testing.v1.AppTest): sample on open, thresholds, lists, downloads."""
+
+import io
+import itertools
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from funnel.sample import SAMPLE_SALES
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+class RecordingStorage(MemoryMediaFileStorage):
+    """Keeps hold of the media storage AppTest creates, so a test can open what a download button serves."""
+
+    last: "RecordingStorage | None" = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        RecordingStorage.last = self
+
+
+@pytest.fixture
+def app(monkeypatch):
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def sample_totals() -> pd.Series:
+    """Per-customer totals of the bundled sample, computed independently with pandas+openpyxl."""
+    frame = pd.read_excel(SAMPLE_SALES, header=2, engine="openpyxl")
+    frame = frame[frame["单据日期"] != "合计"]
+    return frame.groupby("客户名称")["价税合计"].sum().round(2)
+
+
+def band_counts(at: AppTest) -> list[int]:
+    return at.dataframe[0].value.iloc[:, 1].tolist()
+
+
+def downloaded(at: AppTest, key: str) -> bytes:
+    button = next(b for b in at.get("download_button") if b.proto.id.endswith(key))
+    return RecordingStorage.last.get_file(button.proto.url.rsplit("/", 1)[-1]).content
+
+
+def test_opens_on_the_sample_funnel(app, sample_totals):
+    assert app.title[0].value == "客户分层漏斗"
+    edges = [0, 10000, 50000, 100000, 200000]
+    expected = [int((sample_totals < 10000).sum())]
+    expected += [int(((sample_totals >= lo) & (sample_totals < hi)).sum()) for lo, hi in itertools.pairwise(edges)]
+    expected.append(int((sample_totals >= 200000).sum()))
+    assert band_counts(app) == expected
+    assert sum(band_counts(app)) == len(sample_totals)
+    assert len(app.get("plotly_chart")) == 2
+    assert [m.value for m in app.metric][:1] == [f"{len(sample_totals):,}"]
+
+
+def test_moving_a_threshold_changes_the_counts(app, sample_totals):
+    before = band_counts(app)
+    app.number_input(key="th_n_0").set_value(20000.0).run()
+    after = band_counts(app)
+    assert after != before
+    assert after[0] == int((sample_totals < 20000).sum())
+    assert app.slider(key="th_s_0").value == 20000  # the slider follows the exact box
+    app.slider(key="th_s_0").set_value(30000).run()
+    assert band_counts(app)[0] == int((sample_totals < 30000).sum())
+    assert app.number_input(key="th_n_0").value == 30000
+
+
+def test_unsorted_thresholds_get_a_message_not_a_crash(app):
+    app.number_input(key="th_n_0").set_value(150000.0).run()
+    assert not app.exception
+    assert any("从小到大" in e.value for e in app.error)
+
+
+def test_add_and_remove_a_band(app):
+    add = next(b for b in app.button if b.label == "增加一层")
+    add.click().run()
+    assert len(band_counts(app)) == 6
+    assert app.dataframe[0].value.iloc[-1, 0] == "40万以上"
+    remove = next(b for b in app.button if b.label == "删除最高一层")
+    remove.click().run()
+    remove = next(b for b in app.button if b.label == "删除最高一层")
+    remove.click().run()
+    assert len(band_counts(app)) == 4
+
+
+def test_band_list_and_downloads_hold_the_listed_customers(app, sample_totals):
+    app.selectbox(key="band").set_value(2).run()  # 5–10万
+    listed = app.dataframe[1].value
+    expected = sample_totals[(sample_totals >= 50000) & (sample_totals < 100000)]
+    assert sorted(listed["客户"]) == sorted(expected.index)
+    csv = pd.read_csv(io.BytesIO(downloaded(app, "dl_csv")), encoding="utf-8-sig")
+    assert sorted(csv["客户"]) == sorted(expected.index)
+    assert dict(zip(csv["客户"], csv["销售额"], strict=True)) == pytest.approx(expected.to_dict())
+    xlsx = pd.read_excel(io.BytesIO(downloaded(app, "dl_xlsx")), engine="openpyxl")
+    assert sorted(xlsx["客户"]) == sorted(expected.index)
+
+
+def test_upgrade_candidates_only(app, sample_totals):
+    app.selectbox(key="band").set_value(1).run()  # 1–5万
+    app.toggle(key="only_upgrade").set_value(True).run()
+    listed = app.dataframe[1].value
+    expected = sample_totals[(sample_totals >= 40000) & (sample_totals < 50000)]
+    assert sorted(listed["客户"]) == sorted(expected.index)
+
+
+def test_english_switch(app):
+    app.radio(key="lang").set_value("en").run()
+    assert app.title[0].value == "Amount-band funnel"
+    assert app.dataframe[0].value.iloc[:, 0].tolist()[0] == "< 10,000"
+
+
+def test_product_filter(app):
+    app.multiselect(key="products").set_value(["对讲机 T2"]).run()
+    assert not app.exception
+    assert sum(band_counts(app)) < 1200
+
+
+def test_data_page_accounts_for_every_row(app):
+    app.switch_page("pages/data.py").run()
+    assert not app.exception
+    account = app.dataframe[1].value
+    numbers = dict(zip(account.iloc[:, 0], account.iloc[:, 1], strict=True))
+    assert numbers["使用行数"] + numbers["合计/小计行"] == numbers["读取行数"]
+    assert app.dataframe[2].value["原因"].tolist() == ["合计/小计行"]

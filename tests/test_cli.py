@@ -1,0 +1,96 @@
+"""`python -m funnel bands`: JSON equal to an independent computation; errors are one line and non-zero."""
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from conftest import xlsx_bytes
+
+from funnel.cli import main
+
+
+def independent_bands(rows, thresholds):
+    """Band counts straight from the rows with Decimal arithmetic, written without the package."""
+    header = rows[3]
+    c, a = header.index("客户名称"), header.index("价税合计")
+    totals = defaultdict(Decimal)
+    for row in rows[4:]:
+        customer, amount = row[c], row[a]
+        if customer in (None, "", "合计") or not isinstance(amount, (int, float)):
+            continue
+        totals[customer] += Decimal(str(amount))
+    edges = [Decimal(t) for t in thresholds]
+    counts = [0] * (len(edges) + 1)
+    sums = [Decimal(0)] * (len(edges) + 1)
+    for value in totals.values():
+        band = sum(1 for e in edges if value >= e)
+        counts[band] += 1
+        sums[band] += value
+    return totals, counts, sums
+
+
+def test_bands_json_equals_independent_count(tmp_path, capsys, erp_rows):
+    path = tmp_path / "销售报表.xlsx"
+    path.write_bytes(xlsx_bytes(erp_rows))
+    assert main(["bands", str(path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    totals, counts, sums = independent_bands(erp_rows, [10000, 50000, 100000, 200000])
+    assert out["rows_read"] == 12 and out["rows_used"] == 9
+    assert out["rows_dropped"] == {"total_row": 1, "blank_customer": 1, "bad_amount": 1}
+    assert out["customers"] == len(totals) == 6
+    assert Decimal(str(out["total_amount"])) == sum(totals.values())
+    assert [b["customers"] for b in out["bands"]] == counts == [2, 1, 1, 1, 1]
+    assert [Decimal(str(b["amount"])) for b in out["bands"]] == sums
+    assert out["bands"][0]["lower"] is None and out["bands"][-1]["upper"] is None
+    assert [b["lower"] for b in out["bands"][1:]] == [10000, 50000, 100000, 200000]
+
+
+def test_product_and_period_filters(tmp_path, capsys, erp_rows):
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx_bytes(erp_rows))
+    args = ["bands", str(path), "--format", "json", "--product", "摄像机", "--start", "2026-02-05"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["customers"] == 1  # 己公司 only (戊公司 bought on 2026-02-04)
+    assert out["total_amount"] == -2000
+
+
+def test_csv_and_table_formats(tmp_path, capsys, erp_rows):
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx_bytes(erp_rows))
+    out_csv = tmp_path / "bands.csv"
+    assert main(["bands", str(path), "--format", "csv", "--out", str(out_csv), "--lang", "zh"]) == 0
+    text = out_csv.read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("分层,客户数")
+    assert "5–10万,1," in text
+    assert main(["bands", str(path), "--lang", "en"]) == 0
+    assert "10,000–50,000" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--thresholds", "50000,10000"], "ascending"),
+        (["--product", "不存在"], "No product"),
+        (["--start", "someday"], "not understood"),
+        (["--amount-col", "没有这列"], "not in the file"),
+    ],
+)
+def test_errors_are_one_line_and_non_zero(tmp_path, capsys, erp_rows, extra, needle):
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx_bytes(erp_rows))
+    assert main(["bands", str(path), "--lang", "en", *extra]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_module_entry_point_runs_as_a_process(tmp_path):
+    bad = tmp_path / "x.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    done = subprocess.run([sys.executable, "-m", "funnel", "bands", str(bad), "--lang", "zh"], capture_output=True)
+    assert done.returncode == 2
+    assert "不是电子表格" in done.stderr.decode()
+    assert b"Traceback" not in done.stderr

@@ -1,0 +1,59 @@
+"""Downloads: CSV with BOM that keeps Chinese, formatted XLSX, and no formula from user data can run."""
+
+import io
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from funnel.export import neutralise, to_csv_bytes, to_xlsx_bytes
+
+TABLE = pd.DataFrame(
+    {
+        "客户": ["华信科技有限公司", '=HYPERLINK("http://x","点我")', "+86 电话", "-减号", "@SUM(A1)", "普通"],
+        "销售额": [50000.0, 1.5, -300.0, 0.0, 2.0, 12345.67],
+        "最近日期": pd.to_datetime(["2026-01-05", "2026-02-01", None, "2026-03-01", "2026-03-02", "2026-03-03"]),
+    }
+)
+
+
+def test_neutralise_only_touches_formula_like_text():
+    assert neutralise("=1+1") == "'=1+1"
+    assert neutralise("@x") == "'@x"
+    assert neutralise("甲") == "甲"
+    assert neutralise(-300.0) == -300.0
+
+
+def test_csv_has_bom_and_reads_back_with_chinese_intact():
+    data = to_csv_bytes(TABLE)
+    assert data.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert back["客户"].iloc[0] == "华信科技有限公司"
+    assert back["客户"].iloc[1] == '\'=HYPERLINK("http://x","点我")'
+    assert back["客户"].iloc[2:5].tolist() == ["'+86 电话", "'-减号", "'@SUM(A1)"]
+    assert back["销售额"].tolist() == TABLE["销售额"].tolist()  # negative numbers stay numbers
+    assert back["最近日期"].iloc[0] == "2026-01-05"
+
+
+def test_xlsx_round_trip_and_formatting():
+    wb = load_workbook(io.BytesIO(to_xlsx_bytes(TABLE, sheet="5–10万")))
+    ws = wb.active
+    assert ws.title == "5–10万"
+    assert [c.value for c in ws[1]] == list(TABLE.columns)
+    assert ws["A1"].font.bold
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:C7"
+    formula = ws["A3"]
+    assert formula.value == '=HYPERLINK("http://x","点我")'
+    assert formula.data_type == "s"  # typed text, never evaluated
+    assert all(ws.cell(row=r, column=1).data_type == "s" for r in range(2, 8))
+    assert [ws.cell(row=r, column=2).value for r in range(2, 8)] == TABLE["销售额"].tolist()
+    assert ws["B2"].number_format == "#,##0.00"
+    assert ws["C2"].number_format == "yyyy-mm-dd"
+    assert ws["C4"].value is None
+    assert ws.column_dimensions["A"].width >= len("华信科技有限公司") * 2
+
+
+def test_xlsx_read_back_with_pandas_equals_the_table():
+    back = pd.read_excel(io.BytesIO(to_xlsx_bytes(TABLE)), engine="openpyxl")
+    pd.testing.assert_series_equal(back["客户"], TABLE["客户"])
+    pd.testing.assert_series_equal(back["销售额"], TABLE["销售额"])
