@@ -10,7 +10,7 @@ import pandas as pd
 from funnel.columns import REQUIRED, ROLES, header_scale, role_score
 from funnel.errors import FunnelError
 from funnel.read import RawReport
-from funnel.values import clean_name, name_key, parse_amounts, parse_dates
+from funnel.values import clean_name, name_key, on_distinct, parse_amounts, parse_dates
 
 # Why a row is left out, in the order they are checked (a row is counted under the first that applies).
 REASONS: tuple[str, ...] = ("empty_row", "total_row", "blank_customer", "blank_product", "bad_amount", "bad_date")
@@ -99,20 +99,24 @@ class SalesData:
 
 
 def _text(series: pd.Series) -> pd.Series:
-    return series.astype("object").where(series.notna(), None).map(clean_name)
+    """Cleaned text of a column ('' for blanks), computed once per distinct value."""
+    return on_distinct(series, lambda u: u.map(clean_name), "").astype("object")
 
 
 def _canonical(names: pd.Series) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
     """(display name, key, variants table): one customer per key, shown by its most frequent spelling."""
-    keys = names.map(name_key)
+    keys = on_distinct(names, lambda u: u.map(name_key), "").astype("object")
     counts = pd.DataFrame({"key": keys, "name": names}).value_counts(sort=True).reset_index()
     display = counts.drop_duplicates("key").set_index("key")["name"]
-    variants = counts.groupby("key", sort=False)["name"].agg(list)
-    variants = variants[variants.map(len) > 1]
-    table = pd.DataFrame(
-        {"customer": display.reindex(variants.index).to_numpy(), "variants": variants.map(" | ".join).to_numpy()}
-    )
+    spelled = counts[counts["key"].duplicated(keep=False)]  # only keys written more than one way
+    variants = spelled.groupby("key", sort=False)["name"].agg(" | ".join)
+    table = pd.DataFrame({"customer": display.reindex(variants.index).to_numpy(), "variants": variants.to_numpy()})
     return keys.map(display), keys, table
+
+
+def _is_total(text: pd.Series) -> pd.Series:
+    """True where a cleaned text cell reads as a total or subtotal label (合计, 小计, Total…)."""
+    return on_distinct(text, lambda u: u.str.contains(_TOTAL), False).astype(bool)
 
 
 def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None) -> SalesData:
@@ -139,9 +143,9 @@ def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None)
     customer = _text(frame[mapping.customer])
     product = _text(frame[mapping.product]) if mapping.product else pd.Series([NO_PRODUCT] * n)
     first = _text(frame.iloc[:, 0])
-    is_total = customer.str.contains(_TOTAL) | first.str.contains(_TOTAL)
+    is_total = _is_total(customer) | _is_total(first)
     if mapping.product:
-        is_total |= product.str.contains(_TOTAL)
+        is_total |= _is_total(product)
     mark(is_total, "total_row")
     mark(customer == "", "blank_customer")
     mark(product == "", "blank_product")
