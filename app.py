@@ -84,10 +84,9 @@ def load_data(source: Source) -> None:
         return
     st.session_state["sales"] = sales
     st.session_state["sales_key"] = (source.digest, sheet, mapping)
-    cols = st.sidebar.columns(3)
-    cols[0].metric(tr("rows_read"), f"{sales.rows_read:,}")
-    cols[1].metric(tr("rows_used"), f"{sales.rows_used:,}")
-    cols[2].metric(tr("rows_left_out"), f"{sales.rows_left_out:,}")
+    st.sidebar.caption(
+        tr("rows_summary", read=f"{sales.rows_read:,}", used=f"{sales.rows_used:,}", left=f"{sales.rows_left_out:,}")
+    )
 
 
 choose_language()
@@ -95,7 +94,7 @@ source = choose_source()
 load_data(source)
 
 pages = [
-    st.Page("pages/bands.py", title=tr("page_bands"), icon="🔻", default=True, url_path="bands"),
-    st.Page("pages/data.py", title=tr("page_data"), icon="🧾", url_path="data"),
+    st.Page("pages/bands.py", title=tr("page_bands"), icon=":material/filter_alt:", default=True, url_path="bands"),
+    st.Page("pages/data.py", title=tr("page_data"), icon=":material/table_view:", url_path="data"),
 ]
 st.navigation(pages).run()
