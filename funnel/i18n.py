@@ -27,7 +27,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "role_region": {"zh": "区域", "en": "Region"},
     "role_rep": {"zh": "业务员", "en": "Sales rep"},
     "role_order": {"zh": "单据编号", "en": "Order no."},
-    "rows_summary": {"zh": "读取 {read} 行 · 使用 {used} 行 · 剔除 {left} 行（见「数据与列映射」）", "en": "{read} rows read · {used} used · {left} left out (see “Data and mapping”)"},
+    "rows_summary": {
+        "zh": "读取 {read} 行 · 使用 {used} 行 · 剔除 {left} 行（见「数据与列映射」）",
+        "en": "{read} rows read · {used} used · {left} left out (see “Data and mapping”)",
+    },
     "rows_read": {"zh": "读取行数", "en": "Rows read"},
     "rows_used": {"zh": "使用行数", "en": "Rows used"},
     "rows_left_out": {"zh": "剔除行数", "en": "Rows left out"},

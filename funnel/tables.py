@@ -102,3 +102,20 @@ def mapping_table(sales, lang: str = "zh") -> pd.DataFrame:
         (t(f"role_{role}", lang), column or t("no_column", lang)) for role, column in sales.mapping.as_dict().items()
     ]
     return pd.DataFrame(rows, columns=[t("mapping_role", lang), t("mapping_column", lang)])
+
+
+def lines_table(lines: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Sales lines as read: sheet row, customer, product, amount in yuan, date, region, rep, order no."""
+    frame = pd.DataFrame(
+        {
+            t("row", lang): lines["row"],
+            t("col_customer", lang): lines["customer"],
+            t("role_product", lang): lines["product"],
+            t("col_amount", lang): lines["amount_cents"] / 100,
+            t("role_date", lang): pd.to_datetime(lines["date"]).dt.date,
+        }
+    )
+    for role in ("region", "rep", "order"):
+        if role in lines and (lines[role] != "").any():
+            frame[t(f"role_{role}", lang)] = lines[role]
+    return frame

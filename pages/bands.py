@@ -9,7 +9,7 @@ from funnel.charts import band_funnel
 from funnel.errors import FunnelError
 from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.tables import band_summary_table, customer_list, download_name
-from pages.common import band_analysis, current_sales, lang, show_error, tr
+from pages.common import band_analysis, current_sales, lang, scoped, show_error, tr
 
 SLIDER_MAX = 1_000_000
 STEP = 1_000
@@ -67,11 +67,11 @@ def threshold_editor() -> list[float]:
 
 def filters(sales):
     """Products (empty = all) and, when the report has dates, a period."""
-    products = st.multiselect(tr("products"), sales.products, key="products", placeholder=tr("products"))
+    products = st.multiselect(tr("products"), sales.products, key=scoped("products"), placeholder=tr("products"))
     start = end = None
     if sales.has_dates:
         lo, hi = sales.lines["date"].min().date(), sales.lines["date"].max().date()
-        period = st.date_input(tr("period"), value=(lo, hi), min_value=lo, max_value=hi, key="period")
+        period = st.date_input(tr("period"), value=(lo, hi), min_value=lo, max_value=hi, key=scoped("period"))
         if isinstance(period, tuple | list) and len(period) == 2:
             start, end = period
         elif isinstance(period, tuple | list) and len(period) == 1:

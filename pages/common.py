@@ -62,6 +62,12 @@ def cached_totals(key: tuple, products: tuple[str, ...], start, end, _lines: pd.
     return customer_totals(filter_lines(_lines, list(products), start, end))
 
 
+def scoped(key: str) -> str:
+    """A widget key tied to the current data, so a new file starts from fresh product and period choices."""
+    digest, sheet = (sales_key() or ("", ""))[:2]
+    return f"{key}_{digest[:12]}_{sheet}"
+
+
 def sales_key() -> tuple:
     """What identifies the current sales data: file digest, sheet, mapping."""
     return st.session_state.get("sales_key", ())
@@ -69,6 +75,10 @@ def sales_key() -> tuple:
 
 def current_sales() -> SalesData:
     """The sales data of the current source, or stop the page with the reason it is unusable."""
+    if "sales" not in st.session_state:
+        # Streamlit ran this page without app.py: a deep link (/data) as the first request after the server
+        # started, while a pages/ folder sits beside app.py. Go through the entry point, which owns the data.
+        st.switch_page("app.py")
     sales = st.session_state.get("sales")
     if sales is None:
         error = st.session_state.get("sales_error")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel.export import to_csv_bytes, to_xlsx_bytes
-from funnel.tables import accounting_table, left_out_table, mapping_table
+from funnel.tables import accounting_table, left_out_table, lines_table, mapping_table
 from pages.common import current_sales, lang, tr
 
 sales = current_sales()
@@ -39,4 +39,4 @@ if len(sales.name_variants):
     st.dataframe(sales.name_variants, hide_index=True, width="stretch")
 
 st.subheader(tr("lines_preview"))
-st.dataframe(sales.lines.head(200), hide_index=True, width="stretch")
+st.dataframe(lines_table(sales.lines.head(200), lang()), hide_index=True, width="stretch")
