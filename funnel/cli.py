@@ -15,6 +15,7 @@ from funnel.errors import FunnelError
 from funnel.i18n import t
 from funnel.load import analyse_bands, load_sales, parse_day, read_file_bytes, resolve_products
 from funnel.schema import SalesData
+from funnel.tables import band_summary_table
 
 
 def default_lang() -> str:
@@ -84,17 +85,12 @@ def bands_json(sales: SalesData, report: BandReport) -> dict[str, object]:
 
 
 def _bands_table(report: BandReport, lang: str) -> pd.DataFrame:
-    s = report.summary
-    return pd.DataFrame(
-        {
-            t("band", lang): s["label"],
-            t("customers", lang): s["customers"],
-            t("customer_share", lang): s["customer_share"].map(lambda v: f"{v:.1%}"),
-            t("revenue", lang): s["amount"].map(lambda v: f"{v:,.2f}"),
-            t("revenue_share", lang): s["amount_share"].map(lambda v: f"{v:.1%}"),
-            t("upgrade_candidates", lang): s["upgrade_candidates"],
-        }
-    )
+    """The band summary with shares and money written out, for text and CSV output."""
+    table = band_summary_table(report, lang)
+    for column in (t("customer_share", lang), t("revenue_share", lang)):
+        table[column] = table[column].map(lambda v: f"{v:.1%}")
+    table[t("revenue", lang)] = table[t("revenue", lang)].map(lambda v: f"{v:,.2f}")
+    return table
 
 
 def _emit(text: str | bytes, out: str | None) -> None:
