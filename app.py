@@ -57,10 +57,8 @@ def choose_mapping(source: Source, columns: list[str], detected: Mapping) -> Map
     with st.sidebar.expander(tr("mapping_header"), expanded=bool(detected.missing())):
         for role in ROLES_SHOWN:
             default = getattr(detected, role)
-            key = f"map_{source.digest[:12]}_{role}"
-            if key not in st.session_state:
-                st.session_state[key] = default if default in columns else none
-            value = st.selectbox(tr(f"role_{role}"), options, key=key)
+            index = options.index(default) if default in columns else 0
+            value = st.selectbox(tr(f"role_{role}"), options, index=index, key=f"map_{source.digest[:12]}_{role}")
             chosen[role] = None if value == none else value
     return Mapping(**chosen)
 
@@ -95,6 +93,7 @@ load_data(source)
 
 pages = [
     st.Page("pages/bands.py", title=tr("page_bands"), icon=":material/filter_alt:", default=True, url_path="bands"),
+    st.Page("pages/key_customers.py", title=tr("page_key"), icon=":material/star:", url_path="key-customers"),
     st.Page("pages/data.py", title=tr("page_data"), icon=":material/table_view:", url_path="data"),
 ]
 st.navigation(pages).run()

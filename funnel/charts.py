@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 
 from funnel.bands import BandReport
 from funnel.i18n import t
+from funnel.keycustomers import KeyCustomerReport
 
 PALETTE = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b", "#041f47", "#021230")
 
@@ -42,4 +43,55 @@ def band_funnel(report: BandReport, measure: str = "customers", lang: str = "zh"
         )
     )
     fig.update_layout(title=title, margin={"l": 10, "r": 10, "t": 50, "b": 10}, height=360)
+    return fig
+
+
+GRADE_COLORS = {"A": "#08519c", "B": "#6baed6", "C": "#c6dbef"}
+
+
+def pareto_chart(report: KeyCustomerReport, lang: str = "zh") -> go.Figure:
+    """Revenue per customer (bars, coloured by grade) and cumulative share (line), with the Pareto point marked."""
+    from plotly.subplots import make_subplots
+
+    c = report.customers
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for grade in ("A", "B", "C"):
+        part = c[c["grade"] == grade]
+        fig.add_trace(
+            go.Bar(
+                x=part["rank"],
+                y=part["amount"],
+                name=grade,
+                marker={"color": GRADE_COLORS[grade], "line": {"width": 0}},
+                customdata=part[["customer"]],
+                hovertemplate="#%{x} %{customdata[0]}<br>%{y:,.2f}<extra>" + grade + "</extra>",
+            ),
+            secondary_y=False,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=c["rank"],
+            y=c["cum_share"],
+            mode="lines",
+            name=t("pareto_y2", lang),
+            line={"color": "#e6550d", "width": 2},
+            hovertemplate="#%{x}: %{y:.1%}<extra></extra>",
+        ),
+        secondary_y=True,
+    )
+    n, _, reached = report.pareto
+    if n:
+        fig.add_vline(x=n, line={"dash": "dot", "color": "#636363"})
+        fig.add_hline(y=report.share, line={"dash": "dot", "color": "#636363"}, secondary_y=True)
+        fig.add_annotation(x=n, y=reached, yref="y2", text=f"{n} → {reached:.0%}", showarrow=True, arrowhead=2)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], secondary_y=True, title_text=t("pareto_y2", lang))
+    fig.update_yaxes(title_text=t("revenue", lang), secondary_y=False)
+    fig.update_xaxes(title_text=t("pareto_x", lang))
+    fig.update_layout(
+        title=t("pareto_title", lang),
+        bargap=0,
+        height=420,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+    )
     return fig

@@ -23,7 +23,7 @@ def default_lang() -> str:
     return "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en"
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("table", "json", "csv")) -> None:
     parser.add_argument("report", help="sales report: xlsx, xls or csv")
     parser.add_argument("--sheet", help="sheet name (default: the one that looks like a sales report)")
     parser.add_argument("--product", action="append", help="keep only this product (repeatable; default all)")
@@ -31,7 +31,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end", help="last day of the period (inclusive)")
     for role in ("customer", "product", "amount", "date", "region", "rep"):
         parser.add_argument(f"--{role}-col", dest=f"{role}_col", help=f"the {role} column (default: detected)")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument("--format", choices=formats, default="table")
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--lang", choices=("zh", "en"), default=None, help="language of labels and messages")
 
@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="band thresholds in yuan, ascending, comma-separated (1万 style accepted)",
     )
     bands.add_argument("--upgrade-pct", type=float, default=20.0, help="upgrade candidates: within this %% of next")
+    key = sub.add_parser("key-customers", help="Pareto/ABC grades and the key-customer list")
+    _common(key, formats=("table", "json", "csv", "xlsx"))
+    key.add_argument("--share", type=float, default=0.8, help="Pareto share to report (default 0.8)")
+    key.add_argument("--cutoffs", default="0.8,0.95", help="A and B cumulative-share cut-offs (default 0.8,0.95)")
+    key.add_argument("--grade", action="append", choices=("A", "B", "C"), help="list only these grades")
+    key.add_argument("--inactive-days", type=int, default=90, help="A/B with no order this long are at risk")
     sample = sub.add_parser("sample", help="regenerate the bundled sample report(s) in data/")
     sample.add_argument("--out-dir", default=None, help="write the samples here instead of data/")
     return parser
@@ -131,6 +137,75 @@ def run_bands(args: argparse.Namespace, lang: str) -> None:
         _emit("\n".join(lines), args.out)
 
 
+def key_json(sales: SalesData, report) -> dict[str, object]:
+    """The `key-customers` command's JSON object: every customer with grade and shares, plus per-grade summary."""
+    n, pct, reached = report.pareto
+    customers = [
+        {
+            "rank": int(r.rank),
+            "customer": r.customer,
+            "revenue": int(r.amount_cents) / 100,
+            "share": round(float(r.share), 6),
+            "cumulative_share": round(float(r.cum_share), 6),
+            "grade": r.grade,
+            "priority": r.priority,
+            "band": r.band_label,
+            "last_date": None if pd.isna(r.last_date) else pd.Timestamp(r.last_date).date().isoformat(),
+            "at_risk": bool(r.at_risk),
+        }
+        for r in report.customers.itertuples(index=False)
+    ]
+    summary = {
+        row.grade: {"customers": int(row.customers), "revenue": int(row.amount_cents) / 100}
+        for row in report.summary.itertuples(index=False)
+    }
+    return {
+        **accounting(sales),
+        "customers_total": len(customers),
+        "pareto": {
+            "share": report.share,
+            "customers": n,
+            "customer_share": round(pct, 6),
+            "reached": round(reached, 6),
+        },
+        "cutoffs": list(report.cutoffs),
+        "summary": summary,
+        "customers": customers,
+    }
+
+
+def run_key_customers(args: argparse.Namespace, lang: str) -> None:
+    from funnel.bands import customer_totals
+    from funnel.keycustomers import filter_customers, key_customers
+    from funnel.schema import filter_lines
+    from funnel.tables import KEY_COLUMNS, customer_list
+
+    sales = _load(args)
+    cutoffs = [float(x) for x in args.cutoffs.replace("，", ",").split(",") if x.strip()]
+    lines = filter_lines(sales.lines, resolve_products(sales, args.product), parse_day(args.start), parse_day(args.end))
+    report = key_customers(
+        lines, customer_totals(lines), cutoffs, args.share, lang=lang, inactive_days=args.inactive_days
+    )
+    if args.format == "json":
+        _emit(json.dumps(key_json(sales, report), ensure_ascii=False, indent=2) + "\n", args.out)
+        return
+    table = customer_list(filter_customers(report.customers, args.grade or ()), lang, KEY_COLUMNS)
+    if args.format == "csv":
+        from funnel.export import to_csv_bytes
+
+        _emit(to_csv_bytes(table), args.out)
+    elif args.format == "xlsx":
+        from funnel.export import to_xlsx_bytes
+
+        if not args.out:
+            raise FunnelError("cli_xlsx_needs_out")
+        _emit(to_xlsx_bytes(table, sheet=t("page_key", lang)), args.out)
+    else:
+        n, pct, reached = report.pareto
+        head = t("pareto_sentence", lang, n=f"{n:,}", pct=f"{pct:.1%}", share=f"{reached:.1%}")
+        _emit(head + "\n\n" + table.to_string(index=False) + "\n", args.out)
+
+
 def run_sample(args: argparse.Namespace, lang: str) -> None:
     from funnel import sample
 
@@ -139,7 +214,7 @@ def run_sample(args: argparse.Namespace, lang: str) -> None:
         print(path)
 
 
-COMMANDS = {"bands": run_bands, "sample": run_sample}
+COMMANDS = {"bands": run_bands, "key-customers": run_key_customers, "sample": run_sample}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 class FunnelError(Exception):
-    """A problem with the user's input that we can explain in one sentence (never a traceback)."""
+    """A problem with the user's input that we can explain in one sentence (never a traceback).
+
+    A parameter given as a tuple is a tuple of string keys, each shown in the user's language.
+    """
 
     def __init__(self, key: str, **params: object) -> None:
         self.key = key
@@ -15,4 +18,6 @@ class FunnelError(Exception):
         """The one-sentence explanation in `lang` ("zh" or "en")."""
         from funnel.i18n import t
 
-        return t(self.key, lang, **self.params)
+        sep = "、" if lang == "zh" else ", "
+        params = {k: sep.join(t(x, lang) for x in v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        return t(self.key, lang, **params)

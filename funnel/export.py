@@ -50,7 +50,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
     """The table as XLSX: bold frozen header, autofilter, number and date formats, widths that fit the content."""
     wb = Workbook()
     ws = wb.active
-    ws.title = sheet[:31] or "Sheet1"
+    ws.title = sheet_title(sheet)
     bold = Font(bold=True)
     for j, name in enumerate(frame.columns, start=1):
         cell = ws.cell(row=1, column=j, value=str(name))
@@ -84,6 +84,12 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def sheet_title(name: str) -> str:
+    """A name Excel accepts for a sheet: no []:*?/\\ characters, at most 31 long, never empty."""
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(name)).strip("'")
+    return cleaned[:31] or "Sheet1"
 
 
 def column_is_share(name: object) -> bool:

@@ -119,7 +119,7 @@ def _customers(rng: np.random.Generator, n: int) -> pd.DataFrame:
         reps = REPS[region]
         rows.append((name, region, reps[rng.integers(len(reps))]))
     frame = pd.DataFrame(rows, columns=["customer", "region", "rep"])
-    frame["yearly"] = np.exp(rng.normal(np.log(28_000), 1.15, n))  # heavy-tailed yearly spend
+    frame["yearly"] = np.exp(rng.normal(np.log(20_000), 1.6, n))  # heavy-tailed yearly spend
     frame["active_from"] = START + pd.to_timedelta(np.where(rng.random(n) < 0.2, rng.integers(0, 600, n), 0), unit="D")
     frame["active_to"] = END - pd.to_timedelta(np.where(rng.random(n) < 0.15, rng.integers(60, 600, n), 0), unit="D")
     return frame

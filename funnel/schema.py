@@ -127,10 +127,12 @@ def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None)
     mapping = mapping or detect_mapping([str(c) for c in frame.columns])
     for role, column in mapping.as_dict().items():
         if column is not None and column not in frame.columns:
-            raise FunnelError("schema_unknown_column", role=role, column=column)
+            raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=column)
     if mapping.missing():
         raise FunnelError(
-            "schema_missing_columns", roles=",".join(mapping.missing()), columns="、".join(map(str, frame.columns))
+            "schema_missing_columns",
+            roles=tuple(f"role_{r}" for r in mapping.missing()),
+            columns="、".join(map(str, frame.columns)),
         )
 
     n = len(frame)

@@ -22,23 +22,51 @@ CUSTOMER_COLUMNS: tuple[str, ...] = (
 )
 
 
+KEY_COLUMNS: tuple[str, ...] = (
+    "rank",
+    "customer",
+    "amount",
+    "share",
+    "cum_share",
+    "grade",
+    "priority",
+    "band",
+    "orders",
+    "first_date",
+    "last_date",
+    "days_since_last",
+    "change_pct",
+    "risk_reason",
+    "main_product",
+    "region",
+    "rep",
+    "gap_to_next",
+    "gap_to_next_grade",
+)
+_OPTIONAL = ("region", "rep", "main_product", "risk_reason")
+
+
 def customer_list(
     customers: pd.DataFrame, lang: str = "zh", columns: tuple[str, ...] = CUSTOMER_COLUMNS
 ) -> pd.DataFrame:
-    """Per-customer rows with localised headers; empty region/rep columns and missing dates are dropped."""
+    """Per-customer rows with localised headers and values; empty optional columns and missing dates are dropped."""
     frame = customers.copy()
     if "band_label" in frame:
         frame["band"] = frame["band_label"]
     if "upgrade_candidate" in frame:
         frame["upgrade_candidate"] = frame["upgrade_candidate"].map(lambda v: t("yes" if v else "no", lang))
+    if "priority" in frame:
+        frame["priority"] = frame["priority"].map(lambda v: t(f"tier_{v}", lang))
+    if "risk_reason" in frame:
+        frame["risk_reason"] = frame["risk_reason"].map(lambda v: t(f"risk_{v}", lang) if v else "")
     keep = []
     for column in columns:
         if column not in frame:
             continue
         values = frame[column]
-        if column in ("region", "rep", "main_product") and (values.astype(str) == "").all():
+        if column in _OPTIONAL and (values.astype(str) == "").all():
             continue
-        if column in ("first_date", "last_date") and values.isna().all():
+        if column in ("first_date", "last_date", "days_since_last", "change_pct") and values.isna().all():
             continue
         keep.append(column)
     out = frame[keep].copy()
@@ -64,21 +92,18 @@ def band_summary_table(report, lang: str = "zh") -> pd.DataFrame:
     )
 
 
-def download_name(band: str, products, start, end, upgrade_only: bool, lang: str = "zh") -> str:
-    """A file name that says what is inside: band, product(s), period and today's date."""
+def download_name(what: str, products=(), start=None, end=None, today=None) -> str:
+    """A file name that says what is inside: what, product(s), period and the date it was made."""
     import re
     from datetime import date
 
-    parts = [t("page_bands", lang), band]
+    parts = [what]
     if products:
         parts.append("+".join(products) if len(products) <= 2 else f"{products[0]}+{len(products) - 1}")
     if start or end:
         parts.append(f"{start or ''}~{end or ''}")
-    if upgrade_only:
-        parts.append(t("upgrade_candidates", lang))
-    parts.append(date.today().isoformat())
-    name = "_".join(str(p) for p in parts)
-    return re.sub(r'[\\/:*?"<>|\s]+', "-", name)
+    parts.append((today or date.today()).isoformat())
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", "_".join(str(p) for p in parts))
 
 
 def accounting_table(sales, lang: str = "zh") -> pd.DataFrame:
@@ -119,3 +144,17 @@ def lines_table(lines: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         if role in lines and (lines[role] != "").any():
             frame[t(f"role_{role}", lang)] = lines[role]
     return frame
+
+
+def grade_table(report, lang: str = "zh") -> pd.DataFrame:
+    """Per grade: customers and their share, revenue and its share."""
+    s = report.summary
+    return pd.DataFrame(
+        {
+            t("col_grade", lang): s["grade"],
+            t("customers", lang): s["customers"],
+            t("customer_share", lang): s["customer_share"],
+            t("revenue", lang): s["amount"],
+            t("revenue_share", lang): s["revenue_share"],
+        }
+    )

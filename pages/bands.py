@@ -9,7 +9,7 @@ from funnel.charts import band_funnel
 from funnel.errors import FunnelError
 from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.tables import band_summary_table, customer_list, download_name
-from pages.common import band_analysis, current_sales, lang, scoped, show_error, tr
+from pages.common import band_analysis, current_sales, lang, population_filters, show_error, tr
 
 SLIDER_MAX = 1_000_000
 STEP = 1_000
@@ -65,26 +65,12 @@ def threshold_editor() -> list[float]:
     return list(st.session_state["thresholds"])
 
 
-def filters(sales):
-    """Products (empty = all) and, when the report has dates, a period."""
-    products = st.multiselect(tr("products"), sales.products, key=scoped("products"), placeholder=tr("products"))
-    start = end = None
-    if sales.has_dates:
-        lo, hi = sales.lines["date"].min().date(), sales.lines["date"].max().date()
-        period = st.date_input(tr("period"), value=(lo, hi), min_value=lo, max_value=hi, key=scoped("period"))
-        if isinstance(period, tuple | list) and len(period) == 2:
-            start, end = period
-        elif isinstance(period, tuple | list) and len(period) == 1:
-            start = period[0]
-    return products, start, end
-
-
 sales = current_sales()
 st.title(tr("page_bands"))
 st.caption(tr("bands_hint"))
 
 with st.sidebar:
-    products, start, end = filters(sales)
+    products, start, end = population_filters(sales)
     thresholds = threshold_editor()
     upgrade_pct = st.slider(tr("upgrade_pct"), 0, 100, 20, step=5, key="upgrade_pct")
 
@@ -146,7 +132,8 @@ st.dataframe(
     width="stretch",
     column_config={tr("col_amount"): st.column_config.NumberColumn(format="localized")},
 )
-name = download_name(labels[band], products, start, end, only_upgrade, lang())
+what = f"{tr('page_bands')}_{labels[band]}" + (f"_{tr('upgrade_candidates')}" if only_upgrade else "")
+name = download_name(what, products, start, end)
 d1, d2 = st.columns(2)
 d1.download_button(tr("download_csv"), to_csv_bytes(table), f"{name}.csv", "text/csv", key="dl_csv")
 d2.download_button(

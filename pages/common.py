@@ -96,3 +96,38 @@ def band_analysis(sales: SalesData, products, start, end, thresholds, upgrade_pc
 def show_error(exc: FunnelError) -> None:
     """One sentence in the user's language, never a traceback."""
     st.error(exc.message(lang()))
+
+
+def population_filters(sales: SalesData) -> tuple[list[str], object, object]:
+    """Products (empty = all) and, when the report has dates, a period; shared by every sales page."""
+    products = st.multiselect(tr("products"), sales.products, key=scoped("products"), placeholder=tr("products"))
+    start = end = None
+    if sales.has_dates:
+        lo, hi = sales.lines["date"].min().date(), sales.lines["date"].max().date()
+        period = st.date_input(tr("period"), value=(lo, hi), min_value=lo, max_value=hi, key=scoped("period"))
+        if isinstance(period, tuple | list) and len(period) == 2:
+            start, end = period
+        elif isinstance(period, tuple | list) and len(period) == 1:
+            start = period[0]
+    return products, start, end
+
+
+def population_lines(sales: SalesData, products, start, end) -> pd.DataFrame:
+    """The lines of the chosen products and period."""
+    return filter_lines(sales.lines, list(products or ()), start, end)
+
+
+def current_thresholds() -> list[float]:
+    """The band thresholds set on the band page (the defaults until then)."""
+    from funnel.bands import DEFAULT_THRESHOLDS
+
+    return list(st.session_state.get("thresholds", DEFAULT_THRESHOLDS))
+
+
+def key_analysis(sales: SalesData, products, start, end, **options):
+    """Key customers for the page's choices: cached totals, then grades and flags."""
+    from funnel.keycustomers import key_customers
+
+    totals = cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
+    lines = population_lines(sales, products, start, end)
+    return key_customers(lines, totals, thresholds=current_thresholds(), lang=lang(), **options)

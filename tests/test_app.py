@@ -175,3 +175,20 @@ def test_unrecognised_columns_can_be_mapped_by_hand(app):
     amount.set_value("数").run()
     assert not app.exception
     assert band_counts(app) == [1, 0, 1, 0, 0]
+
+
+def test_key_customers_page(app, sample_totals):
+    app.switch_page("pages/key_customers.py").run()
+    assert not app.exception
+    ranked = sample_totals.sort_values(ascending=False)
+    cumulative = ranked.cumsum() / ranked[ranked > 0].sum()
+    n = int((cumulative < 0.8).sum()) + 1
+    assert app.subheader[0].value.startswith(f"{n:,} 个客户")
+    key_list = app.dataframe[-1].value
+    assert set(key_list["等级"]) == {"A"} and len(key_list) == n
+    csv = pd.read_csv(io.BytesIO(downloaded(app, "key_csv")), encoding="utf-8-sig")
+    assert csv["客户"].tolist() == key_list["客户"].tolist()
+    button = next(b for b in app.get("download_button") if b.proto.id.endswith("key_xlsx"))
+    assert button.proto.url.endswith(".xlsx")
+    app.multiselect(key="kc_grades").set_value(["C"]).run()
+    assert set(app.dataframe[-1].value["等级"]) == {"C"}

@@ -6,6 +6,7 @@ import sys
 from collections import defaultdict
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from conftest import xlsx_bytes
 
@@ -94,3 +95,39 @@ def test_module_entry_point_runs_as_a_process(tmp_path):
     assert done.returncode == 2
     assert "不是电子表格" in done.stderr.decode()
     assert b"Traceback" not in done.stderr
+
+
+def test_key_customers_json_equals_an_independent_grading(tmp_path, capsys):
+    revenues = {"甲公司": 500, "乙公司": 300, "丙公司": 120, "丁公司": 50, "戊公司": 30}
+    rows = [["客户名称", "价税合计"], *[[c, v] for c, v in revenues.items()], ["乙公司", -100], ["合计", 900]]
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx_bytes(rows))
+    assert main(["key-customers", str(path), "--format", "json", "--cutoffs", "0.6,0.9"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    net = {**revenues, "乙公司": 200}
+    total = sum(net.values())
+    ranked = sorted(net, key=net.get, reverse=True)
+    above, expected = 0, {}
+    for name in ranked:
+        expected[name] = "A" if above / total < 0.6 else "B" if above / total < 0.9 else "C"
+        above += net[name]
+    assert {c["customer"]: c["grade"] for c in out["customers"]} == expected
+    assert [c["customer"] for c in out["customers"]] == ranked
+    assert {c["customer"]: c["revenue"] for c in out["customers"]} == net
+    assert out["summary"]["A"]["customers"] == sum(1 for g in expected.values() if g == "A")
+    assert sum(s["revenue"] for s in out["summary"].values()) == total
+    assert out["rows_dropped"] == {"total_row": 1}
+    cumulative = [sum(net[c] for c in ranked[: i + 1]) / total for i in range(len(ranked))]
+    assert out["pareto"]["customers"] == next(i + 1 for i, x in enumerate(cumulative) if x >= 0.8) == 3
+    assert out["customers"][-1]["cumulative_share"] == 1.0
+
+
+def test_key_customers_xlsx_needs_out(tmp_path, capsys, erp_rows):
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx_bytes(erp_rows))
+    assert main(["key-customers", str(path), "--format", "xlsx", "--lang", "en"]) == 2
+    assert "--out" in capsys.readouterr().err
+    out = tmp_path / "key.xlsx"
+    assert main(["key-customers", str(path), "--format", "xlsx", "--out", str(out), "--grade", "A"]) == 0
+    back = pd.read_excel(out, engine="openpyxl")
+    assert back.iloc[0, 1] == "戊公司"

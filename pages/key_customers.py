@@ -1,0 +1,116 @@
+"""Key customers page: Pareto curve, ABC grades, at-risk and upgrade lists, the filtered list to download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from funnel.charts import pareto_chart
+from funnel.errors import FunnelError
+from funnel.export import to_csv_bytes, to_xlsx_bytes
+from funnel.keycustomers import filter_customers
+from funnel.tables import KEY_COLUMNS, customer_list, download_name, grade_table
+from pages.common import current_sales, key_analysis, lang, population_filters, scoped, show_error, tr
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def downloads(table, what: str, products, start, end, key: str) -> None:
+    name = download_name(what, products, start, end)
+    d1, d2 = st.columns(2)
+    d1.download_button(tr("download_csv"), to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv")
+    d2.download_button(tr("download_xlsx"), to_xlsx_bytes(table, sheet=what), f"{name}.xlsx", XLSX, key=f"{key}_xlsx")
+
+
+sales = current_sales()
+st.title(tr("page_key"))
+st.caption(tr("key_hint"))
+
+with st.sidebar:
+    products, start, end = population_filters(sales)
+    share = st.slider(tr("pareto_share"), 50, 95, 80, step=5, key="pareto_share")
+    cut_a = st.slider(tr("cutoff_a"), 50, 95, 80, step=1, key="cutoff_a")
+    cut_b = st.slider(tr("cutoff_b"), 60, 100, 95, step=1, key="cutoff_b")
+    inactive_days = st.number_input(tr("inactive_days"), 7, 730, 90, step=7, key="inactive_days")
+    drop_pct = st.slider(tr("drop_pct"), 5, 90, 30, step=5, key="drop_pct")
+    upgrade_pct = st.slider(tr("upgrade_pct"), 0, 100, 20, step=5, key="key_upgrade_pct")
+
+try:
+    report = key_analysis(
+        sales,
+        products,
+        start,
+        end,
+        cutoffs=(cut_a / 100, cut_b / 100),
+        share=share / 100,
+        inactive_days=int(inactive_days),
+        drop_pct=drop_pct / 100,
+        upgrade_pct=upgrade_pct / 100,
+    )
+except FunnelError as exc:
+    show_error(exc)
+    st.stop()
+
+customers = report.customers
+if customers.empty:
+    st.info(tr("no_rows"))
+    st.stop()
+
+n, pct, reached = report.pareto
+st.subheader(tr("pareto_sentence", n=f"{n:,}", pct=f"{pct:.1%}", share=f"{reached:.1%}"))
+if report.as_of is not None:
+    st.caption(tr("as_of", date=report.as_of.date().isoformat()))
+left, right = st.columns([3, 2])
+left.plotly_chart(pareto_chart(report, lang()))
+with right:
+    st.markdown(f"**{tr('grade_summary')}**")
+    st.dataframe(
+        grade_table(report, lang()),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            tr("customer_share"): st.column_config.NumberColumn(format="percent"),
+            tr("revenue_share"): st.column_config.NumberColumn(format="percent"),
+            tr("revenue"): st.column_config.NumberColumn(format="localized"),
+        },
+    )
+
+money = {tr("col_amount"): st.column_config.NumberColumn(format="localized")}
+shares = {
+    tr("col_share"): st.column_config.NumberColumn(format="percent"),
+    tr("col_cum_share"): st.column_config.NumberColumn(format="percent"),
+    tr("col_change_pct"): st.column_config.NumberColumn(format="percent"),
+}
+
+risk = report.at_risk()
+st.subheader(tr("at_risk_header"))
+st.caption(tr("at_risk_caption", n=len(risk), days=int(inactive_days), pct=drop_pct))
+if len(risk):
+    risk_table = customer_list(risk, lang(), KEY_COLUMNS)
+    st.dataframe(risk_table, hide_index=True, width="stretch", column_config={**money, **shares})
+    downloads(risk_table, tr("at_risk_header"), products, start, end, "risk")
+
+upgrades = report.upgrade_candidates()
+st.subheader(tr("upgrade_header"))
+if len(upgrades):
+    up_table = customer_list(upgrades, lang(), KEY_COLUMNS)
+    st.dataframe(up_table, hide_index=True, width="stretch", column_config={**money, **shares})
+    downloads(up_table, tr("upgrade_header"), products, start, end, "upgrade")
+
+st.subheader(tr("key_list"))
+f1, f2, f3, f4 = st.columns(4)
+grades = f1.multiselect(tr("filter_grade"), ["A", "B", "C"], default=["A"], key="kc_grades")
+band_labels = dict(zip(customers["band"], customers["band_label"], strict=True))
+bands = f2.multiselect(tr("filter_band"), sorted(band_labels), format_func=band_labels.get, key="kc_bands")
+main_products = f3.multiselect(tr("filter_product"), sorted(customers["main_product"].unique()), key=scoped("kc_prod"))
+regions = f4.multiselect(
+    tr("filter_region"), sorted(r for r in customers["region"].unique() if r), key=scoped("kc_reg")
+)
+g1, g2, g3 = st.columns(3)
+reps = g1.multiselect(tr("filter_rep"), sorted(r for r in customers["rep"].unique() if r), key=scoped("kc_rep"))
+min_revenue = g2.number_input(tr("min_revenue"), min_value=0.0, value=0.0, step=10_000.0, key="kc_min")
+search = g3.text_input(tr("search"), key="kc_search")
+shown = filter_customers(customers, grades, bands, main_products, regions, reps, min_revenue or None, search)
+st.caption(tr("list_caption", shown=len(shown), total=len(customers)))
+table = customer_list(shown, lang(), KEY_COLUMNS)
+st.dataframe(table, hide_index=True, width="stretch", column_config={**money, **shares})
+downloads(table, f"{tr('page_key')}_{'+'.join(grades) or 'ABC'}", products, start, end, "key")
