@@ -94,6 +94,7 @@ load_data(source)
 pages = [
     st.Page("pages/bands.py", title=tr("page_bands"), icon=":material/filter_alt:", default=True, url_path="bands"),
     st.Page("pages/key_customers.py", title=tr("page_key"), icon=":material/star:", url_path="key-customers"),
+    st.Page("pages/trends.py", title=tr("page_trends"), icon=":material/swap_vert:", url_path="trends"),
     st.Page("pages/data.py", title=tr("page_data"), icon=":material/table_view:", url_path="data"),
 ]
 st.navigation(pages).run()

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from funnel.bands import BandReport
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
+from funnel.migration import Migration
 
 PALETTE = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b", "#041f47", "#021230")
 
@@ -95,3 +96,56 @@ def pareto_chart(report: KeyCustomerReport, lang: str = "zh") -> go.Figure:
         legend={"orientation": "h", "y": -0.2},
     )
     return fig
+
+
+def migration_sankey(result: Migration, lang: str = "zh") -> go.Figure:
+    """Customers flowing from earlier bands (left, with 'new') to later bands (right, with 'lost')."""
+    left = [*result.labels, "new"]
+    right = [*result.labels, "lost"]
+
+    def name(label: str) -> str:
+        return t(f"band_{label}", lang) if label in ("new", "lost") else label
+
+    labels = [name(x) for x in left] + [name(x) for x in right]
+    sources, targets, values = [], [], []
+    for i, a in enumerate(left):
+        for j, b in enumerate(right):
+            n = int(result.matrix.loc[a, b])
+            if n:
+                sources.append(i)
+                targets.append(len(left) + j)
+                values.append(n)
+    colors = _colors(len(result.labels))
+    node_colors = [*colors, "#31a354", *colors, "#de2d26"]
+
+    def spread(n: int) -> list[float]:
+        return [0.02 + 0.96 * i / max(1, n - 1) for i in range(n)]
+
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="fixed",
+            node={
+                "label": labels,
+                "color": node_colors,
+                "pad": 14,
+                "x": [0.001] * len(left) + [0.999] * len(right),
+                "y": spread(len(left)) + spread(len(right)),
+            },
+            link={"source": sources, "target": targets, "value": values, "color": "rgba(107,174,214,0.35)"},
+        )
+    )
+    fig.update_layout(title=t("sankey_title", lang), height=460, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def trend_charts(trend, labels: tuple[str, ...] | list[str], lang: str = "zh") -> tuple[go.Figure, go.Figure]:
+    """Customers per month stacked by band (area), and revenue per month (line)."""
+    mix = go.Figure()
+    for label, color in zip(labels, _colors(len(labels)), strict=True):
+        mix.add_trace(
+            go.Scatter(x=trend["month"], y=trend[label], name=label, stackgroup="bands", line={"color": color})
+        )
+    mix.update_layout(title=t("trend_customers", lang), height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    revenue = go.Figure(go.Scatter(x=trend["month"], y=trend["revenue"], mode="lines+markers", name=t("revenue", lang)))
+    revenue.update_layout(title=t("trend_revenue", lang), height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return mix, revenue

@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--cutoffs", default="0.8,0.95", help="A and B cumulative-share cut-offs (default 0.8,0.95)")
     key.add_argument("--grade", action="append", choices=("A", "B", "C"), help="list only these grades")
     key.add_argument("--inactive-days", type=int, default=90, help="A/B with no order this long are at risk")
+    mig = sub.add_parser("migration", help="band migration and per-product change between two periods")
+    _common(mig)
+    mig.add_argument("--from", dest="period_from", required=True, help="earlier period START..END")
+    mig.add_argument("--to", dest="period_to", required=True, help="later period START..END")
+    mig.add_argument(
+        "--thresholds", default=",".join(f"{x:g}" for x in DEFAULT_THRESHOLDS), help="band thresholds in yuan"
+    )
+    mig.add_argument("--churn-alert", type=float, default=20.0, help="flag products whose churn exceeds this %%")
     sample = sub.add_parser("sample", help="regenerate the bundled sample report(s) in data/")
     sample.add_argument("--out-dir", default=None, help="write the samples here instead of data/")
     return parser
@@ -206,6 +214,55 @@ def run_key_customers(args: argparse.Namespace, lang: str) -> None:
         _emit(head + "\n\n" + table.to_string(index=False) + "\n", args.out)
 
 
+def run_migration(args: argparse.Namespace, lang: str) -> None:
+    from funnel.migration import Period, migration, product_change
+    from funnel.schema import filter_lines
+    from funnel.tables import migration_matrix_table, product_change_table
+
+    sales = _load(args)
+    earlier, later = Period.parse(args.period_from), Period.parse(args.period_to)
+    lines = filter_lines(sales.lines, resolve_products(sales, args.product))
+    result = migration(lines, earlier, later, parse_thresholds(args.thresholds), lang)
+    change = product_change(lines, earlier, later, args.churn_alert / 100)
+    if args.format == "json":
+        matrix = [
+            {"from_band": a, "to_band": b, "customers": int(result.matrix.loc[a, b])}
+            for a in result.matrix.index
+            for b in result.matrix.columns
+        ]
+        products = [
+            {
+                k: (None if isinstance(v, float) and v != v else (v.item() if hasattr(v, "item") else v))
+                for k, v in row.items()
+            }
+            for row in change.to_dict(orient="records")
+        ]
+        out = {
+            **accounting(sales),
+            "from": earlier.label(),
+            "to": later.label(),
+            "moves": result.moves(),
+            "matrix": matrix,
+            "products": products,
+        }
+        _emit(json.dumps(out, ensure_ascii=False, indent=2) + "\n", args.out)
+    elif args.format == "csv":
+        from funnel.export import to_csv_bytes
+
+        _emit(to_csv_bytes(migration_matrix_table(result, lang)), args.out)
+    else:
+        text = [
+            t("periods_caption", lang, a=earlier.label(), b=later.label()),
+            t("moves_line", lang, **result.moves()),
+            "",
+            migration_matrix_table(result, lang).to_string(index=False),
+            "",
+            product_change_table(change, lang).to_string(index=False),
+            "",
+        ]
+        _emit("\n".join(text), args.out)
+
+
 def run_sample(args: argparse.Namespace, lang: str) -> None:
     from funnel import sample
 
@@ -214,7 +271,12 @@ def run_sample(args: argparse.Namespace, lang: str) -> None:
         print(path)
 
 
-COMMANDS = {"bands": run_bands, "key-customers": run_key_customers, "sample": run_sample}
+COMMANDS = {
+    "bands": run_bands,
+    "key-customers": run_key_customers,
+    "migration": run_migration,
+    "sample": run_sample,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -158,3 +158,57 @@ def grade_table(report, lang: str = "zh") -> pd.DataFrame:
             t("revenue_share", lang): s["revenue_share"],
         }
     )
+
+
+def _band_name(label: str, lang: str) -> str:
+    return t(f"band_{label}", lang) if label in ("new", "lost") else label
+
+
+def migration_matrix_table(result, lang: str = "zh") -> pd.DataFrame:
+    """The from × to matrix with new/lost in words and row/column totals."""
+    m = result.matrix.copy()
+    m.index = [_band_name(i, lang) for i in m.index]
+    m.columns = [_band_name(c, lang) for c in m.columns]
+    m[t("total_customers", lang)] = m.sum(axis=1)
+    m.loc[t("total_customers", lang)] = m.sum(axis=0)
+    m.index.name = f"{t('cell_from', lang)} / {t('cell_to', lang)}"
+    return m.reset_index()
+
+
+def migration_customers_table(customers: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Customers of a migration cell: bands, revenue in both periods, change and move, in words."""
+    return pd.DataFrame(
+        {
+            t("col_customer", lang): customers["customer"],
+            t("col_from_band", lang): customers["from_band"].map(lambda v: _band_name(v, lang)),
+            t("col_to_band", lang): customers["to_band"].map(lambda v: _band_name(v, lang)),
+            t("col_from_amount", lang): customers["from_amount"],
+            t("col_to_amount", lang): customers["to_amount"],
+            t("col_change", lang): customers["change"],
+            t("col_move", lang): customers["move"].map(lambda v: t(f"move_{v}", lang)),
+        }
+    )
+
+
+PRODUCT_CHANGE_COLUMNS: tuple[str, ...] = (
+    "product",
+    "customers_from",
+    "customers_to",
+    "revenue_from",
+    "revenue_to",
+    "per_customer_from",
+    "per_customer_to",
+    "customer_growth",
+    "revenue_growth",
+    "new",
+    "lost",
+    "returning",
+    "churn",
+)
+
+
+def product_change_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Per-product change with localised headers."""
+    out = frame[list(PRODUCT_CHANGE_COLUMNS)].copy()
+    out.columns = [t(f"col_{c}", lang) for c in PRODUCT_CHANGE_COLUMNS]
+    return out

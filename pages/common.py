@@ -98,11 +98,11 @@ def show_error(exc: FunnelError) -> None:
     st.error(exc.message(lang()))
 
 
-def population_filters(sales: SalesData) -> tuple[list[str], object, object]:
+def population_filters(sales: SalesData, with_period: bool = True) -> tuple[list[str], object, object]:
     """Products (empty = all) and, when the report has dates, a period; shared by every sales page."""
     products = st.multiselect(tr("products"), sales.products, key=scoped("products"), placeholder=tr("products"))
     start = end = None
-    if sales.has_dates:
+    if with_period and sales.has_dates:
         lo, hi = sales.lines["date"].min().date(), sales.lines["date"].max().date()
         period = st.date_input(tr("period"), value=(lo, hi), min_value=lo, max_value=hi, key=scoped("period"))
         if isinstance(period, tuple | list) and len(period) == 2:

@@ -192,3 +192,18 @@ def test_key_customers_page(app, sample_totals):
     assert button.proto.url.endswith(".xlsx")
     app.multiselect(key="kc_grades").set_value(["C"]).run()
     assert set(app.dataframe[-1].value["等级"]) == {"C"}
+
+
+def test_trends_page(app):
+    app.switch_page("pages/trends.py").run()
+    assert not app.exception
+    matrix = app.dataframe[0].value
+    assert matrix.iloc[-1, -1] == matrix.iloc[:-1, -1].sum()  # totals row and column agree
+    app.selectbox(key="cell_from").set_value("new").run()
+    app.selectbox(key="cell_to").set_value("1–5万").run()
+    listed = app.dataframe[1].value
+    assert set(listed["前期分层"]) == {"新客户"} and set(listed["后期分层"]) == {"1–5万"}
+    csv = pd.read_csv(io.BytesIO(downloaded(app, "mig_csv")), encoding="utf-8-sig")
+    assert sorted(csv["客户"]) == sorted(listed["客户"])
+    app.radio(key="preset").set_value("quarter").run()
+    assert not app.exception

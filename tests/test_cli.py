@@ -131,3 +131,26 @@ def test_key_customers_xlsx_needs_out(tmp_path, capsys, erp_rows):
     assert main(["key-customers", str(path), "--format", "xlsx", "--out", str(out), "--grade", "A"]) == 0
     back = pd.read_excel(out, engine="openpyxl")
     assert back.iloc[0, 1] == "戊公司"
+
+
+def test_migration_json_matrix_equals_an_independent_count(tmp_path, capsys):
+    rows = [
+        ["日期", "客户名称", "货品名称", "价税合计"],
+        ["2025-02-01", "甲", "A", 20000],
+        ["2026-02-01", "甲", "A", 60000],
+        ["2025-03-01", "乙", "A", 5000],
+        ["2026-04-01", "丙", "A", 250000],
+        ["2025-05-01", "丁", "A", 100000],
+        ["2026-05-01", "丁", "A", -1000],
+    ]
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx_bytes(rows))
+    args = ["migration", str(path), "--from", "2025-01-01..2025-12-31", "--to", "2026-01-01..2026-12-31"]
+    assert main([*args, "--format", "json", "--lang", "zh"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    cells = {(c["from_band"], c["to_band"]): c["customers"] for c in out["matrix"] if c["customers"]}
+    assert cells == {("1–5万", "5–10万"): 1, ("1万以下", "lost"): 1, ("new", "20万以上"): 1, ("10–20万", "1万以下"): 1}
+    assert sum(c["customers"] for c in out["matrix"]) == 4
+    assert out["moves"] == {"up": 1, "down": 1, "stable": 0, "new": 1, "lost": 1}
+    product = out["products"][0]
+    assert (product["customers_from"], product["customers_to"], product["churn"]) == (3, 3, 1 / 3)
