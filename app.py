@@ -7,6 +7,8 @@ language switch, then runs the chosen page with st.navigation. Every page reads 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -80,6 +82,13 @@ def load_data(source: Source) -> None:
         st.session_state["sales_error"] = exc.message(lang())
         st.sidebar.error(exc.message(lang()))
         return
+    except Exception as exc:
+        if os.environ.get("FUNNEL_DEBUG"):
+            raise
+        logging.getLogger("funnel").exception("reading failed")
+        st.session_state["sales_error"] = tr("unexpected_error", kind=type(exc).__name__)
+        st.sidebar.error(st.session_state["sales_error"])
+        return
     st.session_state["sales"] = sales
     st.session_state["sales_key"] = (source.digest, sheet, mapping)
     st.sidebar.caption(
@@ -97,4 +106,12 @@ pages = [
     st.Page("pages/trends.py", title=tr("page_trends"), icon=":material/swap_vert:", url_path="trends"),
     st.Page("pages/data.py", title=tr("page_data"), icon=":material/table_view:", url_path="data"),
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except FunnelError as exc:  # a page let one of ours through: still one sentence
+    st.error(exc.message(lang()))
+except Exception as exc:  # never a traceback in front of a user; tests set FUNNEL_DEBUG to see it
+    if os.environ.get("FUNNEL_DEBUG"):
+        raise
+    logging.getLogger("funnel").exception("page failed")
+    st.error(tr("unexpected_error", kind=type(exc).__name__))

@@ -50,11 +50,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{n} 个客户名称有多种写法（空格、全角/半角、大小写），已合并为同一客户。",
         "en": "{n} customers are written in more than one way (spaces, full/half width, case) and were merged.",
     },
+    "unexpected_error": {
+        "zh": "出现了意外问题（{kind}），已记录在服务器日志中；请换一个文件或调整选项后重试。",
+        "en": "Something unexpected went wrong ({kind}); it is in the server log. Try another file or other choices.",
+    },
     "data_error": {"zh": "无法使用这个文件：{msg}", "en": "This file cannot be used: {msg}"},
     "back_to_sample": {"zh": "已改回内置示例报表。", "en": "Showing the bundled sample instead."},
     # --- reasons a row is left out
     "reason_empty_row": {"zh": "空行", "en": "Empty row"},
     "reason_total_row": {"zh": "合计/小计行", "en": "Total or subtotal row"},
+    "reason_note_row": {"zh": "说明/备注行（只有一个单元格）", "en": "Note row (a single cell of text)"},
     "reason_blank_customer": {"zh": "客户名称为空", "en": "Blank customer"},
     "reason_blank_product": {"zh": "产品名称为空", "en": "Blank product"},
     "reason_bad_amount": {"zh": "金额为空或不是数字", "en": "Amount blank or not a number"},

@@ -13,7 +13,15 @@ from funnel.read import RawReport
 from funnel.values import clean_name, name_key, on_distinct, parse_amounts, parse_dates
 
 # Why a row is left out, in the order they are checked (a row is counted under the first that applies).
-REASONS: tuple[str, ...] = ("empty_row", "total_row", "blank_customer", "blank_product", "bad_amount", "bad_date")
+REASONS: tuple[str, ...] = (
+    "empty_row",
+    "total_row",
+    "note_row",
+    "blank_customer",
+    "blank_product",
+    "bad_amount",
+    "bad_date",
+)
 
 _TOTAL = re.compile(
     r"(?:合\s*计|小\s*计|总\s*计|累\s*计)|^\s*(?:grand\s+)?(?:sub\s*-?\s*)?totals?\b|^\s*sum\s*$", re.IGNORECASE
@@ -149,6 +157,8 @@ def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None)
     if mapping.product:
         is_total |= _is_total(product)
     mark(is_total, "total_row")
+    filled = frame.notna().sum(axis=1)
+    mark((filled == 1) & (customer == "") & frame[mapping.amount].isna(), "note_row")
     mark(customer == "", "blank_customer")
     mark(product == "", "blank_product")
     scale = header_scale(mapping.amount)

@@ -14,6 +14,7 @@ import pandas as pd
 
 _CURRENCY = re.compile(r"(人民币|RMB|CNY|USD|EUR|HKD|元|[¥$€£])", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u3000]+")
+MAX_AMOUNT = 1e13  # yuan; anything larger is not a sales line (and would overflow int64 cents)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -80,9 +81,10 @@ def parse_amounts(values: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.
         if todo.any():
             text = _as_text(values[todo])
             numbers.loc[todo] = text.map(lambda v: float("nan") if v is None else _clean_number(v)).astype("float64")
-    finite = np.isfinite(numbers.to_numpy())
+    raw = numbers.to_numpy() * scale
+    finite = np.isfinite(raw) & (np.abs(np.nan_to_num(raw)) < MAX_AMOUNT)
     cents = np.zeros(len(numbers), dtype="int64")
-    cents[finite] = _round_half_away(numbers.to_numpy()[finite] * 100.0 * scale).astype("int64")
+    cents[finite] = _round_half_away(raw[finite] * 100.0).astype("int64")
     return pd.Series(cents, index=values.index, name=values.name), pd.Series(~finite, index=values.index)
 
 
@@ -152,7 +154,7 @@ def _parse_date_text(text: pd.Series) -> pd.Series:
     if ok.any():
         result[ok] = _build(compact[0][ok] + compact[1][ok], compact[2][ok], compact[3][ok])
     numeric = pd.to_numeric(t.where(~ok, ""), errors="coerce")
-    serial = numeric.notna() & (numeric >= 1) & (numeric < 2_958_466)
+    serial = numeric.notna() & (numeric >= 1) & (numeric < 109_575)  # Excel serials for 1900-01-01 … 2199-12-31
     if serial.any():
         result[serial] = _EXCEL_EPOCH + pd.to_timedelta(np.floor(numeric[serial]), unit="D")
     ymd = t.str.extract(_YMD)

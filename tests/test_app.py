@@ -39,6 +39,7 @@ class NavigationPagesManager(PagesManager):
 def app(monkeypatch):
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
     monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", NavigationPagesManager)
+    monkeypatch.setenv("FUNNEL_DEBUG", "1")  # let a bug surface as at.exception instead of a friendly message
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception, at.exception
@@ -207,3 +208,16 @@ def test_trends_page(app):
     assert sorted(csv["客户"]) == sorted(listed["客户"])
     app.radio(key="preset").set_value("quarter").run()
     assert not app.exception
+
+
+def test_an_unexpected_failure_is_a_sentence_not_a_traceback(app, monkeypatch):
+    import pages.common
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.delenv("FUNNEL_DEBUG")
+    monkeypatch.setattr(pages.common, "band_report", broken)
+    app.run()
+    assert not app.exception
+    assert any("RuntimeError" in e.value and "意外" in e.value for e in app.error)
