@@ -47,7 +47,7 @@ def file_kind(data: bytes, filename: str = "") -> str:
     if data.startswith(_ZIP):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        except Exception as exc:  # BadZipFile, NotImplementedError for odd zip versions, …
             raise FunnelError("read_corrupt", detail="zip") from exc
         if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
             return "xlsx"
@@ -282,7 +282,7 @@ def xlsx_layout(data: bytes, sheet: str) -> tuple[int, int, int] | None:
                 tail = block[-4096:]
         last = [int(x) for x in _LAST_ROW.findall(tail)]
         return (first or 1), (last[-1] if last else 0), rows
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except Exception:  # a damaged part (bad zlib stream, missing entry…): let calamine give its verdict
         return None
 
 
@@ -327,7 +327,10 @@ def read_report(data: bytes, filename: str = "", sheet: str | None = None) -> Ra
         chosen = sheet if sheet is not None else _best_sheet(reader, sheets)
         layout = xlsx_layout(data, chosen) if kind == "xlsx" else None
         if layout and layout[1] > SPARSE_MIN_ROWS and layout[2] * 20 < layout[1]:
-            grid = _sparse_grid(data, chosen)
+            try:
+                grid = _sparse_grid(data, chosen)
+            except BaseException as exc:
+                raise _damaged(exc) from exc
         else:
             grid = read_excel_grid(reader, chosen)
             if layout:  # calamine's range starts at the first cell holding a value

@@ -108,7 +108,9 @@ def _date_text(values: pd.Series) -> pd.Series:
 
 
 def _build(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    """Dates from parts; a year outside 1900–2199, or an impossible day (2018-02-29), is NaT."""
     frame = pd.DataFrame({"year": year, "month": month, "day": day}).astype("float64")
+    frame.loc[~frame["year"].between(1900, 2199), "year"] = np.nan
     return pd.to_datetime(frame, errors="coerce")
 
 

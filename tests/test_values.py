@@ -93,3 +93,13 @@ def test_name_key_folds_width_space_and_case():
     assert name_key(" ACME  Ltd ") == name_key("acme ltd") == name_key("ＡＣＭＥ Ltd")
     assert name_key("甲公司") != name_key("乙公司")
     assert clean_name("  某某 \u3000 公司 ") == "某某 公司"
+
+
+def test_years_outside_1900_2199_are_invalid_not_a_crash():
+    _, invalid = parse_dates(pd.Series(["1026-03-01", "2262-05-01", "9999/1/1", "2026-03-01"]))
+    assert invalid.tolist() == [True, True, True, False]
+
+
+def test_amounts_too_large_for_a_sales_line_are_invalid():
+    _, invalid = parse_amounts(pd.Series([1e300, -1e14, 9.9e12]))
+    assert invalid.tolist() == [True, True, False]
