@@ -51,6 +51,21 @@ def choose_source() -> Source:
     return Source(data, name, hashlib.sha256(data).hexdigest(), is_sample)
 
 
+def choose_pipeline() -> None:
+    """The pipeline export the stage and forecast pages read (the bundled sample until one is uploaded)."""
+    from funnel.sample import SAMPLE_PIPELINE
+
+    with st.sidebar.expander(tr("pipeline_source")):
+        upload = st.file_uploader(tr("pipeline_upload"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="pipeline_up")
+        if upload is not None:
+            data, name, is_sample = upload.getvalue(), upload.name, False
+            st.caption(tr("using_upload", name=name))
+        else:
+            data, name, is_sample = _sample_bytes(str(SAMPLE_PIPELINE)), SAMPLE_PIPELINE.name, True
+            st.caption(tr("pipeline_sample", name=name))
+    st.session_state["pipeline_source"] = Source(data, name, hashlib.sha256(data).hexdigest(), is_sample)
+
+
 def choose_mapping(source: Source, columns: list[str], detected: Mapping) -> Mapping:
     """One select box per role, defaulting to the detected column; a new file resets them."""
     none = tr("no_column")
@@ -99,10 +114,12 @@ def load_data(source: Source) -> None:
 choose_language()
 source = choose_source()
 load_data(source)
+choose_pipeline()
 
 pages = [
     st.Page("pages/bands.py", title=tr("page_bands"), icon=":material/filter_alt:", default=True, url_path="bands"),
     st.Page("pages/key_customers.py", title=tr("page_key"), icon=":material/star:", url_path="key-customers"),
+    st.Page("pages/stages.py", title=tr("page_stages"), icon=":material/stacked_bar_chart:", url_path="stages"),
     st.Page("pages/trends.py", title=tr("page_trends"), icon=":material/swap_vert:", url_path="trends"),
     st.Page("pages/data.py", title=tr("page_data"), icon=":material/table_view:", url_path="data"),
 ]

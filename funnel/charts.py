@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 
 from funnel.bands import BandReport
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
 from funnel.migration import Migration
+from funnel.stages import StageFunnel
 
 PALETTE = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b", "#041f47", "#021230")
 
@@ -149,3 +151,66 @@ def trend_charts(trend, labels: tuple[str, ...] | list[str], lang: str = "zh") -
     revenue = go.Figure(go.Scatter(x=trend["month"], y=trend["revenue"], mode="lines+markers", name=t("revenue", lang)))
     revenue.update_layout(title=t("trend_revenue", lang), height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return mix, revenue
+
+
+def _funnel_text(table, lang: str) -> list[str]:
+    first = table["reached"].iloc[0] or 1
+    prev = table["reached"].shift(1).fillna(table["reached"].iloc[0]).replace(0, np.nan)
+    return [
+        t("funnel_text", lang, n=f"{n:,}", first=f"{n / first:.0%}", prev=f"{n / p:.0%}" if p == p else "–")
+        for n, p in zip(table["reached"], prev, strict=True)
+    ]
+
+
+def stage_funnel_chart(funnel: StageFunnel, lang: str = "zh") -> go.Figure:
+    """Deals reaching each stage in the defined order; the stage where the bottleneck starts is highlighted."""
+    table = funnel.table
+    colors = ["#6baed6"] * len(table)
+    if funnel.bottleneck is not None:
+        colors[funnel.bottleneck] = "#de2d26"
+        colors[funnel.bottleneck + 1] = "#fc9272"
+    fig = go.Figure(
+        go.Funnel(
+            y=table["stage"].tolist(),
+            x=table["reached"].tolist(),
+            text=_funnel_text(table, lang),
+            textinfo="text",
+            marker={"color": colors},
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(title=t("stage_funnel_title", lang), height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def grouped_funnel_chart(groups: dict[str, StageFunnel], lang: str = "zh", top: int = 6) -> go.Figure:
+    """One funnel trace per group (the largest `top` groups), side by side."""
+    fig = go.Figure()
+    for name, f in list(groups.items())[:top]:
+        fig.add_trace(
+            go.Funnel(
+                name=str(name),
+                y=f.table["stage"].tolist(),
+                x=f.table["reached"].tolist(),
+                textinfo="value+percent initial",
+            )
+        )
+    fig.update_layout(title=t("breakdown_header", lang), height=420, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig
+
+
+def compare_chart(before: StageFunnel, after: StageFunnel, lang: str = "zh") -> go.Figure:
+    """Before and after funnels side by side."""
+    fig = go.Figure()
+    for name, f, color in ((t("before", lang), before, "#bdbdbd"), (t("after", lang), after, "#2171b5")):
+        fig.add_trace(
+            go.Funnel(
+                name=name,
+                y=f.table["stage"].tolist(),
+                x=f.table["reached"].tolist(),
+                textinfo="value+percent initial",
+                marker={"color": color},
+            )
+        )
+    fig.update_layout(title=t("compare_header", lang), height=420, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig

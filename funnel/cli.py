@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -61,6 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--thresholds", default=",".join(f"{x:g}" for x in DEFAULT_THRESHOLDS), help="band thresholds in yuan"
     )
     mig.add_argument("--churn-alert", type=float, default=20.0, help="flag products whose churn exceeds this %%")
+    stages = sub.add_parser("stages", help="stage funnel: reached, conversion, drop-off and the bottleneck")
+    stages.add_argument("report", help="pipeline export: xlsx, xls or csv")
+    stages.add_argument("--sheet")
+    stages.add_argument("--template", default="lead", help="stage template: lead, key4, key_account, aida")
+    stages.add_argument("--order", help='stage order, e.g. "潜在客户,初步接触,意向,提案,谈判,成交"')
+    stages.add_argument("--shape", choices=("snapshot", "stage_dates", "event_log"), help="default: detected")
+    stages.add_argument("--stage-col", dest="stage_col")
+    stages.add_argument("--id-col", dest="id_col")
+    stages.add_argument("--amount-col", dest="amount_col")
+    stages.add_argument("--won", help="values meaning won, comma-separated (added to 赢单/成交/Won…)")
+    stages.add_argument("--lost", help="values meaning lost, comma-separated (added to 输单/丢单/Lost…)")
+    stages.add_argument("--window", type=int, help="count a later stage only within N days of the first")
+    stages.add_argument("--by", help="break down by this column (or product, region, rep)")
+    stages.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    stages.add_argument("--out")
+    stages.add_argument("--lang", choices=("zh", "en"), default=None)
     sample = sub.add_parser("sample", help="regenerate the bundled sample report(s) in data/")
     sample.add_argument("--out-dir", default=None, help="write the samples here instead of data/")
     return parser
@@ -263,6 +280,105 @@ def run_migration(args: argparse.Namespace, lang: str) -> None:
         _emit("\n".join(text), args.out)
 
 
+def _stage_rows(funnel) -> list[dict[str, object]]:
+    def num(v):
+        return None if v is None or v != v else round(float(v), 6)
+
+    return [
+        {
+            "stage": r.stage,
+            "reached": int(r.reached),
+            "amount": round(float(r.amount), 2),
+            "step_conversion": num(r.step_conversion),
+            "cumulative_conversion": num(r.cumulative_conversion),
+            "dropped": int(r.dropped),
+            "drop_share": num(r.drop_share),
+            "median_days_to_next": num(r.median_days_to_next),
+        }
+        for r in funnel.table.itertuples(index=False)
+    ]
+
+
+def _bottleneck(funnel) -> dict[str, object] | None:
+    if funnel.bottleneck is None:
+        return None
+    t_ = funnel.table
+    b = funnel.bottleneck
+    return {
+        "from": t_["stage"].iloc[b],
+        "to": t_["stage"].iloc[b + 1],
+        "drop_share": round(float(t_["drop_share"].iloc[b]), 6),
+    }
+
+
+def run_stages(args: argparse.Namespace, lang: str) -> None:
+    from dataclasses import replace
+
+    from funnel.read import read_report
+    from funnel.stages import breakdown, detect_pipeline_mapping, prepare_deals, stage_funnel, template_stages
+    from funnel.tables import stage_table
+
+    raw = read_report(read_file_bytes(args.report), Path(args.report).name, args.sheet)
+    stages = [s.strip() for s in args.order.replace("，", ",").split(",") if s.strip()] if args.order else None
+    if not stages:  # name the template's stages in the data's own language
+        probe = detect_pipeline_mapping([str(c) for c in raw.frame.columns], template_stages(args.template, "zh"))
+        values = (
+            raw.frame[args.stage_col or probe.stage].dropna().astype(str) if (args.stage_col or probe.stage) else []
+        )
+        chinese = any(re.search(r"[\u4e00-\u9fff]", v) for v in list(values)[:200]) or bool(probe.stage_dates)
+        stages = template_stages(args.template, "zh" if chinese else "en")
+    mapping = detect_pipeline_mapping([str(c) for c in raw.frame.columns], stages)
+    for role, value in (("stage", args.stage_col), ("deal", args.id_col), ("amount", args.amount_col)):
+        if value:
+            if value not in raw.frame.columns:
+                raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=value)
+            mapping = replace(mapping, **{role: value})
+    value_map = {v.strip(): "won" for v in (args.won or "").split(",") if v.strip()}
+    value_map |= {v.strip(): "lost" for v in (args.lost or "").split(",") if v.strip()}
+    by = args.by
+    keep = [by] if by and by not in ("product", "region", "rep") else []
+    deals = prepare_deals(raw, stages, mapping, args.shape, value_map, keep=keep)
+    funnel = stage_funnel(deals.deals, stages, args.window)
+    account = {"rows_read": deals.rows_read, "rows_used": deals.rows_used, "rows_dropped": dict(deals.reasons)}
+    groups = breakdown(deals.deals, stages, f"by:{by}" if keep else by, args.window) if by else {}
+    if args.format == "json":
+        out = {
+            **account,
+            "shape": deals.shape,
+            "deals": len(deals.deals),
+            "stages": _stage_rows(funnel),
+            "bottleneck": _bottleneck(funnel),
+            "win_rate": funnel.win_rate,
+            "won": funnel.won,
+            "lost": funnel.lost,
+            "lost_without_stage": deals.lost_without_stage,
+            "unmapped_values": {r.value: int(r.rows) for r in deals.unmapped.itertuples(index=False)},
+        }
+        if groups:
+            out["by"] = by
+            out["groups"] = {
+                name: {"stages": _stage_rows(f), "bottleneck": _bottleneck(f), "win_rate": f.win_rate}
+                for name, f in groups.items()
+            }
+        _emit(json.dumps(out, ensure_ascii=False, indent=2) + "\n", args.out)
+        return
+    table = stage_table(funnel, lang)
+    if args.format == "csv":
+        from funnel.export import to_csv_bytes
+
+        _emit(to_csv_bytes(table), args.out)
+        return
+    text = [table.to_string(index=False), ""]
+    if funnel.bottleneck is not None:
+        b = funnel.bottleneck
+        share = f"{funnel.table['drop_share'].iloc[b]:.1%}"
+        n = int(funnel.table["dropped"].iloc[b])
+        text.append(t("bottleneck_sentence", lang, a=stages[b], b=stages[b + 1], share=share, n=n))
+    for name, f in groups.items():
+        text += ["", f"== {name}", stage_table(f, lang).to_string(index=False)]
+    _emit("\n".join(text) + "\n", args.out)
+
+
 def run_sample(args: argparse.Namespace, lang: str) -> None:
     from funnel import sample
 
@@ -275,6 +391,7 @@ COMMANDS = {
     "bands": run_bands,
     "key-customers": run_key_customers,
     "migration": run_migration,
+    "stages": run_stages,
     "sample": run_sample,
 }
 

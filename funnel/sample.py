@@ -185,6 +185,89 @@ def write_sales_sample(path: Path = SAMPLE_SALES, seed: int = SEED) -> Path:
     return path
 
 
+SAMPLE_PIPELINE = SAMPLE_SALES.parent / "sample_pipeline.xlsx"
+PIPELINE_STAGES = ("潜在客户", "初步接触", "意向", "提案", "谈判", "成交")
+PASS_RATE = (0.72, 0.62, 0.42, 0.66, 0.58)  # 意向 → 提案 is the bottleneck the sample is built around
+STAGE_PROBABILITY = (0.10, 0.20, 0.30, 0.50, 0.70, 1.00)
+PIPELINE_TODAY = pd.Timestamp("2026-10-31")
+
+
+def make_pipeline_sample(seed: int = SEED, n_deals: int = 900) -> pd.DataFrame:
+    """Opportunities as a CRM exports them: current stage, amount, probability, expected signing date, the date
+    each stage was entered, and the stage a lost deal was lost at. Many customers are also in the sales sample."""
+    rng = np.random.default_rng(seed + 1)
+    sales_customers = _customers(np.random.default_rng(seed), 1200)
+    prospects = _customers(np.random.default_rng(seed + 2), 300)
+    pool = pd.concat([sales_customers.sample(500, random_state=seed), prospects], ignore_index=True)
+    products = list(PRODUCTS)
+    rows = []
+    for i in range(n_deals):
+        c = pool.iloc[int(rng.integers(len(pool)))]
+        created = pd.Timestamp("2025-07-01") + pd.Timedelta(days=int(rng.integers(0, 480)))
+        dates = [created]
+        status, lost_at = "open", None
+        for step, rate in enumerate(PASS_RATE):
+            nxt = dates[-1] + pd.Timedelta(days=int(rng.gamma(2.0, 9 + 4 * step)))
+            if rng.random() < rate:
+                if nxt > PIPELINE_TODAY:
+                    break
+                dates.append(nxt)
+            else:
+                if rng.random() < 0.75 and nxt <= PIPELINE_TODAY:
+                    status, lost_at = "lost", step
+                break
+        if len(dates) == len(PIPELINE_STAGES):
+            status = "won"
+        stage = {"won": "赢单", "lost": "输单"}.get(status, PIPELINE_STAGES[len(dates) - 1])
+        amount = round(float(np.exp(rng.normal(np.log(80_000), 0.9))), -2)
+        probability = {"won": 1.0, "lost": 0.0}.get(status, STAGE_PROBABILITY[len(dates) - 1])
+        close = dates[-1] if status == "won" else created + pd.Timedelta(days=int(rng.integers(60, 200)))
+        row = {
+            "商机编号": f"OPP-{i + 1:04d}",
+            "客户名称": c.customer,
+            "产品名称": products[int(rng.integers(len(products)))],
+            "区域": c.region,
+            "业务员": c.rep,
+            "销售阶段": stage,
+            "预计金额": amount,
+            "赢率": f"{probability:.0%}",
+            "创建日期": created,
+            "预计签约日期": close,
+            "输单阶段": PIPELINE_STAGES[lost_at] if status == "lost" and rng.random() < 0.7 else None,
+        }
+        for k, name in enumerate(PIPELINE_STAGES):
+            row[f"进入{name}日期"] = dates[k] if k < len(dates) else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_pipeline_sample(path: Path = SAMPLE_PIPELINE, seed: int = SEED) -> Path:
+    """Write the pipeline sample as a CRM-style xlsx (one header row, dates as Excel dates)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    frame = make_pipeline_sample(seed)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("商机")
+    ws.append(list(frame.columns))
+    for values in frame.itertuples(index=False, name=None):
+        row = []
+        for v in values:
+            if isinstance(v, pd.Timestamp):
+                cell = WriteOnlyCell(ws, value=v.to_pydatetime())
+                cell.number_format = "yyyy-mm-dd"
+                row.append(cell)
+            else:
+                row.append(None if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+        ws.append(row)
+    wb.properties.creator = "funnel.sample"
+    wb.properties.created = datetime(2026, 1, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
 def write_all(out_dir: Path = SAMPLE_SALES.parent) -> list[Path]:
     """Write every bundled sample into `out_dir` and return their paths."""
-    return [write_sales_sample(Path(out_dir) / SAMPLE_SALES.name)]
+    out = Path(out_dir)
+    return [write_sales_sample(out / SAMPLE_SALES.name), write_pipeline_sample(out / SAMPLE_PIPELINE.name)]

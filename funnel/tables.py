@@ -212,3 +212,70 @@ def product_change_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     out = frame[list(PRODUCT_CHANGE_COLUMNS)].copy()
     out.columns = [t(f"col_{c}", lang) for c in PRODUCT_CHANGE_COLUMNS]
     return out
+
+
+STAGE_COLUMNS: tuple[str, ...] = (
+    "stage",
+    "reached",
+    "amount",
+    "step_conversion",
+    "cumulative_conversion",
+    "dropped",
+    "drop_share",
+    "median_days_to_next",
+)
+
+
+def stage_table(funnel, lang: str = "zh") -> pd.DataFrame:
+    """Per stage: reached, amount, step and cumulative conversion, dropped, drop share, median days to next."""
+    out = funnel.table[list(STAGE_COLUMNS)].copy()
+    names = {c: t(f"col_{c}", lang) for c in STAGE_COLUMNS}
+    names["amount"] = t("col_stage_amount", lang)
+    return out.rename(columns=names)
+
+
+def deals_table(deals: pd.DataFrame, stages, lang: str = "zh") -> pd.DataFrame:
+    """Deals as a sales manager reads them: deal, customer, status, furthest stage, amount, owner…"""
+    out = pd.DataFrame(
+        {
+            t("col_deal", lang): deals["deal"],
+            t("col_customer", lang): deals["customer"],
+            t("col_status", lang): deals["status"].map(lambda v: t(f"status_{v}", lang)),
+            t("col_furthest", lang): deals["furthest"].map(lambda i: stages[int(i)]),
+            t("col_stage_amount", lang): deals["amount_cents"] / 100,
+        }
+    )
+    for role in ("product", "region", "rep"):
+        if role in deals and (deals[role].astype(str) != "").any():
+            out[t(f"role_{role}", lang)] = deals[role].to_numpy()
+    return out
+
+
+def breakdown_table(groups: dict, lang: str = "zh") -> pd.DataFrame:
+    """Per group: deals at the first stage, reached at the last, win rate, and the group's bottleneck step."""
+    rows = []
+    for name, f in groups.items():
+        s = f.table
+        neck = f.bottleneck
+        rows.append(
+            {
+                t("col_group", lang): name,
+                t("deals", lang): int(s["reached"].iloc[0]),
+                s["stage"].iloc[-1]: int(s["reached"].iloc[-1]),
+                t("col_cumulative_conversion", lang): s["cumulative_conversion"].iloc[-1],
+                t("win_rate", lang): f.win_rate,
+                t("col_bottleneck", lang): ""
+                if neck is None
+                else f"{s['stage'].iloc[neck]} → {s['stage'].iloc[neck + 1]}",
+                t("col_drop_share", lang): None if neck is None else s["drop_share"].iloc[neck],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def compare_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Step conversion before and after, and the change in percentage points."""
+    columns = ("stage", "reached_before", "reached_after", "conversion_before", "conversion_after", "change_pp")
+    out = frame[list(columns)].copy()
+    out.columns = [t(f"col_{c}", lang) for c in columns]
+    return out

@@ -131,3 +131,38 @@ def key_analysis(sales: SalesData, products, start, end, **options):
     totals = cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
     lines = population_lines(sales, products, start, end)
     return key_customers(lines, totals, thresholds=current_thresholds(), lang=lang(), **options)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_pipeline_report(digest: str, _data: bytes, name: str) -> RawReport:
+    """The parsed pipeline export, cached on its content."""
+    return read_report(_data, name)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_deals(digest: str, stages: tuple[str, ...], shape: str | None, value_map: tuple, _raw: RawReport):
+    """One row per deal for a stage list, shape and value mapping."""
+    from funnel.stages import prepare_deals
+
+    return prepare_deals(_raw, list(stages), shape=shape, value_map=dict(value_map))
+
+
+def pipeline_raw(source: Source | None = None) -> RawReport:
+    """The current pipeline export (an upload, else the bundled sample), parsed."""
+    source = source or st.session_state["pipeline_source"]
+    return cached_pipeline_report(source.digest, source.data, source.name)
+
+
+def pipeline_deals(stages: list[str], shape: str | None, value_map: dict[str, str], source: Source | None = None):
+    """Deals of the current (or given) pipeline source for the page's stage list, shape and value mapping."""
+    source = source or st.session_state["pipeline_source"]
+    raw = pipeline_raw(source)
+    return cached_deals(source.digest, tuple(stages), shape, tuple(sorted(value_map.items())), raw)
+
+
+def upload_source(upload) -> Source:
+    """A Source for a file uploaded on a page (the comparison file, for one)."""
+    import hashlib
+
+    data = upload.getvalue()
+    return Source(data, upload.name, hashlib.sha256(data).hexdigest(), False)

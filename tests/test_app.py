@@ -221,3 +221,21 @@ def test_an_unexpected_failure_is_a_sentence_not_a_traceback(app, monkeypatch):
     app.run()
     assert not app.exception
     assert any("RuntimeError" in e.value and "意外" in e.value for e in app.error)
+
+
+def test_stages_page_on_the_sample_pipeline(app):
+    app.switch_page("pages/stages.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    reached = table["到达数"].tolist()
+    assert reached == sorted(reached, reverse=True) and reached[0] == 900
+    shares = table["流失比例"].iloc[:-1].tolist()
+    worst = shares.index(max(shares))
+    assert app.subheader[0].value.startswith(f"瓶颈在「{table['阶段'].iloc[worst]} → {table['阶段'].iloc[worst + 1]}」")
+    drill = app.dataframe[-1].value
+    assert len(drill) == int(table["流失数"].iloc[worst])
+    app.selectbox(key="breakdown_by").set_value("region").run()
+    assert not app.exception
+    app.radio(key="compare_mode").set_value("periods").run()
+    assert not app.exception
+    assert any(s.value == "对比：优化前后" for s in app.subheader)

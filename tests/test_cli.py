@@ -154,3 +154,45 @@ def test_migration_json_matrix_equals_an_independent_count(tmp_path, capsys):
     assert out["moves"] == {"up": 1, "down": 1, "stable": 0, "new": 1, "lost": 1}
     product = out["products"][0]
     assert (product["customers_from"], product["customers_to"], product["churn"]) == (3, 3, 1 / 3)
+
+
+def test_stages_json_equals_an_independent_count(tmp_path, capsys):
+    order = ["潜在客户", "初步接触", "意向", "提案", "谈判", "成交"]
+    current = ["潜在客户", "意向", "意向", "提案", "赢单", "输单", "丢单", "谈判", "意向", "挂起"]
+    lost_at = [None, None, None, None, None, "提案", None, None, None, None]
+    rows = [["商机编号", "客户名称", "销售阶段", "预计金额", "输单阶段", "区域"]]
+    rows += [
+        [f"D{i}", f"客户{i}", s, 1000 * (i + 1), lost_at[i], "华东" if i % 2 else "华北"] for i, s in enumerate(current)
+    ]
+    rows.append(["合计", None, None, 55000, None, None])
+    path = tmp_path / "pipeline.xlsx"
+    path.write_bytes(xlsx_bytes(rows))
+    assert main(["stages", str(path), "--format", "json", "--lost", "丢单", "--by", "区域"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # independent: furthest stage index per deal (won → last; lost → lost-at column, else first stage)
+    furthest = []
+    amounts = []
+    for i, s in enumerate(current):
+        if s == "挂起":
+            continue
+        if s == "赢单":
+            k = 5
+        elif s in ("输单", "丢单"):
+            k = order.index(lost_at[i]) if lost_at[i] else 0
+        else:
+            k = order.index(s)
+        furthest.append(k)
+        amounts.append(1000 * (i + 1))
+    reached = [sum(1 for f in furthest if f >= k) for k in range(6)]
+    assert [s["reached"] for s in out["stages"]] == reached == [9, 7, 7, 4, 2, 1]
+    assert [s["amount"] for s in out["stages"]] == [
+        sum(a for f, a in zip(furthest, amounts, strict=False) if f >= k) for k in range(6)
+    ]
+    assert [s["dropped"] for s in out["stages"]] == [reached[k] - reached[k + 1] for k in range(5)] + [0]
+    assert out["win_rate"] == 1 / 3 and out["lost_without_stage"] == 1
+    assert out["rows_dropped"] == {"total_row": 1, "unknown_stage": 1}
+    assert out["unmapped_values"] == {"挂起": 1}
+    shares = [(reached[k] - reached[k + 1]) / reached[k] for k in range(5)]
+    assert out["bottleneck"]["from"] == order[shares.index(max(shares))]
+    assert set(out["groups"]) == {"华东", "华北"}
+    assert sum(g["stages"][0]["reached"] for g in out["groups"].values()) == 9
