@@ -322,9 +322,8 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
     stages = [s.strip() for s in args.order.replace("，", ",").split(",") if s.strip()] if args.order else None
     if not stages:  # name the template's stages in the data's own language
         probe = detect_pipeline_mapping([str(c) for c in raw.frame.columns], template_stages(args.template, "zh"))
-        values = (
-            raw.frame[args.stage_col or probe.stage].dropna().astype(str) if (args.stage_col or probe.stage) else []
-        )
+        column = args.stage_col or probe.stage
+        values = raw.frame[column].dropna().astype(str) if column in raw.frame.columns else []
         chinese = any(re.search(r"[\u4e00-\u9fff]", v) for v in list(values)[:200]) or bool(probe.stage_dates)
         stages = template_stages(args.template, "zh" if chinese else "en")
     mapping = detect_pipeline_mapping([str(c) for c in raw.frame.columns], stages)
