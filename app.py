@@ -120,6 +120,7 @@ pages = [
     st.Page("pages/bands.py", title=tr("page_bands"), icon=":material/filter_alt:", default=True, url_path="bands"),
     st.Page("pages/key_customers.py", title=tr("page_key"), icon=":material/star:", url_path="key-customers"),
     st.Page("pages/stages.py", title=tr("page_stages"), icon=":material/stacked_bar_chart:", url_path="stages"),
+    st.Page("pages/forecast.py", title=tr("page_forecast"), icon=":material/trending_up:", url_path="forecast"),
     st.Page("pages/trends.py", title=tr("page_trends"), icon=":material/swap_vert:", url_path="trends"),
     st.Page("pages/data.py", title=tr("page_data"), icon=":material/table_view:", url_path="data"),
 ]

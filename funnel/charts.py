@@ -214,3 +214,48 @@ def compare_chart(before: StageFunnel, after: StageFunnel, lang: str = "zh") -> 
         )
     fig.update_layout(title=t("compare_header", lang), height=420, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
+
+
+CATEGORY_COLORS = {"closed": "#08519c", "commit": "#3182bd", "best_case": "#9ecae1", "pipeline": "#deebf7"}
+
+
+def forecast_chart(table, lang: str = "zh") -> go.Figure:
+    """Amount per period stacked by forecast category, with the weighted forecast as a line."""
+    fig = go.Figure()
+    for category, color in CATEGORY_COLORS.items():
+        fig.add_trace(
+            go.Bar(
+                x=table["period"], y=table[f"cat_{category}"], name=t(f"cat_{category}", lang), marker={"color": color}
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=table["period"],
+            y=table["weighted"],
+            name=t("col_weighted", lang),
+            mode="lines+markers",
+            line={"color": "#e6550d"},
+        )
+    )
+    fig.update_layout(
+        barmode="stack",
+        title=t("forecast_chart", lang),
+        height=400,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig
+
+
+def history_chart(table, quarter: str, lang: str = "zh") -> go.Figure:
+    """A quarter's weighted forecast and commit, week by week."""
+    fig = go.Figure()
+    for column, color in (("weighted", "#e6550d"), ("commit", "#3182bd"), ("won", "#08519c")):
+        name = t("col_closed", lang) if column == "won" else t(f"col_{column}", lang)
+        fig.add_trace(
+            go.Scatter(x=table["week"], y=table[column], name=name, mode="lines+markers", line={"color": color})
+        )
+    fig.update_layout(
+        title=t("history_chart", lang, q=quarter), height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10}
+    )
+    return fig

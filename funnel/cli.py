@@ -78,9 +78,56 @@ def build_parser() -> argparse.ArgumentParser:
     stages.add_argument("--format", choices=("table", "json", "csv"), default="table")
     stages.add_argument("--out")
     stages.add_argument("--lang", choices=("zh", "en"), default=None)
+    fc = sub.add_parser("forecast", help="weighted forecast per quarter or month")
+    _pipeline_args(fc)
+    fc.add_argument("--probabilities", help='stage probabilities, e.g. "提案=0.5,谈判=70%%" (others: defaults)')
+    fc.add_argument("--ignore-probability-column", action="store_true", help="use the stage table for every deal")
+    fc.add_argument("--by", choices=("quarter", "month"), default="quarter")
+    fc.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    fc.add_argument("--out")
+    snap = sub.add_parser("snapshot", help="weekly forecast snapshots (save, list, delete)")
+    snap_sub = snap.add_subparsers(dest="action", required=True)
+    save = snap_sub.add_parser("save", help="store the pipeline as it stands under an ISO week")
+    _pipeline_args(save)
+    save.add_argument("--db", help="database file (default: FUNNEL_DB or the user's data folder)")
+    save.add_argument("--week", help="ISO week such as 2026-W48 (default: this week)")
+    save.add_argument("--label", default="")
+    save.add_argument("--replace", action="store_true", help="replace the week's snapshot if there is one")
+    listing = snap_sub.add_parser("list", help="the saved snapshots")
+    listing.add_argument("--db")
+    listing.add_argument("--lang", choices=("zh", "en"), default=None)
+    delete = snap_sub.add_parser("delete", help="delete one week's snapshot")
+    delete.add_argument("week")
+    delete.add_argument("--db")
+    delete.add_argument("--yes", action="store_true", help="confirm without asking")
+    delete.add_argument("--lang", choices=("zh", "en"), default=None)
     sample = sub.add_parser("sample", help="regenerate the bundled sample report(s) in data/")
     sample.add_argument("--out-dir", default=None, help="write the samples here instead of data/")
     return parser
+
+
+def _pipeline_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("report", help="pipeline export: xlsx, xls or csv")
+    parser.add_argument("--sheet")
+    parser.add_argument("--template", default="lead", help="stage template: lead, key4, key_account, aida")
+    parser.add_argument("--order", help="stage order, comma-separated")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None)
+
+
+def _pipeline(args: argparse.Namespace, lang: str):
+    """(stages, deals) for a pipeline export, stage names in the data's own language unless --order is given."""
+    from funnel.read import read_report
+    from funnel.stages import detect_pipeline_mapping, prepare_deals, template_stages
+
+    raw = read_report(read_file_bytes(args.report), Path(args.report).name, args.sheet)
+    stages = [s.strip() for s in args.order.replace("，", ",").split(",") if s.strip()] if args.order else None
+    if not stages:
+        probe = detect_pipeline_mapping([str(c) for c in raw.frame.columns], template_stages(args.template, "zh"))
+        column = getattr(args, "stage_col", None) or probe.stage
+        values = raw.frame[column].dropna().astype(str) if column in raw.frame.columns else []
+        chinese = any(re.search(r"[\u4e00-\u9fff]", v) for v in list(values)[:200]) or bool(probe.stage_dates)
+        stages = template_stages(args.template, "zh" if chinese else "en")
+    return raw, stages, prepare_deals
 
 
 def _load(args: argparse.Namespace) -> SalesData:
@@ -378,6 +425,58 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
     _emit("\n".join(text) + "\n", args.out)
 
 
+def _weighed(args: argparse.Namespace, lang: str):
+    from funnel.forecast import parse_probabilities, weigh
+
+    raw, stages, prepare = _pipeline(args, lang)
+    deals = prepare(raw, stages)
+    table = parse_probabilities(getattr(args, "probabilities", None) or "", stages)
+    use_column = not getattr(args, "ignore_probability_column", False)
+    return deals, weigh(deals.deals, stages, table, use_column=use_column)
+
+
+def run_forecast(args: argparse.Namespace, lang: str) -> None:
+    from funnel.forecast import forecast
+    from funnel.tables import forecast_table
+
+    deals, weighed = _weighed(args, lang)
+    table = forecast(weighed, args.by)
+    if args.format == "json":
+        keys = ("weighted", "commit", "best_case", "closed", "open_amount")
+        periods = [{"period": r["period"], **{k: round(float(r[k]), 2) for k in keys}} for _, r in table.iterrows()]
+        account = {"rows_read": deals.rows_read, "rows_used": deals.rows_used, "rows_dropped": dict(deals.reasons)}
+        _emit(json.dumps({**account, "by": args.by, "periods": periods}, ensure_ascii=False, indent=2) + "\n", args.out)
+    elif args.format == "csv":
+        from funnel.export import to_csv_bytes
+
+        _emit(to_csv_bytes(forecast_table(table, lang)), args.out)
+    else:
+        _emit(forecast_table(table, lang).to_string(index=False) + "\n", args.out)
+
+
+def run_snapshot(args: argparse.Namespace, lang: str) -> None:
+    from funnel.snapshots import Store, check_week, iso_week
+
+    with Store(args.db) as store:
+        if args.action == "save":
+            _, weighed = _weighed(args, lang)
+            week = check_week(args.week or iso_week())
+            n = store.save(weighed, week, args.label, Path(args.report).name, replace=args.replace)
+            print(t("snap_saved", lang, week=week, n=n))
+        elif args.action == "list":
+            weeks = store.weeks()
+            print(t("snap_none", lang) if weeks.empty else weeks.to_string(index=False))
+        else:
+            week = check_week(args.week)
+            if not args.yes:
+                answer = input(t("snap_delete_q", lang, week=week) + " [y/N] ") if sys.stdin.isatty() else ""
+                if answer.strip().lower() not in ("y", "yes", "是"):
+                    raise FunnelError("snapshot_delete_unconfirmed", week=week)
+            if not store.delete(week):
+                raise FunnelError("snapshot_not_found", week=week)
+            print(t("snap_deleted", lang, week=week))
+
+
 def run_sample(args: argparse.Namespace, lang: str) -> None:
     from funnel import sample
 
@@ -391,6 +490,8 @@ COMMANDS = {
     "key-customers": run_key_customers,
     "migration": run_migration,
     "stages": run_stages,
+    "forecast": run_forecast,
+    "snapshot": run_snapshot,
     "sample": run_sample,
 }
 

@@ -279,3 +279,51 @@ def compare_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     out = frame[list(columns)].copy()
     out.columns = [t(f"col_{c}", lang) for c in columns]
     return out
+
+
+def forecast_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Per period: weighted forecast, closed won, commit, best case (each including closed), open pipeline."""
+    columns = ("period", "weighted", "closed", "commit", "best_case", "open_amount", "deals")
+    out = table[list(columns)].copy()
+    out.columns = [t(f"col_{c}", lang) for c in columns]
+    return out
+
+
+def targets_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Per period with its target: closed, commit, best case, gap and coverage."""
+    columns = ("period", "target", "closed", "commit", "best_case", "gap", "open_amount", "coverage")
+    out = table[list(columns)].copy()
+    out.columns = [t(f"col_{c}", lang) for c in columns]
+    return out
+
+
+def forecast_deals_table(deals: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Weighed deals: deal, customer, stage, probability, amount, weighted, category, expected signing, owner."""
+    out = pd.DataFrame(
+        {
+            t("col_deal", lang): deals["deal"],
+            t("col_customer", lang): deals["customer"],
+            t("col_stage", lang): deals["stage"],
+            t("col_probability", lang): deals["p"],
+            t("col_stage_amount", lang): deals["amount"],
+            t("col_weighted", lang): deals["weighted"],
+            t("col_signing_date", lang): pd.to_datetime(deals["signing_date"]).dt.date,
+        }
+    )
+    for role in ("rep", "product", "region"):
+        if role in deals and (deals[role].astype(str) != "").any():
+            out[t(f"role_{role}", lang)] = deals[role].to_numpy()
+    return out
+
+
+def changes_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """What changed between two snapshots, in words."""
+    return pd.DataFrame(
+        {
+            t("col_deal", lang): frame["deal"],
+            t("col_customer", lang): frame["customer"],
+            t("col_change_kind", lang): frame["change"].map(lambda c: t(f"change_{c}", lang)),
+            t("col_before", lang): frame["before"],
+            t("col_after", lang): frame["after"],
+        }
+    )

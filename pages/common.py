@@ -166,3 +166,17 @@ def upload_source(upload) -> Source:
 
     data = upload.getvalue()
     return Source(data, upload.name, hashlib.sha256(data).hexdigest(), False)
+
+
+def stage_list() -> list[str]:
+    """The stage order the user works with (a template, edited as text); shared by the stage and forecast pages."""
+    from funnel.stages import TEMPLATES, template_stages
+
+    template = st.selectbox(
+        tr("stage_template"), list(TEMPLATES), format_func=lambda k: tr(f"template_{k}"), key="stage_template"
+    )
+    key = f"stage_text_{template}_{lang()}"
+    if key not in st.session_state:
+        st.session_state[key] = "\n".join(template_stages(template, lang()))
+    text = st.text_area(tr("stage_list"), key=key, height=170)
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -9,7 +9,6 @@ from funnel.errors import FunnelError
 from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.stages import (
     SHAPES,
-    TEMPLATES,
     breakdown,
     compare,
     detect_pipeline_mapping,
@@ -17,25 +16,13 @@ from funnel.stages import (
     dropped_at,
     filter_deals,
     stage_funnel,
-    template_stages,
 )
 from funnel.tables import breakdown_table, compare_table, deals_table, download_name, stage_table
-from pages.common import lang, pipeline_deals, pipeline_raw, show_error, tr, upload_source
+from pages.common import lang, pipeline_deals, pipeline_raw, show_error, stage_list, tr, upload_source
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = st.column_config.NumberColumn(format="percent")
 MONEY = st.column_config.NumberColumn(format="localized")
-
-
-def stage_list() -> list[str]:
-    template = st.selectbox(
-        tr("stage_template"), list(TEMPLATES), format_func=lambda k: tr(f"template_{k}"), key="stage_template"
-    )
-    key = f"stage_text_{template}_{lang()}"
-    if key not in st.session_state:
-        st.session_state[key] = "\n".join(template_stages(template, lang()))
-    text = st.text_area(tr("stage_list"), key=key, height=170)
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def value_mapping(unmapped, stages: list[str]) -> None:

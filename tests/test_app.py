@@ -239,3 +239,27 @@ def test_stages_page_on_the_sample_pipeline(app):
     app.radio(key="compare_mode").set_value("periods").run()
     assert not app.exception
     assert any(s.value == "对比：优化前后" for s in app.subheader)
+
+
+def test_forecast_page_and_snapshots(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "snap.db"))
+    app.switch_page("pages/forecast.py").run()
+    assert not app.exception
+    table = app.dataframe[1].value
+    assert (table["加权预测"] <= table["最佳情况"] + table["未结金额"]).all()
+    app.text_input(key="snap_week").set_value("2026-W47").run()
+    next(b for b in app.button if b.label == "保存本周预测").click().run()
+    assert any("已保存 2026-W47" in s.value for s in app.success)
+    next(b for b in app.button if b.label == "保存本周预测").click().run()
+    assert any("已有快照" in w.value for w in app.warning)  # asks before replacing
+    next(b for b in app.button if b.label == "替换").click().run()
+    assert any("已保存 2026-W47" in s.value for s in app.success)
+    from funnel.snapshots import Store
+
+    with Store(tmp_path / "snap.db") as store:
+        assert store.weeks()["deals"].tolist() == [900]
+    next(b for b in app.button if b.label == "删除快照").click().run()
+    assert any("确定删除" in w.value for w in app.warning)  # asks before deleting
+    next(b for b in app.button if b.label == "确定").click().run()
+    with Store(tmp_path / "snap.db") as store:
+        assert store.weeks().empty

@@ -196,3 +196,41 @@ def test_stages_json_equals_an_independent_count(tmp_path, capsys):
     assert out["bottleneck"]["from"] == order[shares.index(max(shares))]
     assert set(out["groups"]) == {"华东", "华北"}
     assert sum(g["stages"][0]["reached"] for g in out["groups"].values()) == 9
+
+
+def test_forecast_json_equals_an_independent_sum(tmp_path, capsys):
+    rows = [["商机编号", "客户名称", "销售阶段", "预计金额", "预计签约日期", "赢率"]]
+    deals = [
+        ("A", "赢单", 1000, "2026-01-10", None),
+        ("B", "谈判", 2000, "2026-02-10", None),  # stage table: 谈判 = 0.75 (given below)
+        ("C", "提案", 3000, "2026-04-01", "40%"),  # own column wins
+        ("D", "输单", 4000, "2026-02-01", None),
+        ("E", "潜在客户", 500, "2026-05-01", None),  # default 10%
+    ]
+    rows += [[d, f"客户{d}", s, a, day, p] for d, s, a, day, p in deals]
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(xlsx_bytes(rows))
+    assert main(["forecast", str(path), "--format", "json", "--probabilities", "谈判=0.75"]) == 0
+    out = {p["period"]: p for p in json.loads(capsys.readouterr().out)["periods"]}
+    assert out["2026Q1"]["weighted"] == 1000 + 2000 * 0.75
+    assert out["2026Q1"]["closed"] == 1000 and out["2026Q1"]["commit"] == 3000  # 75% ≥ 70%: commit
+    assert out["2026Q1"]["open_amount"] == 2000
+    assert out["2026Q2"]["weighted"] == 3000 * 0.4 + 500 * 0.1
+    assert out["2026Q2"]["best_case"] == 3000 and out["2026Q2"]["commit"] == 0
+
+
+def test_snapshot_commands(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "s.db"))
+    from funnel.sample import SAMPLE_PIPELINE
+
+    assert main(["snapshot", "save", str(SAMPLE_PIPELINE), "--week", "2026-W47", "--lang", "en"]) == 0
+    assert "900 deals" in capsys.readouterr().out
+    assert main(["snapshot", "save", str(SAMPLE_PIPELINE), "--week", "2026-W47", "--lang", "en"]) == 2
+    assert "--replace" in capsys.readouterr().err
+    assert main(["snapshot", "save", str(SAMPLE_PIPELINE), "--week", "2026-W47", "--replace"]) == 0
+    assert main(["snapshot", "list"]) == 0
+    assert "2026-W47" in capsys.readouterr().out
+    assert main(["snapshot", "delete", "2026-W47", "--lang", "en"]) == 2  # not confirmed
+    assert main(["snapshot", "delete", "2026-W47", "--yes"]) == 0
+    assert main(["snapshot", "delete", "2026-W47", "--yes", "--lang", "en"]) == 2
+    assert "no snapshot" in capsys.readouterr().err

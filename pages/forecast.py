@@ -1,0 +1,205 @@
+"""Forecast page: weighted pipeline per quarter or month, categories, targets, slipping deals, weekly snapshots."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from funnel.charts import forecast_chart, history_chart
+from funnel.errors import FunnelError
+from funnel.export import to_csv_bytes, to_xlsx_bytes
+from funnel.forecast import against_targets, default_probabilities, forecast, forecast_by, slipping, weigh
+from funnel.snapshots import Store, accuracy, actual_won, changes, default_db_path, history, iso_week, quarter_of
+from funnel.tables import changes_table, download_name, forecast_deals_table, forecast_table, targets_table
+from pages.common import lang, pipeline_deals, show_error, stage_list, tr
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PERCENT = st.column_config.NumberColumn(format="percent")
+MONEY = st.column_config.NumberColumn(format="localized")
+
+
+def probability_editor(stages: list[str]) -> dict[str, float]:
+    """The stage → probability table, shown and editable (percent), never hidden."""
+    defaults = default_probabilities(stages)
+    frame = pd.DataFrame({tr("col_stage"): stages, tr("col_probability"): [defaults[s] * 100 for s in stages]})
+    edited = st.data_editor(
+        frame,
+        hide_index=True,
+        disabled=[tr("col_stage")],
+        column_config={
+            tr("col_probability"): st.column_config.NumberColumn(min_value=0, max_value=100, step=5, format="%d%%")
+        },
+        key=f"prob_{'|'.join(stages)}",
+    )
+    return {s: float(p) / 100 for s, p in zip(edited[tr("col_stage")], edited[tr("col_probability")], strict=True)}
+
+
+def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
+    st.subheader(tr("snap_header"))
+    c1, c2, c3 = st.columns([3, 1, 2])
+    path = c1.text_input(tr("snap_db"), value=str(default_db_path()), key="snap_db")
+    week = c2.text_input(tr("snap_week"), value=iso_week(), key="snap_week")
+    label = c3.text_input(tr("snap_label"), key="snap_label")
+    try:
+        store = Store(path)
+    except FunnelError as exc:
+        show_error(exc)
+        return
+    with store:
+        pending = st.session_state.get("snap_pending_replace")
+        if st.button(tr("snap_save"), type="primary", key="snap_save_btn"):
+            try:
+                n = store.save(weighed, week, label, source_name)
+                st.success(tr("snap_saved", week=week, n=n))
+            except FunnelError as exc:
+                if exc.key == "snapshot_exists":
+                    st.session_state["snap_pending_replace"] = week
+                    pending = week
+                else:
+                    show_error(exc)
+        if pending:
+            st.warning(tr("snap_replace_q", week=pending))
+            r1, r2 = st.columns(2)
+            if r1.button(tr("snap_replace"), key="snap_replace_yes"):
+                n = store.save(weighed, pending, label, source_name, replace=True)
+                st.session_state.pop("snap_pending_replace", None)
+                st.success(tr("snap_saved", week=pending, n=n))
+            if r2.button(tr("cancel"), key="snap_replace_no"):
+                st.session_state.pop("snap_pending_replace", None)
+                st.rerun()
+        weeks = store.weeks()
+        if weeks.empty:
+            st.caption(tr("snap_none"))
+            return
+        shown = weeks.rename(columns={c: tr(f"col_{c}") for c in ("week", "label", "saved_at", "deals")})
+        st.dataframe(shown.drop(columns=["source"]), hide_index=True, width="stretch")
+        with st.expander(tr("snap_delete")):
+            doomed = st.selectbox(tr("col_week"), weeks["week"].tolist(), key="snap_delete_week")
+            if st.button(tr("snap_delete"), key="snap_delete_btn"):
+                st.session_state["snap_pending_delete"] = doomed
+            if st.session_state.get("snap_pending_delete"):
+                target = st.session_state["snap_pending_delete"]
+                st.warning(tr("snap_delete_q", week=target))
+                d1, d2 = st.columns(2)
+                if d1.button(tr("confirm"), key="snap_delete_yes"):
+                    store.delete(target)
+                    st.session_state.pop("snap_pending_delete", None)
+                    st.success(tr("snap_deleted", week=target))
+                    st.rerun()
+                if d2.button(tr("cancel"), key="snap_delete_no"):
+                    st.session_state.pop("snap_pending_delete", None)
+                    st.rerun()
+        every = store.all_deals()
+    quarters = sorted(q for q in quarter_of(every["signing_date"]).unique() if q)
+    if not quarters:
+        return
+    current = pd.Timestamp(date.today()).to_period("Q").strftime("%YQ%q")
+    quarter = st.selectbox(
+        tr("history_quarter"),
+        quarters,
+        index=quarters.index(current) if current in quarters else 0,
+        key="history_quarter",
+    )
+    trend = history(every, quarter)
+    st.plotly_chart(history_chart(trend, quarter, lang()))
+    saved = sorted(every["week"].unique())
+    if len(saved) >= 2:
+        a, b = saved[-2], saved[-1]
+        st.markdown(f"**{tr('changes_header', a=a, b=b)}**")
+        st.dataframe(
+            changes_table(changes(every[every["week"] == a], every[every["week"] == b]), lang()),
+            hide_index=True,
+            width="stretch",
+        )
+    quarter_end = pd.Period(quarter, freq="Q").end_time.normalize()
+    actual = actual_won(every, quarter)
+    if quarter_end < pd.Timestamp(date.today()) and actual:
+        table, share = accuracy(trend, actual)
+        st.markdown(f"**{tr('accuracy_header', q=quarter, actual=f'{actual:,.2f}')}**")
+        st.caption(tr("accuracy_share", share=f"{share:.0%}"))
+        shown = table[["week", "weighted", "error", "within"]].rename(
+            columns={c: tr(f"col_{c}") for c in ("week", "weighted", "error", "within")}
+        )
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={tr("col_error"): PERCENT})
+
+
+st.title(tr("page_forecast"))
+st.caption(tr("forecast_hint"))
+
+with st.sidebar:
+    stages = stage_list()
+    by = st.radio(
+        tr("forecast_by"), ["quarter", "month"], format_func=lambda b: tr(f"by_{b}"), key="forecast_by", horizontal=True
+    )
+    use_column = st.checkbox(tr("use_probability_column"), value=True, key="use_probability_column")
+    commit_at = st.slider(tr("commit_bound"), 0, 100, 70, step=5, key="commit_bound")
+    best_at = st.slider(tr("best_bound"), 0, 100, 40, step=5, key="best_bound")
+
+try:
+    deals = pipeline_deals(stages, None, st.session_state.setdefault("value_map", {}))
+    with st.expander(tr("probability_table"), expanded=False):
+        probabilities = probability_editor(stages)
+    weighed = weigh(deals.deals, stages, probabilities, (commit_at / 100, best_at / 100), use_column)
+except FunnelError as exc:
+    show_error(exc)
+    st.stop()
+
+table = forecast(weighed, by)
+st.plotly_chart(forecast_chart(table, lang()))
+money = {tr(f"col_{c}"): MONEY for c in ("weighted", "closed", "commit", "best_case", "open_amount", "target", "gap")}
+st.dataframe(forecast_table(table, lang()), hide_index=True, width="stretch", column_config=money)
+
+st.subheader(tr("targets_header"))
+st.caption(tr("targets_caption"))
+periods = [p for p in table["period"] if p != "—"]
+saved = st.session_state.setdefault("targets", {})
+editor = st.data_editor(
+    pd.DataFrame({tr("col_period"): periods, tr("col_target"): [saved.get(p) for p in periods]}),
+    hide_index=True,
+    disabled=[tr("col_period")],
+    column_config={tr("col_target"): st.column_config.NumberColumn(min_value=0, step=10_000, format="localized")},
+    key=f"targets_{by}",
+)
+targets = {p: float(v) for p, v in zip(editor[tr("col_period")], editor[tr("col_target")], strict=True) if pd.notna(v)}
+saved.update(targets)
+if targets:
+    goal = against_targets(table, targets)
+    goal = goal[goal["target"].notna()]
+    st.dataframe(
+        targets_table(goal, lang()),
+        hide_index=True,
+        width="stretch",
+        column_config={**money, tr("col_coverage"): st.column_config.NumberColumn(format="%.2fx")},
+    )
+
+by_column = st.selectbox(
+    tr("breakdown_by"),
+    ["", "rep", "product", "region"],
+    key="forecast_breakdown",
+    format_func=lambda o: tr(f"role_{o}") if o else tr("no_breakdown"),
+)
+if by_column:
+    st.dataframe(forecast_by(weighed, by_column, by), width="stretch")
+
+today = date.today()
+late = slipping(weighed, today)
+st.subheader(tr("slipping_header"))
+st.caption(tr("slipping_caption", date=today.isoformat(), n=len(late)))
+if len(late):
+    late_table = forecast_deals_table(late, lang())
+    st.dataframe(
+        late_table,
+        hide_index=True,
+        width="stretch",
+        column_config={tr("col_probability"): PERCENT, tr("col_stage_amount"): MONEY, tr("col_weighted"): MONEY},
+    )
+    name = download_name(tr("slipping_header").split("（")[0].split(" (")[0])
+    d1, d2 = st.columns(2)
+    d1.download_button(tr("download_csv"), to_csv_bytes(late_table), f"{name}.csv", "text/csv", key="late_csv")
+    d2.download_button(
+        tr("download_xlsx"), to_xlsx_bytes(late_table, "slipping"), f"{name}.xlsx", XLSX, key="late_xlsx"
+    )
+
+snapshot_section(weighed, st.session_state["pipeline_source"].name)
