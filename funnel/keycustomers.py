@@ -226,3 +226,54 @@ def filter_customers(
     if search.strip():
         mask &= customers["customer_key"].str.contains(name_key(search), regex=False)
     return customers[mask].reset_index(drop=True)
+
+
+NO_DEAL = "__no_deal__"
+LOST_ALL = "__lost__"
+
+
+@dataclass(frozen=True)
+class ValueStage:
+    """Customers on a grid of ABC grade × furthest sales stage, with the names that did not match."""
+
+    customers: pd.DataFrame  # graded customers with 'stage' (a stage name, NO_DEAL or LOST_ALL)
+    counts: pd.DataFrame
+    revenue: pd.DataFrame
+    pipeline_only: pd.DataFrame  # pipeline customers not in the sales report
+
+    def cell(self, grade: str, stage: str) -> pd.DataFrame:
+        c = self.customers
+        return c[(c["grade"] == grade) & (c["stage"] == stage)].reset_index(drop=True)
+
+
+def value_stage(graded: pd.DataFrame, deals: pd.DataFrame, stages: Sequence[str]) -> ValueStage:
+    """Join the graded customers with pipeline deals on the normalised customer name (spaces, width, case folded);
+    each customer's stage is the furthest one reached by its open or won deals (all lost: LOST_ALL; none: NO_DEAL)."""
+    live = deals[deals["status"] != "lost"]
+    furthest = live.groupby("customer_key")["furthest"].max()
+    any_deal = set(deals["customer_key"])
+    customers = graded.copy()
+    index = customers["customer_key"].map(furthest)
+    customers["stage"] = [
+        stages[int(i)] if pd.notna(i) else (LOST_ALL if key in any_deal else NO_DEAL)
+        for i, key in zip(index, customers["customer_key"], strict=True)
+    ]
+    columns = [*stages, LOST_ALL, NO_DEAL]
+    counts = pd.crosstab(customers["grade"], customers["stage"]).reindex(
+        index=list(GRADES), columns=columns, fill_value=0
+    )
+    revenue = (
+        customers.pivot_table(
+            index="grade", columns="stage", values="amount_cents", aggfunc="sum", fill_value=0
+        ).reindex(index=list(GRADES), columns=columns, fill_value=0)
+        / 100
+    )
+    known = set(customers["customer_key"])
+    only = deals[~deals["customer_key"].isin(known)]
+    pipeline_only = (
+        only.groupby("customer_key")
+        .agg(customer=("customer", "first"), deals=("deal", "count"), furthest=("furthest", "max"))
+        .reset_index(drop=True)
+    )
+    pipeline_only["furthest"] = pipeline_only["furthest"].map(lambda i: stages[int(i)])
+    return ValueStage(customers, counts, revenue, pipeline_only)

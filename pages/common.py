@@ -180,3 +180,13 @@ def stage_list() -> list[str]:
         st.session_state[key] = "\n".join(template_stages(template, lang()))
     text = st.text_area(tr("stage_list"), key=key, height=170)
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def current_stages() -> list[str]:
+    """The stage order set on the stage page (the lead template until then), without drawing the widget."""
+    from funnel.stages import template_stages
+
+    template = st.session_state.get("stage_template", "lead")
+    text = st.session_state.get(f"stage_text_{template}_{lang()}")
+    stages = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return stages or template_stages(template, lang())

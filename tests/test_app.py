@@ -185,14 +185,20 @@ def test_key_customers_page(app, sample_totals):
     cumulative = ranked.cumsum() / ranked[ranked > 0].sum()
     n = int((cumulative < 0.8).sum()) + 1
     assert app.subheader[0].value.startswith(f"{n:,} 个客户")
-    key_list = app.dataframe[-1].value
+    key_list = app.dataframe[3].value  # grades, at risk, upgrade candidates, then the list
     assert set(key_list["等级"]) == {"A"} and len(key_list) == n
     csv = pd.read_csv(io.BytesIO(downloaded(app, "key_csv")), encoding="utf-8-sig")
     assert csv["客户"].tolist() == key_list["客户"].tolist()
     button = next(b for b in app.get("download_button") if b.proto.id.endswith("key_xlsx"))
     assert button.proto.url.endswith(".xlsx")
     app.multiselect(key="kc_grades").set_value(["C"]).run()
-    assert set(app.dataframe[-1].value["等级"]) == {"C"}
+    assert set(app.dataframe[3].value["等级"]) == {"C"}
+    counts = app.dataframe[4].value
+    assert int(counts.to_numpy().sum()) == len(sample_totals)  # every customer in exactly one cell
+    app.selectbox(key="vs_grade").set_value("A").run()
+    app.selectbox(key="vs_stage").set_value("成交").run()
+    cell = app.dataframe[6].value
+    assert set(cell["等级"]) == {"A"} and len(cell) == int(counts.loc["A", "成交"])
 
 
 def test_trends_page(app):

@@ -159,3 +159,29 @@ def test_exports_round_trip_with_chinese_and_formula_names():
     csv = pd.read_csv(io.BytesIO(to_csv_bytes(table)), encoding="utf-8-sig")
     assert csv["客户"].tolist() == ["华信科技（北京）有限公司", '\'=HYPERLINK("http://evil","点我")', "'@SUM(1)"]
     assert csv["销售额"].tolist() == [300000, 100000, 5000]
+
+
+def test_value_by_stage_matrix_joins_on_normalised_names():
+    from funnel.keycustomers import LOST_ALL, NO_DEAL, value_stage
+    from funnel.stages import prepare_deals
+
+    stages = ["潜在客户", "意向", "提案", "成交"]
+    totals = totals_of({"甲（北京）有限公司": 800, "乙公司": 150, "丙公司": 40, "丁公司": 10})
+    graded = abc_grades(totals)
+    frame = pd.DataFrame(
+        [
+            ("D1", "甲(北京)有限公司", "意向"),  # half-width brackets: still 甲
+            ("D2", "甲（北京）有限公司", "提案"),  # the furthest open deal wins
+            ("D3", "乙公司 ", "输单"),  # only a lost deal
+            ("D4", "新客户公司", "潜在客户"),  # not in the sales report
+        ],
+        columns=["商机编号", "客户名称", "销售阶段"],
+    )
+    deals = prepare_deals(frame, stages).deals
+    grid = value_stage(graded, deals, stages)
+    stage = dict(zip(grid.customers["customer"], grid.customers["stage"], strict=True))
+    assert stage == {"甲（北京）有限公司": "提案", "乙公司": LOST_ALL, "丙公司": NO_DEAL, "丁公司": NO_DEAL}
+    assert grid.counts.loc["A", "提案"] == 1 and int(grid.counts.to_numpy().sum()) == 4
+    assert grid.revenue.loc["A", "提案"] == 800
+    assert grid.pipeline_only["customer"].tolist() == ["新客户公司"]
+    assert grid.cell("A", "提案")["customer"].tolist() == ["甲（北京）有限公司"]
