@@ -105,6 +105,7 @@ def load_data(source: Source) -> None:
         st.sidebar.error(st.session_state["sales_error"])
         return
     st.session_state["sales"] = sales
+    st.session_state["sales_raw"] = raw
     st.session_state["sales_key"] = (source.digest, sheet, mapping)
     st.sidebar.caption(
         tr("rows_summary", read=f"{sales.rows_read:,}", used=f"{sales.rows_used:,}", left=f"{sales.rows_left_out:,}")

@@ -277,3 +277,73 @@ def value_stage(graded: pd.DataFrame, deals: pd.DataFrame, stages: Sequence[str]
     )
     pipeline_only["furthest"] = pipeline_only["furthest"].map(lambda i: stages[int(i)])
     return ValueStage(customers, counts, revenue, pipeline_only)
+
+
+@dataclass(frozen=True)
+class BehaviourRules:
+    """The real-estate example's grading rules (DOMAIN.md §4) as editable thresholds, not constants."""
+
+    promote_after_viewings: int = 1  # C → B after this many viewings
+    offer_within_viewings: int = 4  # B → A: an offer made within this many viewings
+    demote_after_viewings: int = 9  # B → C: this many viewings without an offer
+    drop_after_recommendations: int = 8  # C → F: this many recommendations without a viewing
+
+
+BEHAVIOUR_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "viewings": ("带看次数", "带看", "看房次数", "参观次数", "viewings", "visits", "site visits", "demos"),
+    "offers": ("出价次数", "出价", "报价次数", "offers", "bids", "offer"),
+    "recommendations": ("推荐次数", "推荐", "recommendations", "referrals", "pitches"),
+}
+
+
+def detect_behaviour_columns(columns: Sequence[str]) -> dict[str, str]:
+    """Activity-count columns found among the headers (role → column)."""
+    from funnel.columns import normalise_header
+
+    found: dict[str, str] = {}
+    for role, synonyms in BEHAVIOUR_SYNONYMS.items():
+        for column in columns:
+            if normalise_header(column) in synonyms and column not in found.values():
+                found[role] = column
+                break
+    return found
+
+
+def behaviour_grades(activity: pd.DataFrame, rules: BehaviourRules = BehaviourRules()) -> pd.Series:
+    """A/B/C/F per row from viewings, offers and recommendations counts, checked in this order:
+    A when an offer came within `offer_within_viewings` viewings; C when `demote_after_viewings` viewings brought
+    no offer; B after `promote_after_viewings` viewings; F when `drop_after_recommendations` recommendations
+    brought no viewing; C otherwise (a raw lead)."""
+    zero = pd.Series(0, index=activity.index)
+    viewings = pd.to_numeric(activity.get("viewings", zero), errors="coerce").fillna(0)
+    offers = pd.to_numeric(activity.get("offers", zero), errors="coerce").fillna(0)
+    recommendations = pd.to_numeric(activity.get("recommendations", zero), errors="coerce").fillna(0)
+    grade = np.select(
+        [
+            (offers > 0) & (viewings <= rules.offer_within_viewings),
+            (offers == 0) & (viewings >= rules.demote_after_viewings),
+            viewings >= rules.promote_after_viewings,
+            (viewings == 0) & (recommendations >= rules.drop_after_recommendations),
+        ],
+        ["A", "C", "B", "F"],
+        default="C",
+    )
+    return pd.Series(grade, index=activity.index)
+
+
+def behaviour_by_customer(
+    frame: pd.DataFrame, customer_column: str, columns: dict[str, str], rules: BehaviourRules = BehaviourRules()
+) -> pd.DataFrame:
+    """Activity counts summed per customer (names normalised) and the behaviour grade they earn."""
+    from funnel.values import clean_name, name_key
+
+    names = frame[customer_column].map(clean_name)
+    keep = names != ""
+    activity = pd.DataFrame({role: pd.to_numeric(frame[col], errors="coerce") for role, col in columns.items()})[keep]
+    activity["customer_key"] = names[keep].map(name_key)
+    activity["customer"] = names[keep]
+    g = activity.groupby("customer_key", sort=False)
+    out = g[[r for r in columns]].sum()
+    out.insert(0, "customer", g["customer"].first())
+    out["grade"] = behaviour_grades(out, rules)
+    return out.reset_index(drop=True)

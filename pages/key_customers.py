@@ -7,7 +7,15 @@ import streamlit as st
 from funnel.charts import pareto_chart
 from funnel.errors import FunnelError
 from funnel.export import to_csv_bytes, to_xlsx_bytes
-from funnel.keycustomers import LOST_ALL, NO_DEAL, filter_customers, value_stage
+from funnel.keycustomers import (
+    LOST_ALL,
+    NO_DEAL,
+    BehaviourRules,
+    behaviour_by_customer,
+    detect_behaviour_columns,
+    filter_customers,
+    value_stage,
+)
 from funnel.tables import KEY_COLUMNS, customer_list, download_name, grade_table
 from pages.common import (
     current_sales,
@@ -165,3 +173,20 @@ with st.expander(tr("pipeline_only_header", n=len(grid.pipeline_only))):
         hide_index=True,
         width="stretch",
     )
+
+raw = st.session_state.get("sales_raw")
+found = detect_behaviour_columns([str(c) for c in raw.frame.columns]) if raw is not None else {}
+if found:
+    st.subheader(tr("behaviour_header"))
+    r1, r2, r3, r4 = st.columns(4)
+    rules = BehaviourRules(
+        promote_after_viewings=int(r1.number_input(tr("rule_promote"), 0, 100, 1, key="rule_promote")),
+        offer_within_viewings=int(r2.number_input(tr("rule_offer"), 0, 100, 4, key="rule_offer")),
+        demote_after_viewings=int(r3.number_input(tr("rule_demote"), 1, 100, 9, key="rule_demote")),
+        drop_after_recommendations=int(r4.number_input(tr("rule_drop"), 1, 100, 8, key="rule_drop")),
+    )
+    graded_by_behaviour = behaviour_by_customer(raw.frame, sales.mapping.customer, found, rules)
+    shown = graded_by_behaviour.rename(
+        columns={"customer": tr("col_customer"), "grade": tr("col_grade"), **{r: tr(f"col_{r}") for r in found}}
+    )
+    st.dataframe(shown, hide_index=True, width="stretch")

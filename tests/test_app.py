@@ -269,3 +269,15 @@ def test_forecast_page_and_snapshots(app, tmp_path, monkeypatch):
     next(b for b in app.button if b.label == "确定").click().run()
     with Store(tmp_path / "snap.db") as store:
         assert store.weeks().empty
+
+
+def test_behaviour_grades_appear_when_the_report_has_activity_counts(app):
+    from conftest import xlsx_bytes
+
+    rows = [["客户名称", "价税合计", "带看次数", "出价次数"], ["甲", 1000, 2, 1], ["乙", 500, 10, 0], ["甲", 10, 1, 0]]
+    app.sidebar.file_uploader[0].upload("leads.xlsx", xlsx_bytes(rows)).run()
+    app.switch_page("pages/key_customers.py").run()
+    assert not app.exception
+    assert any(s.value.startswith("按行为分级") for s in app.subheader)
+    table = app.dataframe[-1].value
+    assert dict(zip(table["客户"], table["等级"], strict=True)) == {"甲": "A", "乙": "C"}  # 甲: 3 viewings, an offer

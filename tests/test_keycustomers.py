@@ -185,3 +185,23 @@ def test_value_by_stage_matrix_joins_on_normalised_names():
     assert grid.revenue.loc["A", "提案"] == 800
     assert grid.pipeline_only["customer"].tolist() == ["新客户公司"]
     assert grid.cell("A", "提案")["customer"].tolist() == ["甲（北京）有限公司"]
+
+
+def test_behaviour_grading_follows_the_editable_rules():
+    from funnel.keycustomers import BehaviourRules, behaviour_grades, detect_behaviour_columns
+
+    activity = pd.DataFrame(
+        {
+            "viewings": [0, 1, 3, 9, 10, 0, 5],
+            "offers": [0, 0, 1, 0, 0, 0, 1],
+            "recommendations": [2, 0, 0, 0, 0, 8, 0],
+        }
+    )
+    assert behaviour_grades(activity).tolist() == ["C", "B", "A", "C", "C", "F", "B"]
+    strict = BehaviourRules(promote_after_viewings=2, offer_within_viewings=6, demote_after_viewings=12)
+    assert behaviour_grades(activity, strict).tolist() == ["C", "C", "A", "B", "B", "F", "A"]
+    assert detect_behaviour_columns(["客户名称", "带看次数", "出价次数", "推荐次数"]) == {
+        "viewings": "带看次数",
+        "offers": "出价次数",
+        "recommendations": "推荐次数",
+    }
