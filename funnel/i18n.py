@@ -211,6 +211,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "preset_year": {"zh": "今年至今 vs 去年同期", "en": "Year to date vs same span last year"},
     "preset_quarter": {"zh": "本季度 vs 去年同季度", "en": "This quarter vs same quarter last year"},
     "preset_custom": {"zh": "自选两个期间", "en": "Any two periods"},
+    "preset_reports": {"zh": "与另一个报表对比", "en": "Against another report"},
+    "other_report": {"zh": "上传作为“前一期间”的报表", "en": "Upload the report to use as the earlier period"},
+    "other_report_hint": {
+        "zh": "上传另一个销售报表（例如去年的导出），与当前报表比较。",
+        "en": "Upload another sales report (last year's export, say) to compare with the current one.",
+    },
     "period_from": {"zh": "前一期间", "en": "Earlier period"},
     "period_to": {"zh": "后一期间", "en": "Later period"},
     "periods_caption": {"zh": "前一期间 {a} → 后一期间 {b}", "en": "Earlier {a} → later {b}"},

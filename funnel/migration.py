@@ -61,9 +61,9 @@ def preset_periods(last_date: pd.Timestamp, preset: str) -> tuple[Period, Period
     return earlier, Period(start, end)
 
 
-def period_totals(lines: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Net cents per customer over the lines dated in the period (customers with any line there)."""
-    part = lines[period.mask(lines["date"])]
+def period_totals(lines: pd.DataFrame, period: Period | None = None) -> pd.DataFrame:
+    """Net cents per customer over the lines dated in the period, or all lines (customers with any line there)."""
+    part = lines[period.mask(lines["date"])] if period is not None else lines
     g = part.groupby("customer_key", sort=False)
     return pd.DataFrame({"customer": g["customer"].first(), "amount_cents": g["amount_cents"].sum().astype("int64")})
 
@@ -75,8 +75,8 @@ class Migration:
     customers: pd.DataFrame
     matrix: pd.DataFrame
     labels: tuple[str, ...]
-    earlier: Period
-    later: Period
+    earlier: str
+    later: str
 
     def moves(self) -> dict[str, int]:
         """Counts of upgraded, downgraded, stable, new and lost customers."""
@@ -97,9 +97,28 @@ def migration(
     lang: str = "zh",
 ) -> Migration:
     """How customers moved between amount bands from the earlier period to the later one."""
+    return migrate(
+        lines[earlier.mask(lines["date"])],
+        lines[later.mask(lines["date"])],
+        thresholds,
+        lang,
+        earlier.label(),
+        later.label(),
+    )
+
+
+def migrate(
+    earlier_lines: pd.DataFrame,
+    later_lines: pd.DataFrame,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    lang: str = "zh",
+    earlier: str = "",
+    later: str = "",
+) -> Migration:
+    """Band migration between two sets of lines: two periods of one report, or two reports."""
     cents = validate_thresholds(thresholds)
     labels = tuple(band_labels(thresholds, lang))
-    a, b = period_totals(lines, earlier), period_totals(lines, later)
+    a, b = period_totals(earlier_lines), period_totals(later_lines)
     both = a.join(b, how="outer", suffixes=("_from", "_to"))
     both["customer"] = both["customer_from"].fillna(both["customer_to"])
     seen_a, seen_b = both["amount_cents_from"].notna(), both["amount_cents_to"].notna()
@@ -138,12 +157,20 @@ def product_change(
 ) -> pd.DataFrame:
     """Per product: customers, revenue and revenue per customer in each period, growth, new/lost/returning,
     churn (lost ÷ earlier customers), and the seed's two warning signs."""
+    return change_between(lines[earlier.mask(lines["date"])], lines[later.mask(lines["date"])], churn_alert)
+
+
+def change_between(
+    earlier_lines: pd.DataFrame, later_lines: pd.DataFrame, churn_alert: float = DEFAULT_CHURN_ALERT
+) -> pd.DataFrame:
+    """product_change for two sets of lines (two periods, or two reports)."""
     rows = []
-    for product, part in lines.groupby("product", sort=True):
-        a = set(part.loc[earlier.mask(part["date"]), "customer_key"])
-        b = set(part.loc[later.mask(part["date"]), "customer_key"])
-        rev_a = int(part.loc[earlier.mask(part["date"]), "amount_cents"].sum())
-        rev_b = int(part.loc[later.mask(part["date"]), "amount_cents"].sum())
+    products = sorted(set(earlier_lines["product"]) | set(later_lines["product"]))
+    for product in products:
+        first = earlier_lines[earlier_lines["product"] == product]
+        second = later_lines[later_lines["product"] == product]
+        a, b = set(first["customer_key"]), set(second["customer_key"])
+        rev_a, rev_b = int(first["amount_cents"].sum()), int(second["amount_cents"].sum())
         rows.append(
             {
                 "product": product,

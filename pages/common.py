@@ -190,3 +190,11 @@ def current_stages() -> list[str]:
     text = st.session_state.get(f"stage_text_{template}_{lang()}")
     stages = [line.strip() for line in (text or "").splitlines() if line.strip()]
     return stages or template_stages(template, lang())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def cached_other_sales(digest: str, _data: bytes, name: str) -> SalesData:
+    """A second sales report (read with detected columns), to compare with the current one."""
+    from funnel.load import load_sales
+
+    return load_sales(_data, name)

@@ -130,6 +130,9 @@ if by:
             tr("col_cumulative_conversion"): PERCENT,
         },
     )
+    for name, group in groups.items():
+        with st.expander(f"{name} · {int(group.table['reached'].iloc[0]):,} {tr('deals')}"):
+            st.dataframe(stage_table(group, lang()), hide_index=True, width="stretch", column_config=config)
 
 before = after = None
 if mode == "periods" and deals.has_dates:

@@ -8,18 +8,33 @@ import streamlit as st
 from funnel.charts import migration_sankey, trend_charts
 from funnel.errors import FunnelError
 from funnel.export import to_csv_bytes, to_xlsx_bytes
-from funnel.migration import Period, migration, monthly_trend, preset_periods, product_change
+from funnel.migration import Period, change_between, migrate, monthly_trend, preset_periods
 from funnel.schema import filter_lines
 from funnel.tables import download_name, migration_customers_table, migration_matrix_table, product_change_table
-from pages.common import current_sales, current_thresholds, lang, population_filters, show_error, tr
+from pages.common import (
+    cached_other_sales,
+    current_sales,
+    current_thresholds,
+    lang,
+    population_filters,
+    show_error,
+    tr,
+    upload_source,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def choose_periods(first: pd.Timestamp, last: pd.Timestamp) -> tuple[Period, Period]:
+def choose_periods(first: pd.Timestamp, last: pd.Timestamp) -> tuple[Period, Period] | None:
+    """Two periods of this report, or None when comparing with another report."""
     preset = st.radio(
-        tr("period_preset"), ["year", "quarter", "custom"], format_func=lambda k: tr(f"preset_{k}"), key="preset"
+        tr("period_preset"),
+        ["year", "quarter", "custom", "reports"],
+        format_func=lambda k: tr(f"preset_{k}"),
+        key="preset",
     )
+    if preset == "reports":
+        return None
     if preset != "custom":
         return preset_periods(last, preset)
     earlier_default, later_default = preset_periods(last, "year")
@@ -49,17 +64,29 @@ if not sales.has_dates:
 
 with st.sidebar:
     products, _, _ = population_filters(sales, with_period=False)
-    earlier, later = choose_periods(sales.lines["date"].min(), sales.lines["date"].max())
+    periods = choose_periods(sales.lines["date"].min(), sales.lines["date"].max())
     churn_alert = st.slider(tr("churn_alert_pct"), 5, 80, 20, step=5, key="churn_alert")
 
 lines = filter_lines(sales.lines, products)
 try:
-    result = migration(lines, earlier, later, current_thresholds(), lang())
+    if periods is not None:
+        earlier, later = periods
+        earlier_lines, later_lines = lines[earlier.mask(lines["date"])], lines[later.mask(lines["date"])]
+        a_label, b_label = earlier.label(), later.label()
+    else:
+        other = st.file_uploader(tr("other_report"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="other_report")
+        if other is None:
+            st.info(tr("other_report_hint"))
+            st.stop()
+        previous = cached_other_sales(upload_source(other).digest, other.getvalue(), other.name)
+        earlier_lines, later_lines = filter_lines(previous.lines, products), lines
+        a_label, b_label = other.name, st.session_state.get("upload").name if st.session_state.get("upload") else "—"
+    result = migrate(earlier_lines, later_lines, current_thresholds(), lang(), a_label, b_label)
 except FunnelError as exc:
     show_error(exc)
     st.stop()
 
-st.caption(tr("periods_caption", a=earlier.label(), b=later.label()))
+st.caption(tr("periods_caption", a=result.earlier, b=result.later))
 st.subheader(tr("moves_line", **result.moves()))
 st.plotly_chart(migration_sankey(result, lang()))
 st.markdown(f"**{tr('matrix_header')}**")
@@ -87,7 +114,7 @@ if len(table):
     d2.download_button(tr("download_xlsx"), to_xlsx_bytes(table, "migration"), f"{file}.xlsx", XLSX, key="mig_xlsx")
 
 st.subheader(tr("product_header"))
-change = product_change(lines, earlier, later, churn_alert / 100)
+change = change_between(earlier_lines, later_lines, churn_alert / 100)
 flags = []
 for row in change.itertuples(index=False):
     if row.customers_outgrow_revenue:

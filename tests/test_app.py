@@ -281,3 +281,15 @@ def test_behaviour_grades_appear_when_the_report_has_activity_counts(app):
     assert any(s.value.startswith("按行为分级") for s in app.subheader)
     table = app.dataframe[-1].value
     assert dict(zip(table["客户"], table["等级"], strict=True)) == {"甲": "A", "乙": "C"}  # 甲: 3 viewings, an offer
+
+
+def test_trends_against_another_report(app, erp_rows):
+    from conftest import xlsx_bytes
+
+    app.switch_page("pages/trends.py").run()
+    app.radio(key="preset").set_value("reports").run()
+    assert not app.exception
+    app.file_uploader(key="other_report").upload("去年.xlsx", xlsx_bytes(erp_rows)).run()
+    assert not app.exception
+    matrix = app.dataframe[0].value
+    assert matrix.iloc[:-1, -1].sum() == 6 + int(matrix.iloc[-2, 1:-1].sum())  # last year's 6 customers, plus new
