@@ -9,7 +9,7 @@ from funnel.charts import band_funnel
 from funnel.errors import FunnelError
 from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.tables import band_summary_table, customer_list, download_name
-from pages.common import band_analysis, current_sales, lang, population_filters, show_error, tr
+from pages.common import band_analysis, current_sales, lang, population_filters, show_error, summary_columns, tr
 
 SLIDER_MAX = 1_000_000
 STEP = 1_000
@@ -98,11 +98,7 @@ st.dataframe(
     summary,
     hide_index=True,
     width="stretch",
-    column_config={
-        tr("customer_share"): st.column_config.NumberColumn(format="percent"),
-        tr("revenue_share"): st.column_config.NumberColumn(format="percent"),
-        tr("revenue"): st.column_config.NumberColumn(format="localized"),
-    },
+    column_config=summary_columns(),
 )
 
 st.subheader(tr("choose_band"))

@@ -198,3 +198,13 @@ def cached_other_sales(digest: str, _data: bytes, name: str) -> SalesData:
     from funnel.load import load_sales
 
     return load_sales(_data, name)
+
+
+def summary_columns() -> dict:
+    """Column formats of the per-band and per-grade summaries: shares as percent, revenue localised."""
+    percent = st.column_config.NumberColumn(format="percent")
+    return {
+        tr("customer_share"): percent,
+        tr("revenue_share"): percent,
+        tr("revenue"): st.column_config.NumberColumn(format="localized"),
+    }

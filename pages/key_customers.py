@@ -26,6 +26,7 @@ from pages.common import (
     population_filters,
     scoped,
     show_error,
+    summary_columns,
     tr,
 )
 
@@ -85,11 +86,7 @@ with right:
         grade_table(report, lang()),
         hide_index=True,
         width="stretch",
-        column_config={
-            tr("customer_share"): st.column_config.NumberColumn(format="percent"),
-            tr("revenue_share"): st.column_config.NumberColumn(format="percent"),
-            tr("revenue"): st.column_config.NumberColumn(format="localized"),
-        },
+        column_config=summary_columns(),
     )
 
 money = {tr("col_amount"): st.column_config.NumberColumn(format="localized")}

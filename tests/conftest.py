@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import pytest
-from openpyxl import Workbook
 
 
 def xlsx_bytes(rows: Sequence[Sequence[object]], sheet: str = "Sheet1", extra_sheets: dict | None = None) -> bytes:
     """An xlsx whose first sheet holds `rows` as given (title rows, header, data, totals…)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    for row in rows:
-        ws.append(list(row))
-    for name, more in (extra_sheets or {}).items():
-        other = wb.create_sheet(name)
-        for row in more:
-            other.append(list(row))
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    from corpus import xlsx
+
+    return xlsx(rows, sheet=sheet, extra=extra_sheets)
 
 
 def csv_text(rows: Sequence[Sequence[object]], sep: str = ",") -> str:
