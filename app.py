@@ -17,10 +17,11 @@ from funnel.errors import FunnelError
 from funnel.i18n import t
 from funnel.sample import SAMPLE_SALES
 from funnel.schema import Mapping
-from pages.common import Source, cached_mapping, cached_report, cached_sales, lang, tr
+from pages.common import Source, cached_mapping, cached_report, cached_sales, lang, leave_v1_multipage_mode, tr
 
 ROLES_SHOWN = ("customer", "amount", "product", "date", "region", "rep", "order", "quantity")
 
+leave_v1_multipage_mode()
 st.set_page_config(page_title=f"{t('app_title', 'zh')} · {t('app_title', 'en')}", page_icon="🔻", layout="wide")
 
 

@@ -18,6 +18,20 @@ from funnel.read import RawReport, read_report
 from funnel.schema import Mapping, SalesData, detect_mapping, filter_lines, prepare_sales
 
 
+def leave_v1_multipage_mode() -> None:
+    """Rerun once in st.navigation mode if Streamlit started this run in its old pages/-folder mode.
+
+    With a pages/ folder beside app.py, the first run after the server starts uses Streamlit's v1 multipage mode
+    until st.navigation is first called: a deep link (/data) runs the page without app.py, and widgets drawn in
+    that run get other ids than in every later run, so a file uploaded right after start-up was silently lost.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def lang() -> str:
     """The language the user chose (Chinese by default)."""
     return st.session_state.get("lang", "zh")
@@ -75,10 +89,7 @@ def sales_key() -> tuple:
 
 def current_sales() -> SalesData:
     """The sales data of the current source, or stop the page with the reason it is unusable."""
-    if "sales" not in st.session_state:
-        # Streamlit ran this page without app.py: a deep link (/data) as the first request after the server
-        # started, while a pages/ folder sits beside app.py. Go through the entry point, which owns the data.
-        st.switch_page("app.py")
+    leave_v1_multipage_mode()
     sales = st.session_state.get("sales")
     if sales is None:
         error = st.session_state.get("sales_error")

@@ -1,0 +1,130 @@
+"""The whole journey in a real browser (headless Chromium driven by Playwright), against `streamlit run app.py`.
+
+Skipped where there is no Chromium (Debian's `chromium` package; Playwright's own browser download does not work
+here) or no Playwright; .ci/run installs both.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path_factory):  # a fresh server per test: the first session after start-up is the tricky one
+    port = free_port()
+    env = {**os.environ, "FUNNEL_DB": str(tmp_path_factory.mktemp("db") / "snapshots.db"), "HOME": str(ROOT / ".venv")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def page(server):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(server)
+        page.get_by_role("heading", name="客户分层漏斗").wait_for(timeout=60_000)
+        yield page
+        browser.close()
+
+
+def metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_sample_upload_download_journey(page, tmp_path):
+    assert metric(page, "客户总数") == "1,200"
+    report = (
+        "单据日期,客户名称,货品名称,价税合计\n"
+        '2026-01-05,甲公司,门锁,50000\n2026-01-06,乙公司,门锁,"1,000"\n'
+        "合计,,,51000\n"
+    )
+    path = tmp_path / "销售报表.csv"
+    path.write_bytes(report.encode("gb18030"))
+    page.locator('input[type="file"]').first.set_input_files(str(path))
+    page.get_by_text("正在使用上传的报表：销售报表.csv").wait_for(timeout=30_000)
+    page.wait_for_function("() => !document.body.innerText.includes('1,200')", timeout=30_000)
+    assert metric(page, "客户总数") == "2"
+    assert page.get_by_text("读取 3 行 · 使用 2 行 · 剔除 1 行").count() == 1
+    page.get_by_role("link", name="关键客户").click()
+    page.get_by_role("heading", name="关键客户", exact=True).wait_for(timeout=30_000)
+    page.get_by_text("1 个客户（占 50.0%）贡献了").wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        page.locator('[data-testid="stDownloadButton"]', has_text="下载 CSV").last.click()
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    listed = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert listed["客户"].tolist() == ["甲公司"] and listed["等级"].tolist() == ["A"]
+    assert download.value.suggested_filename.startswith("关键客户_A_")
+
+
+def test_a_deep_link_on_a_fresh_server_shows_that_page(server):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(f"{server}/data")
+        page.get_by_role("heading", name="数据与列映射").wait_for(timeout=60_000)
+        assert page.get_by_text("表头在第 3 行").count() == 1
+        browser.close()
