@@ -43,7 +43,7 @@ def free_port() -> int:
 @pytest.fixture
 def server(tmp_path_factory):  # a fresh server per test: the first session after start-up is the tricky one
     port = free_port()
-    env = {**os.environ, "FUNNEL_DB": str(tmp_path_factory.mktemp("db") / "snapshots.db"), "HOME": str(ROOT / ".venv")}
+    env = {**os.environ, "FUNNEL_DB": str(tmp_path_factory.mktemp("db") / "snapshots.db")}
     proc = subprocess.Popen(
         [
             sys.executable,
