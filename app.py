@@ -6,7 +6,6 @@ language switch, then runs the chosen page with st.navigation. Every page reads 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from pathlib import Path
@@ -17,7 +16,17 @@ from funnel.errors import FunnelError
 from funnel.i18n import t
 from funnel.sample import SAMPLE_SALES
 from funnel.schema import Mapping
-from pages.common import Source, cached_mapping, cached_report, cached_sales, lang, leave_v1_multipage_mode, tr
+from pages.common import (
+    Source,
+    cached_mapping,
+    cached_report,
+    cached_sales,
+    digest_of,
+    lang,
+    leave_v1_multipage_mode,
+    tr,
+    upload_source,
+)
 
 ROLES_SHOWN = ("customer", "amount", "product", "date", "region", "rep", "order", "quantity")
 
@@ -44,12 +53,11 @@ def choose_source() -> Source:
     st.sidebar.header(tr("source_header"))
     upload = st.sidebar.file_uploader(tr("upload_label"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="upload")
     if upload is not None:
-        data, name, is_sample = upload.getvalue(), upload.name, False
-        st.sidebar.caption(tr("using_upload", name=name))
-    else:
-        data, name, is_sample = _sample_bytes(str(SAMPLE_SALES)), SAMPLE_SALES.name, True
-        st.sidebar.caption(tr("using_sample", name=name))
-    return Source(data, name, hashlib.sha256(data).hexdigest(), is_sample)
+        st.sidebar.caption(tr("using_upload", name=upload.name))
+        return upload_source(upload)
+    data = _sample_bytes(str(SAMPLE_SALES))
+    st.sidebar.caption(tr("using_sample", name=SAMPLE_SALES.name))
+    return Source(data, SAMPLE_SALES.name, digest_of(data, "sample:sales"), True)
 
 
 def choose_pipeline() -> None:
@@ -59,12 +67,13 @@ def choose_pipeline() -> None:
     with st.sidebar.expander(tr("pipeline_source")):
         upload = st.file_uploader(tr("pipeline_upload"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="pipeline_up")
         if upload is not None:
-            data, name, is_sample = upload.getvalue(), upload.name, False
-            st.caption(tr("using_upload", name=name))
+            st.caption(tr("using_upload", name=upload.name))
+            source = upload_source(upload)
         else:
-            data, name, is_sample = _sample_bytes(str(SAMPLE_PIPELINE)), SAMPLE_PIPELINE.name, True
-            st.caption(tr("pipeline_sample", name=name))
-    st.session_state["pipeline_source"] = Source(data, name, hashlib.sha256(data).hexdigest(), is_sample)
+            data = _sample_bytes(str(SAMPLE_PIPELINE))
+            st.caption(tr("pipeline_sample", name=SAMPLE_PIPELINE.name))
+            source = Source(data, SAMPLE_PIPELINE.name, digest_of(data, "sample:pipeline"), True)
+    st.session_state["pipeline_source"] = source
 
 
 def choose_mapping(source: Source, columns: list[str], detected: Mapping) -> Mapping:

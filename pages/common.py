@@ -171,12 +171,23 @@ def pipeline_deals(stages: list[str], shape: str | None, value_map: dict[str, st
     return cached_deals(source.digest, tuple(stages), shape, tuple(sorted(value_map.items())), raw)
 
 
-def upload_source(upload) -> Source:
-    """A Source for a file uploaded on a page (the comparison file, for one)."""
+def digest_of(data: bytes, file_id: str | None = None) -> str:
+    """SHA-256 of a file's bytes, computed once per upload (a 200 MB file is not re-hashed on every rerun)."""
     import hashlib
 
+    memo = st.session_state.setdefault("_digests", {})
+    if file_id and file_id in memo:
+        return memo[file_id]
+    digest = hashlib.sha256(data).hexdigest()
+    if file_id:
+        memo[file_id] = digest
+    return digest
+
+
+def upload_source(upload) -> Source:
+    """A Source for an uploaded file (the report, the pipeline, a comparison file)."""
     data = upload.getvalue()
-    return Source(data, upload.name, hashlib.sha256(data).hexdigest(), False)
+    return Source(data, upload.name, digest_of(data, getattr(upload, "file_id", None)), False)
 
 
 def stage_list() -> list[str]:
