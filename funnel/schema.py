@@ -106,7 +106,7 @@ class SalesData:
         return self.mapping.date is not None and self.lines["date"].notna().any()
 
 
-def _text(series: pd.Series) -> pd.Series:
+def text_column(series: pd.Series) -> pd.Series:
     """Cleaned text of a column ('' for blanks), computed once per distinct value."""
     return on_distinct(series, lambda u: u.map(clean_name), "").astype("object")
 
@@ -122,7 +122,7 @@ def _canonical(names: pd.Series) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
     return keys.map(display), keys, table
 
 
-def _is_total(text: pd.Series) -> pd.Series:
+def is_total(text: pd.Series) -> pd.Series:
     """True where a cleaned text cell reads as a total or subtotal label (合计, 小计, Total…)."""
     return on_distinct(text, lambda u: u.str.contains(_TOTAL), False).astype(bool)
 
@@ -150,13 +150,13 @@ def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None)
         reason[mask.to_numpy() & reason.isna().to_numpy()] = code
 
     mark(frame.isna().all(axis=1), "empty_row")
-    customer = _text(frame[mapping.customer])
-    product = _text(frame[mapping.product]) if mapping.product else pd.Series([NO_PRODUCT] * n)
-    first = _text(frame.iloc[:, 0])
-    is_total = _is_total(customer) | _is_total(first)
+    customer = text_column(frame[mapping.customer])
+    product = text_column(frame[mapping.product]) if mapping.product else pd.Series([NO_PRODUCT] * n)
+    first = text_column(frame.iloc[:, 0])
+    totals = is_total(customer) | is_total(first)
     if mapping.product:
-        is_total |= _is_total(product)
-    mark(is_total, "total_row")
+        totals |= is_total(product)
+    mark(totals, "total_row")
     filled = frame.notna().sum(axis=1)
     mark((filled == 1) & (customer == "") & frame[mapping.amount].isna(), "note_row")
     mark(customer == "", "blank_customer")
@@ -185,7 +185,7 @@ def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None)
     )
     for role in ("region", "rep", "order"):
         column = getattr(mapping, role)
-        lines[role] = _text(frame[column])[used].to_numpy() if column else ""
+        lines[role] = text_column(frame[column])[used].to_numpy() if column else ""
     if mapping.quantity:
         qty = pd.to_numeric(frame[mapping.quantity], errors="coerce")
         lines["quantity"] = qty[used].to_numpy()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from funnel.errors import FunnelError
+from funnel.forecast import period_of
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 15.0
@@ -241,13 +242,9 @@ def _deal_rows(weighed: pd.DataFrame) -> list[tuple]:
     return rows
 
 
-def quarter_of(dates: pd.Series) -> pd.Series:
-    return pd.to_datetime(dates).dt.to_period("Q").astype(str).where(pd.to_datetime(dates).notna(), "")
-
-
 def history(all_deals: pd.DataFrame, quarter: str, commit_at: float = 0.70) -> pd.DataFrame:
     """Per snapshot week: weighted forecast and commit (won + open at ≥ commit_at) for deals signing in `quarter`."""
-    frame = all_deals[quarter_of(all_deals["signing_date"]) == quarter].copy()
+    frame = all_deals[period_of(all_deals["signing_date"], "quarter") == quarter].copy()
     frame = frame[frame["status"] != "lost"]
     frame["amount"] = frame["amount_cents"] / 100
     frame["weighted"] = frame["amount"] * frame["probability"]
@@ -347,5 +344,5 @@ def actual_won(all_deals: pd.DataFrame, quarter: str) -> float:
     if all_deals.empty:
         return 0.0
     latest = all_deals[all_deals["week"] == all_deals["week"].max()]
-    won = latest[(latest["status"] == "won") & (quarter_of(latest["signing_date"]) == quarter)]
+    won = latest[(latest["status"] == "won") & (period_of(latest["signing_date"], "quarter") == quarter)]
     return float(won["amount_cents"].sum()) / 100

@@ -20,7 +20,8 @@ import pandas as pd
 from funnel.columns import normalise_header
 from funnel.errors import FunnelError
 from funnel.read import RawReport
-from funnel.values import clean_name, name_key, on_distinct, parse_amounts, parse_dates
+from funnel.schema import is_total, text_column
+from funnel.values import clean_name, name_key, parse_amounts, parse_dates
 
 # --- stage templates (DOMAIN.md §3), each stage with its Chinese and English name
 TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -230,11 +231,6 @@ class Deals:
 
 
 REASONS: tuple[str, ...] = ("empty_row", "total_row", "blank_deal", "unknown_stage", "bad_date")
-_TOTAL = re.compile(r"(?:合\s*计|小\s*计|总\s*计)|^\s*(?:grand\s+)?(?:sub\s*-?\s*)?totals?\b", re.IGNORECASE)
-
-
-def _text(series: pd.Series) -> pd.Series:
-    return on_distinct(series, lambda u: u.map(clean_name), "").astype("object")
 
 
 def prepare_deals(
@@ -275,14 +271,16 @@ def prepare_deals(
         reason[np.asarray(mask) & reason.isna().to_numpy()] = code
 
     mark(frame.isna().all(axis=1), "empty_row")
-    first = _text(frame.iloc[:, 0])
+    first = text_column(frame.iloc[:, 0])
     deal_text = (
-        _text(frame[mapping.deal]) if mapping.deal else pd.Series([f"#{r}" for r in raw.row_numbers], dtype="object")
+        text_column(frame[mapping.deal])
+        if mapping.deal
+        else pd.Series([f"#{r}" for r in raw.row_numbers], dtype="object")
     )
-    mark(first.str.contains(_TOTAL) | deal_text.str.contains(_TOTAL), "total_row")
+    mark(is_total(first) | is_total(deal_text), "total_row")
     mark(deal_text == "", "blank_deal")
 
-    stage_text = _text(frame[mapping.stage]) if mapping.stage else pd.Series([""] * n, dtype="object")
+    stage_text = text_column(frame[mapping.stage]) if mapping.stage else pd.Series([""] * n, dtype="object")
     classes = classify_values(stage_text[stage_text != ""].unique().tolist(), stages, value_map)
     target = stage_text.map(lambda v: classes.get(v) if v else None)
     unmapped_mask = (stage_text != "") & target.isna()
@@ -308,12 +306,12 @@ def prepare_deals(
         {
             "row": raw.row_numbers.reset_index(drop=True),
             "deal": deal_text,
-            "customer": _text(frame[mapping.customer]) if mapping.customer else deal_text,
+            "customer": text_column(frame[mapping.customer]) if mapping.customer else deal_text,
             "target": target,
             "amount_cents": amount_cents.where(~bad_amount),
-            "product": _text(frame[mapping.product]) if mapping.product else "",
-            "region": _text(frame[mapping.region]) if mapping.region else "",
-            "rep": _text(frame[mapping.rep]) if mapping.rep else "",
+            "product": text_column(frame[mapping.product]) if mapping.product else "",
+            "region": text_column(frame[mapping.region]) if mapping.region else "",
+            "rep": text_column(frame[mapping.rep]) if mapping.rep else "",
         }
     )
     for role in ("close_date", "date"):
@@ -326,19 +324,19 @@ def prepare_deals(
         per_row["probability"] = p.where(~bad_prob)
     else:
         per_row["probability"] = np.nan
-    per_row["category"] = _text(frame[mapping.category]) if mapping.category else ""
+    per_row["category"] = text_column(frame[mapping.category]) if mapping.category else ""
     for column in keep:
         if column not in frame.columns:
             raise FunnelError("schema_unknown_column", role=("col_group",), column=column)
-        per_row[f"by:{column}"] = _text(frame[column])
+        per_row[f"by:{column}"] = text_column(frame[column])
     stage_date_columns = mapping.stage_date_map()
     for i, stage in enumerate(stages):
         column = stage_date_columns.get(stage)
         per_row[f"d{i}"] = parse_dates(frame[column])[0] if column else pd.NaT
     lost_at = None
     if mapping.lost_stage:
-        lost_classes = classify_values(_text(frame[mapping.lost_stage]).unique().tolist(), stages, value_map)
-        lost_at = _text(frame[mapping.lost_stage]).map(lambda v: lost_classes.get(v) if v else None)
+        lost_classes = classify_values(text_column(frame[mapping.lost_stage]).unique().tolist(), stages, value_map)
+        lost_at = text_column(frame[mapping.lost_stage]).map(lambda v: lost_classes.get(v) if v else None)
     per_row = per_row[used]
 
     if shape == "event_log":

@@ -10,8 +10,8 @@ import streamlit as st
 from funnel.charts import forecast_chart, history_chart
 from funnel.errors import FunnelError
 from funnel.export import to_csv_bytes, to_xlsx_bytes
-from funnel.forecast import against_targets, default_probabilities, forecast, forecast_by, slipping, weigh
-from funnel.snapshots import Store, accuracy, actual_won, changes, default_db_path, history, iso_week, quarter_of
+from funnel.forecast import against_targets, default_probabilities, forecast, forecast_by, period_of, slipping, weigh
+from funnel.snapshots import Store, accuracy, actual_won, changes, default_db_path, history, iso_week
 from funnel.tables import changes_table, download_name, forecast_deals_table, forecast_table, targets_table
 from pages.common import lang, pipeline_deals, show_error, stage_list, tr
 
@@ -92,7 +92,7 @@ def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
                     st.session_state.pop("snap_pending_delete", None)
                     st.rerun()
         every = store.all_deals()
-    quarters = sorted(q for q in quarter_of(every["signing_date"]).unique() if q)
+    quarters = sorted(q for q in period_of(every["signing_date"], "quarter").unique() if q)
     if not quarters:
         return
     current = pd.Timestamp(date.today()).to_period("Q").strftime("%YQ%q")
