@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -114,20 +113,14 @@ def _pipeline_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("zh", "en"), default=None)
 
 
-def _pipeline(args: argparse.Namespace, lang: str):
-    """(stages, deals) for a pipeline export, stage names in the data's own language unless --order is given."""
+def _pipeline(args: argparse.Namespace):
+    """(raw report, stage order) for a pipeline export: --order, else the template named in the data's language."""
     from funnel.read import read_report
-    from funnel.stages import detect_pipeline_mapping, prepare_deals, template_stages
+    from funnel.stages import template_for_data
 
     raw = read_report(read_file_bytes(args.report), Path(args.report).name, args.sheet)
     stages = [s.strip() for s in args.order.replace("，", ",").split(",") if s.strip()] if args.order else None
-    if not stages:
-        probe = detect_pipeline_mapping([str(c) for c in raw.frame.columns], template_stages(args.template, "zh"))
-        column = getattr(args, "stage_col", None) or probe.stage
-        values = raw.frame[column].dropna().astype(str) if column in raw.frame.columns else []
-        chinese = any(re.search(r"[\u4e00-\u9fff]", v) for v in list(values)[:200]) or bool(probe.stage_dates)
-        stages = template_stages(args.template, "zh" if chinese else "en")
-    return raw, stages, prepare_deals
+    return raw, stages or template_for_data(raw.frame, args.template, getattr(args, "stage_col", None))
 
 
 def _load(args: argparse.Namespace) -> SalesData:
@@ -361,18 +354,10 @@ def _bottleneck(funnel) -> dict[str, object] | None:
 def run_stages(args: argparse.Namespace, lang: str) -> None:
     from dataclasses import replace
 
-    from funnel.read import read_report
-    from funnel.stages import breakdown, detect_pipeline_mapping, prepare_deals, stage_funnel, template_stages
+    from funnel.stages import breakdown, detect_pipeline_mapping, prepare_deals, stage_funnel
     from funnel.tables import stage_table
 
-    raw = read_report(read_file_bytes(args.report), Path(args.report).name, args.sheet)
-    stages = [s.strip() for s in args.order.replace("，", ",").split(",") if s.strip()] if args.order else None
-    if not stages:  # name the template's stages in the data's own language
-        probe = detect_pipeline_mapping([str(c) for c in raw.frame.columns], template_stages(args.template, "zh"))
-        column = args.stage_col or probe.stage
-        values = raw.frame[column].dropna().astype(str) if column in raw.frame.columns else []
-        chinese = any(re.search(r"[\u4e00-\u9fff]", v) for v in list(values)[:200]) or bool(probe.stage_dates)
-        stages = template_stages(args.template, "zh" if chinese else "en")
+    raw, stages = _pipeline(args)
     mapping = detect_pipeline_mapping([str(c) for c in raw.frame.columns], stages)
     for role, value in (("stage", args.stage_col), ("deal", args.id_col), ("amount", args.amount_col)):
         if value:
@@ -427,9 +412,10 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
 
 def _weighed(args: argparse.Namespace, lang: str):
     from funnel.forecast import parse_probabilities, weigh
+    from funnel.stages import prepare_deals
 
-    raw, stages, prepare = _pipeline(args, lang)
-    deals = prepare(raw, stages)
+    raw, stages = _pipeline(args)
+    deals = prepare_deals(raw, stages)
     table = parse_probabilities(getattr(args, "probabilities", None) or "", stages)
     use_column = not getattr(args, "ignore_probability_column", False)
     return deals, weigh(deals.deals, stages, table, use_column=use_column)

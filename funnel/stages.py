@@ -84,6 +84,16 @@ def template_stages(key: str, lang: str = "zh") -> list[str]:
     return [zh if lang == "zh" else en for zh, en in TEMPLATES[key]]
 
 
+def template_for_data(frame: pd.DataFrame, template: str, stage_column: str | None = None) -> list[str]:
+    """A template's stages named in the data's own language: Chinese when the stage values (or the stage-date
+    headers) are Chinese, else English."""
+    probe = detect_pipeline_mapping([str(c) for c in frame.columns], template_stages(template, "zh"))
+    column = stage_column or probe.stage
+    values = frame[column].dropna().astype(str).head(200).tolist() if column in frame.columns else []
+    chinese = any(re.search(r"[\u4e00-\u9fff]", v) for v in values) or bool(probe.stage_dates)
+    return template_stages(template, "zh" if chinese else "en")
+
+
 def _aliases(stages: Sequence[str]) -> dict[str, int]:
     """name_key of every known name of each stage (the given name, and its other-language twin) → index."""
     out: dict[str, int] = {}

@@ -7,9 +7,17 @@ import streamlit as st
 from funnel.bands import DEFAULT_THRESHOLDS
 from funnel.charts import band_funnel
 from funnel.errors import FunnelError
-from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.tables import band_summary_table, customer_list, download_name
-from pages.common import band_analysis, current_sales, lang, population_filters, show_error, summary_columns, tr
+from pages.common import (
+    band_analysis,
+    current_sales,
+    download_buttons,
+    lang,
+    population_filters,
+    show_error,
+    summary_columns,
+    tr,
+)
 
 SLIDER_MAX = 1_000_000
 STEP = 1_000
@@ -130,12 +138,4 @@ st.dataframe(
 )
 what = f"{tr('page_bands')}_{labels[band]}" + (f"_{tr('upgrade_candidates')}" if only_upgrade else "")
 name = download_name(what, products, start, end)
-d1, d2 = st.columns(2)
-d1.download_button(tr("download_csv"), to_csv_bytes(table), f"{name}.csv", "text/csv", key="dl_csv")
-d2.download_button(
-    tr("download_xlsx"),
-    to_xlsx_bytes(table, sheet=labels[band]),
-    f"{name}.xlsx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="dl_xlsx",
-)
+download_buttons(table, name, labels[band], "dl")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.tables import accounting_table, left_out_table, lines_table, mapping_table
-from pages.common import current_sales, lang, tr
+from pages.common import current_sales, download_buttons, lang, tr
 
 sales = current_sales()
 st.title(tr("page_data"))
@@ -24,14 +23,8 @@ st.subheader(tr("left_out_rows"))
 left_out = left_out_table(sales, lang())
 st.dataframe(left_out, hide_index=True, width="stretch")
 if len(left_out):
-    d1, d2 = st.columns(2)
-    d1.download_button(tr("download_left_out") + " (CSV)", to_csv_bytes(left_out), "left_out.csv", "text/csv")
-    d2.download_button(
-        tr("download_left_out") + " (XLSX)",
-        to_xlsx_bytes(left_out, sheet="left_out"),
-        "left_out.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    labels = (tr("download_left_out") + " (CSV)", tr("download_left_out") + " (XLSX)")
+    download_buttons(left_out, "left_out", "left_out", "left_out", labels)
 
 if len(sales.name_variants):
     st.subheader(tr("name_variants"))

@@ -9,13 +9,11 @@ import streamlit as st
 
 from funnel.charts import forecast_chart, history_chart
 from funnel.errors import FunnelError
-from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.forecast import against_targets, default_probabilities, forecast, forecast_by, period_of, slipping, weigh
 from funnel.snapshots import Store, accuracy, actual_won, changes, default_db_path, history, iso_week
 from funnel.tables import changes_table, download_name, forecast_deals_table, forecast_table, targets_table
-from pages.common import lang, pipeline_deals, show_error, stage_list, tr
+from pages.common import download_buttons, lang, pipeline_deals, show_error, stage_list, tr
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = st.column_config.NumberColumn(format="percent")
 MONEY = st.column_config.NumberColumn(format="localized")
 
@@ -196,10 +194,6 @@ if len(late):
         column_config={tr("col_probability"): PERCENT, tr("col_stage_amount"): MONEY, tr("col_weighted"): MONEY},
     )
     name = download_name(tr("slipping_header").split("（")[0].split(" (")[0])
-    d1, d2 = st.columns(2)
-    d1.download_button(tr("download_csv"), to_csv_bytes(late_table), f"{name}.csv", "text/csv", key="late_csv")
-    d2.download_button(
-        tr("download_xlsx"), to_xlsx_bytes(late_table, "slipping"), f"{name}.xlsx", XLSX, key="late_xlsx"
-    )
+    download_buttons(late_table, name, "slipping", "late")
 
 snapshot_section(weighed, st.session_state["pipeline_source"].name)

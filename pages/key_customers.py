@@ -6,7 +6,6 @@ import streamlit as st
 
 from funnel.charts import pareto_chart
 from funnel.errors import FunnelError
-from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.keycustomers import (
     LOST_ALL,
     NO_DEAL,
@@ -20,6 +19,7 @@ from funnel.tables import KEY_COLUMNS, customer_list, download_name, grade_table
 from pages.common import (
     current_sales,
     current_stages,
+    download_buttons,
     key_analysis,
     lang,
     pipeline_deals,
@@ -30,14 +30,9 @@ from pages.common import (
     tr,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def downloads(table, what: str, products, start, end, key: str) -> None:
-    name = download_name(what, products, start, end)
-    d1, d2 = st.columns(2)
-    d1.download_button(tr("download_csv"), to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv")
-    d2.download_button(tr("download_xlsx"), to_xlsx_bytes(table, sheet=what), f"{name}.xlsx", XLSX, key=f"{key}_xlsx")
+    download_buttons(table, download_name(what, products, start, end), what, key)
 
 
 sales = current_sales()

@@ -6,7 +6,6 @@ import streamlit as st
 
 from funnel.charts import compare_chart, grouped_funnel_chart, stage_funnel_chart
 from funnel.errors import FunnelError
-from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.stages import (
     SHAPES,
     breakdown,
@@ -18,9 +17,8 @@ from funnel.stages import (
     stage_funnel,
 )
 from funnel.tables import breakdown_table, compare_table, deals_table, download_name, stage_table
-from pages.common import lang, pipeline_deals, pipeline_raw, show_error, stage_list, tr, upload_source
+from pages.common import download_buttons, lang, pipeline_deals, pipeline_raw, show_error, stage_list, tr, upload_source
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = st.column_config.NumberColumn(format="percent")
 MONEY = st.column_config.NumberColumn(format="localized")
 
@@ -179,6 +177,4 @@ drill = deals_table(dropped, stages, lang())
 st.dataframe(drill, hide_index=True, width="stretch", column_config={tr("col_stage_amount"): MONEY})
 if len(drill):
     name = download_name(f"{tr('drill_header')}_{stages[step]}")
-    d1, d2 = st.columns(2)
-    d1.download_button(tr("download_csv"), to_csv_bytes(drill), f"{name}.csv", "text/csv", key="drill_csv")
-    d2.download_button(tr("download_xlsx"), to_xlsx_bytes(drill, "drop"), f"{name}.xlsx", XLSX, key="drill_xlsx")
+    download_buttons(drill, name, "drop", "drill")

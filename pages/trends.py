@@ -7,7 +7,6 @@ import streamlit as st
 
 from funnel.charts import migration_sankey, trend_charts
 from funnel.errors import FunnelError
-from funnel.export import to_csv_bytes, to_xlsx_bytes
 from funnel.migration import Period, change_between, migrate, monthly_trend, preset_periods
 from funnel.schema import filter_lines
 from funnel.tables import download_name, migration_customers_table, migration_matrix_table, product_change_table
@@ -15,14 +14,13 @@ from pages.common import (
     cached_other_sales,
     current_sales,
     current_thresholds,
+    download_buttons,
     lang,
     population_filters,
     show_error,
     tr,
     upload_source,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def choose_periods(first: pd.Timestamp, last: pd.Timestamp) -> tuple[Period, Period] | None:
@@ -109,9 +107,7 @@ table = migration_customers_table(cell, lang())
 st.dataframe(table, hide_index=True, width="stretch")
 if len(table):
     file = download_name(f"{tr('page_trends')}_{name.get(a, a)}_{name.get(b, b)}", products)
-    d1, d2 = st.columns(2)
-    d1.download_button(tr("download_csv"), to_csv_bytes(table), f"{file}.csv", "text/csv", key="mig_csv")
-    d2.download_button(tr("download_xlsx"), to_xlsx_bytes(table, "migration"), f"{file}.xlsx", XLSX, key="mig_xlsx")
+    download_buttons(table, file, "migration", "mig")
 
 st.subheader(tr("product_header"))
 change = change_between(earlier_lines, later_lines, churn_alert / 100)
