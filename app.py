@@ -24,6 +24,7 @@ from pages.common import (
     digest_of,
     lang,
     leave_v1_multipage_mode,
+    md,
     tr,
     upload_source,
 )
@@ -53,7 +54,7 @@ def choose_source() -> Source:
     st.sidebar.header(tr("source_header"))
     upload = st.sidebar.file_uploader(tr("upload_label"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="upload")
     if upload is not None:
-        st.sidebar.caption(tr("using_upload", name=upload.name))
+        st.sidebar.caption(tr("using_upload", name=md(upload.name)))
         return upload_source(upload)
     data = _sample_bytes(str(SAMPLE_SALES))
     st.sidebar.caption(tr("using_sample", name=SAMPLE_SALES.name))
@@ -67,7 +68,7 @@ def choose_pipeline() -> None:
     with st.sidebar.expander(tr("pipeline_source")):
         upload = st.file_uploader(tr("pipeline_upload"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="pipeline_up")
         if upload is not None:
-            st.caption(tr("using_upload", name=upload.name))
+            st.caption(tr("using_upload", name=md(upload.name)))
             source = upload_source(upload)
         else:
             data = _sample_bytes(str(SAMPLE_PIPELINE))

@@ -168,3 +168,25 @@ def forecast_by(weighed: pd.DataFrame, column: str, by: str = "quarter") -> pd.D
     return frame.assign(group=groups).pivot_table(
         index="period", columns="group", values="weighted", aggfunc="sum", fill_value=0.0
     )
+
+
+def probability_frame(probabilities: dict[str, float], stage_label: str, percent_label: str) -> pd.DataFrame:
+    """The stage → probability table as an editable frame, in percent."""
+    return pd.DataFrame({stage_label: list(probabilities), percent_label: [p * 100 for p in probabilities.values()]})
+
+
+def probabilities_from_frame(frame: pd.DataFrame, stage_label: str, percent_label: str) -> dict[str, float]:
+    """Back from the edited frame: stage → probability in [0, 1] (a blank cell counts as 0)."""
+    values = pd.to_numeric(frame[percent_label], errors="coerce").fillna(0).clip(0, 100) / 100
+    return dict(zip(frame[stage_label], values, strict=True))
+
+
+def target_frame(periods: list[str], saved: dict[str, float], period_label: str, target_label: str) -> pd.DataFrame:
+    """An editable period → target frame, pre-filled with the targets already entered."""
+    return pd.DataFrame({period_label: periods, target_label: [saved.get(p) for p in periods]})
+
+
+def targets_from_frame(frame: pd.DataFrame, period_label: str, target_label: str) -> dict[str, float]:
+    """Back from the edited frame: the periods that have a target."""
+    values = pd.to_numeric(frame[target_label], errors="coerce")
+    return {p: float(v) for p, v in zip(frame[period_label], values, strict=True) if pd.notna(v)}

@@ -347,3 +347,17 @@ def behaviour_by_customer(
     out.insert(0, "customer", g["customer"].first())
     out["grade"] = behaviour_grades(out, rules)
     return out.reset_index(drop=True)
+
+
+def filter_options(customers: pd.DataFrame) -> dict[str, object]:
+    """What the list filters can offer: band index → label, and the main products, regions and reps present."""
+
+    def present(column: str) -> list[str]:
+        return sorted(v for v in customers[column].astype(str).unique() if v)
+
+    return {
+        "bands": dict(zip(customers["band"], customers["band_label"], strict=True)),
+        "products": present("main_product"),
+        "regions": present("region"),
+        "reps": present("rep"),
+    }

@@ -48,6 +48,11 @@ class Period:
         return (dates >= self.start) & (dates <= self.end)
 
 
+def split_periods(lines: pd.DataFrame, earlier: Period, later: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lines dated in each of the two periods."""
+    return lines[earlier.mask(lines["date"])], lines[later.mask(lines["date"])]
+
+
 def preset_periods(last_date: pd.Timestamp, preset: str) -> tuple[Period, Period]:
     """(earlier, later) periods ending at the data's last date: 'year' (YTD vs same span last year) or 'quarter'."""
     end = pd.Timestamp(last_date).normalize()
@@ -157,7 +162,7 @@ def product_change(
 ) -> pd.DataFrame:
     """Per product: customers, revenue and revenue per customer in each period, growth, new/lost/returning,
     churn (lost ÷ earlier customers), and the seed's two warning signs."""
-    return change_between(lines[earlier.mask(lines["date"])], lines[later.mask(lines["date"])], churn_alert)
+    return change_between(*split_periods(lines, earlier, later), churn_alert)
 
 
 def change_between(

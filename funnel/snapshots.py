@@ -242,6 +242,12 @@ def _deal_rows(weighed: pd.DataFrame) -> list[tuple]:
     return rows
 
 
+def quarters_and_weeks(all_deals: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The signing quarters found in the snapshots, and the snapshot weeks, both in order."""
+    quarters = sorted(q for q in period_of(all_deals["signing_date"], "quarter").unique() if q)
+    return quarters, sorted(all_deals["week"].unique())
+
+
 def history(all_deals: pd.DataFrame, quarter: str, commit_at: float = 0.70) -> pd.DataFrame:
     """Per snapshot week: weighted forecast and commit (won + open at ≥ commit_at) for deals signing in `quarter`."""
     frame = all_deals[period_of(all_deals["signing_date"], "quarter") == quarter].copy()

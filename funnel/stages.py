@@ -539,6 +539,13 @@ def dropped_at(deals: pd.DataFrame, stages: Sequence[str], step: int, window_day
     return deals[mask].reset_index(drop=True)
 
 
+def first_date_range(deals: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Earliest and latest date a deal entered the first stage (or was created); None without dates."""
+    first = deals["d0"].fillna(deals["date"]) if "date" in deals else deals["d0"]
+    first = pd.to_datetime(first).dropna()
+    return (first.min(), first.max()) if len(first) else None
+
+
 def filter_deals(deals: pd.DataFrame, start: object | None = None, end: object | None = None) -> pd.DataFrame:
     """Deals whose first date (entered the first stage, else created) falls in [start, end]."""
     first = deals["d0"].fillna(deals["date"]) if "date" in deals else deals["d0"]

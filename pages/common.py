@@ -42,6 +42,15 @@ def tr(key: str, **params: object) -> str:
     return t(key, lang(), **params)
 
 
+_MARKDOWN = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()#+-.!|<>~$:"})
+
+
+def md(text: object) -> str:
+    """User data made inert for Streamlit's markdown (captions, labels, alerts): a file, product, customer or stage
+    name such as '[click](http://x)' or '**' is shown as typed, never as a link or formatting."""
+    return str(text).translate(_MARKDOWN)
+
+
 @dataclass(frozen=True)
 class Source:
     """The file every page reads: its bytes, name, digest and whether it is the bundled sample."""

@@ -9,8 +9,28 @@ import streamlit as st
 
 from funnel.charts import forecast_chart, history_chart
 from funnel.errors import FunnelError
-from funnel.forecast import against_targets, default_probabilities, forecast, forecast_by, period_of, slipping, weigh
-from funnel.snapshots import Store, accuracy, actual_won, changes, default_db_path, history, iso_week
+from funnel.forecast import (
+    against_targets,
+    default_probabilities,
+    forecast,
+    forecast_by,
+    probabilities_from_frame,
+    probability_frame,
+    slipping,
+    target_frame,
+    targets_from_frame,
+    weigh,
+)
+from funnel.snapshots import (
+    Store,
+    accuracy,
+    actual_won,
+    changes,
+    default_db_path,
+    history,
+    iso_week,
+    quarters_and_weeks,
+)
 from funnel.tables import changes_table, download_name, forecast_deals_table, forecast_table, targets_table
 from pages.common import download_buttons, lang, pipeline_deals, show_error, stage_list, tr
 
@@ -20,8 +40,7 @@ MONEY = st.column_config.NumberColumn(format="localized")
 
 def probability_editor(stages: list[str]) -> dict[str, float]:
     """The stage → probability table, shown and editable (percent), never hidden."""
-    defaults = default_probabilities(stages)
-    frame = pd.DataFrame({tr("col_stage"): stages, tr("col_probability"): [defaults[s] * 100 for s in stages]})
+    frame = probability_frame(default_probabilities(stages), tr("col_stage"), tr("col_probability"))
     edited = st.data_editor(
         frame,
         hide_index=True,
@@ -31,7 +50,7 @@ def probability_editor(stages: list[str]) -> dict[str, float]:
         },
         key=f"prob_{'|'.join(stages)}",
     )
-    return {s: float(p) / 100 for s, p in zip(edited[tr("col_stage")], edited[tr("col_probability")], strict=True)}
+    return probabilities_from_frame(edited, tr("col_stage"), tr("col_probability"))
 
 
 def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
@@ -90,7 +109,7 @@ def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
                     st.session_state.pop("snap_pending_delete", None)
                     st.rerun()
         every = store.all_deals()
-    quarters = sorted(q for q in period_of(every["signing_date"], "quarter").unique() if q)
+    quarters, saved = quarters_and_weeks(every)
     if not quarters:
         return
     current = pd.Timestamp(date.today()).to_period("Q").strftime("%YQ%q")
@@ -102,7 +121,6 @@ def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
     )
     trend = history(every, quarter)
     st.plotly_chart(history_chart(trend, quarter, lang()))
-    saved = sorted(every["week"].unique())
     if len(saved) >= 2:
         a, b = saved[-2], saved[-1]
         st.markdown(f"**{tr('changes_header', a=a, b=b)}**")
@@ -154,13 +172,13 @@ st.caption(tr("targets_caption"))
 periods = [p for p in table["period"] if p != "—"]
 saved = st.session_state.setdefault("targets", {})
 editor = st.data_editor(
-    pd.DataFrame({tr("col_period"): periods, tr("col_target"): [saved.get(p) for p in periods]}),
+    target_frame(periods, saved, tr("col_period"), tr("col_target")),
     hide_index=True,
     disabled=[tr("col_period")],
     column_config={tr("col_target"): st.column_config.NumberColumn(min_value=0, step=10_000, format="localized")},
     key=f"targets_{by}",
 )
-targets = {p: float(v) for p, v in zip(editor[tr("col_period")], editor[tr("col_target")], strict=True) if pd.notna(v)}
+targets = targets_from_frame(editor, tr("col_period"), tr("col_target"))
 saved.update(targets)
 if targets:
     goal = against_targets(table, targets)

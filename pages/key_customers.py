@@ -13,6 +13,7 @@ from funnel.keycustomers import (
     behaviour_by_customer,
     detect_behaviour_columns,
     filter_customers,
+    filter_options,
     value_stage,
 )
 from funnel.tables import KEY_COLUMNS, customer_list, download_name, grade_table
@@ -22,6 +23,7 @@ from pages.common import (
     download_buttons,
     key_analysis,
     lang,
+    md,
     pipeline_deals,
     population_filters,
     scoped,
@@ -109,14 +111,13 @@ if len(upgrades):
 st.subheader(tr("key_list"))
 f1, f2, f3, f4 = st.columns(4)
 grades = f1.multiselect(tr("filter_grade"), ["A", "B", "C"], default=["A"], key="kc_grades")
-band_labels = dict(zip(customers["band"], customers["band_label"], strict=True))
+options = filter_options(customers)
+band_labels = options["bands"]
 bands = f2.multiselect(tr("filter_band"), sorted(band_labels), format_func=band_labels.get, key="kc_bands")
-main_products = f3.multiselect(tr("filter_product"), sorted(customers["main_product"].unique()), key=scoped("kc_prod"))
-regions = f4.multiselect(
-    tr("filter_region"), sorted(r for r in customers["region"].unique() if r), key=scoped("kc_reg")
-)
+main_products = f3.multiselect(tr("filter_product"), options["products"], key=scoped("kc_prod"))
+regions = f4.multiselect(tr("filter_region"), options["regions"], key=scoped("kc_reg"))
 g1, g2, g3 = st.columns(3)
-reps = g1.multiselect(tr("filter_rep"), sorted(r for r in customers["rep"].unique() if r), key=scoped("kc_rep"))
+reps = g1.multiselect(tr("filter_rep"), options["reps"], key=scoped("kc_rep"))
 min_revenue = g2.number_input(tr("min_revenue"), min_value=0.0, value=0.0, step=10_000.0, key="kc_min")
 search = g3.text_input(tr("search"), key="kc_search")
 shown = filter_customers(customers, grades, bands, main_products, regions, reps, min_revenue or None, search)
@@ -152,7 +153,7 @@ c1, c2 = st.columns(2)
 cell_grade = c1.selectbox(tr("cell_grade"), ["A", "B", "C"], key="vs_grade")
 cell_stage = c2.selectbox(tr("cell_stage"), list(grid.counts.columns), format_func=stage_name, key="vs_stage")
 cell = grid.cell(cell_grade, cell_stage)
-st.caption(tr("vs_cell_caption", n=len(cell), g=cell_grade, s=stage_name(cell_stage)))
+st.caption(tr("vs_cell_caption", n=len(cell), g=cell_grade, s=md(stage_name(cell_stage))))
 if len(cell):
     cell_table = customer_list(cell, lang(), KEY_COLUMNS)
     st.dataframe(cell_table, hide_index=True, width="stretch", column_config={**money, **shares})

@@ -14,10 +14,21 @@ from funnel.stages import (
     detect_shape,
     dropped_at,
     filter_deals,
+    first_date_range,
     stage_funnel,
 )
 from funnel.tables import breakdown_table, compare_table, deals_table, download_name, stage_table
-from pages.common import download_buttons, lang, pipeline_deals, pipeline_raw, show_error, stage_list, tr, upload_source
+from pages.common import (
+    download_buttons,
+    lang,
+    md,
+    pipeline_deals,
+    pipeline_raw,
+    show_error,
+    stage_list,
+    tr,
+    upload_source,
+)
 
 PERCENT = st.column_config.NumberColumn(format="percent")
 MONEY = st.column_config.NumberColumn(format="localized")
@@ -32,7 +43,7 @@ def value_mapping(unmapped, stages: list[str]) -> None:
         names = {"": tr("map_ignore"), "won": tr("map_won"), "lost": tr("map_lost")}
         for row in unmapped.head(30).itertuples(index=False):
             choice = st.selectbox(
-                tr("map_to", value=row.value, rows=row.rows),
+                tr("map_to", value=md(row.value), rows=row.rows),
                 options,
                 format_func=lambda o: names.get(o, o),
                 key=f"map_value_{row.value}",
@@ -96,8 +107,8 @@ else:
     st.subheader(
         tr(
             "bottleneck_sentence",
-            a=stages[b],
-            b=stages[b + 1],
+            a=md(stages[b]),
+            b=md(stages[b + 1]),
             share=f"{table['drop_share'].iloc[b]:.1%}",
             n=int(table["dropped"].iloc[b]),
         )
@@ -129,13 +140,13 @@ if by:
         },
     )
     for name, group in groups.items():
-        with st.expander(f"{name} · {int(group.table['reached'].iloc[0]):,} {tr('deals')}"):
+        with st.expander(f"{md(name)} · {int(group.table['reached'].iloc[0]):,} {tr('deals')}"):
             st.dataframe(stage_table(group, lang()), hide_index=True, width="stretch", column_config=config)
 
 before = after = None
-if mode == "periods" and deals.has_dates:
-    first = deals.deals["d0"].fillna(deals.deals["date"]).dropna()
-    lo, hi = first.min().date(), first.max().date()
+span = first_date_range(deals.deals)
+if mode == "periods" and span is not None:
+    lo, hi = span[0].date(), span[1].date()
     mid = lo + (hi - lo) / 2
     c1, c2 = st.columns(2)
     p1 = c1.date_input(tr("before"), value=(lo, mid), min_value=lo, max_value=hi, key="cmp_before")
@@ -172,7 +183,7 @@ step = st.selectbox(
     tr("drill_step"), steps, index=default, format_func=lambda i: f"{stages[i]} → {stages[i + 1]}", key="drill_step"
 )
 dropped = dropped_at(deals.deals, stages, step, window_days)
-st.caption(tr("drill_caption", n=len(dropped), a=stages[step], b=stages[step + 1]))
+st.caption(tr("drill_caption", n=len(dropped), a=md(stages[step]), b=md(stages[step + 1])))
 drill = deals_table(dropped, stages, lang())
 st.dataframe(drill, hide_index=True, width="stretch", column_config={tr("col_stage_amount"): MONEY})
 if len(drill):

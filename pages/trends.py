@@ -7,7 +7,7 @@ import streamlit as st
 
 from funnel.charts import migration_sankey, trend_charts
 from funnel.errors import FunnelError
-from funnel.migration import Period, change_between, migrate, monthly_trend, preset_periods
+from funnel.migration import Period, change_between, migrate, monthly_trend, preset_periods, split_periods
 from funnel.schema import filter_lines
 from funnel.tables import download_name, migration_customers_table, migration_matrix_table, product_change_table
 from pages.common import (
@@ -16,6 +16,7 @@ from pages.common import (
     current_thresholds,
     download_buttons,
     lang,
+    md,
     population_filters,
     show_error,
     tr,
@@ -69,7 +70,7 @@ lines = filter_lines(sales.lines, products)
 try:
     if periods is not None:
         earlier, later = periods
-        earlier_lines, later_lines = lines[earlier.mask(lines["date"])], lines[later.mask(lines["date"])]
+        earlier_lines, later_lines = split_periods(lines, earlier, later)
         a_label, b_label = earlier.label(), later.label()
     else:
         other = st.file_uploader(tr("other_report"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="other_report")
@@ -84,7 +85,7 @@ except FunnelError as exc:
     show_error(exc)
     st.stop()
 
-st.caption(tr("periods_caption", a=result.earlier, b=result.later))
+st.caption(tr("periods_caption", a=md(result.earlier), b=md(result.later)))
 st.subheader(tr("moves_line", **result.moves()))
 st.plotly_chart(migration_sankey(result, lang()))
 st.markdown(f"**{tr('matrix_header')}**")
@@ -115,9 +116,9 @@ flags = []
 for row in change.itertuples(index=False):
     if row.customers_outgrow_revenue:
         cg, rg = f"{row.customer_growth:+.1%}", f"{row.revenue_growth:+.1%}"
-        flags.append(tr("flag_outgrow", product=row.product, cg=cg, rg=rg))
+        flags.append(tr("flag_outgrow", product=md(row.product), cg=cg, rg=rg))
     if row.churn_alert:
-        flags.append(tr("flag_churn", product=row.product, churn=f"{row.churn:.1%}", limit=f"{churn_alert}%"))
+        flags.append(tr("flag_churn", product=md(row.product), churn=f"{row.churn:.1%}", limit=f"{churn_alert}%"))
 if flags:
     st.warning("\n".join(f"- {flag}" for flag in flags))
 percent = st.column_config.NumberColumn(format="percent")

@@ -293,3 +293,13 @@ def test_trends_against_another_report(app, erp_rows):
     assert not app.exception
     matrix = app.dataframe[0].value
     assert matrix.iloc[:-1, -1].sum() == 6 + int(matrix.iloc[-2, 1:-1].sum())  # last year's 6 customers, plus new
+
+
+def test_user_data_is_never_markdown(app, erp_rows):
+    from conftest import xlsx_bytes
+
+    from pages.common import md
+
+    assert md("[点我](http://evil) **粗**") == r"\[点我\]\(http\://evil\) \*\*粗\*\*"
+    app.sidebar.file_uploader[0].upload("[点我](http://evil).xlsx", xlsx_bytes(erp_rows)).run()
+    assert any(r"\[点我\]\(http\://evil\)" in c.value for c in app.sidebar.caption)
