@@ -128,6 +128,9 @@ class Store:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
+        """Bring the schema up to SCHEMA_VERSION; opening an up-to-date database takes no write lock."""
+        if self.version == SCHEMA_VERSION:
+            return
         with self.transaction() as db:
             current = int(db.execute("PRAGMA user_version").fetchone()[0])
             if current > SCHEMA_VERSION:
