@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from funnel.bands import BandReport
@@ -140,7 +141,9 @@ def migration_sankey(result: Migration, lang: str = "zh") -> go.Figure:
     return fig
 
 
-def trend_charts(trend, labels: tuple[str, ...] | list[str], lang: str = "zh") -> tuple[go.Figure, go.Figure]:
+def trend_charts(
+    trend: pd.DataFrame, labels: tuple[str, ...] | list[str], lang: str = "zh"
+) -> tuple[go.Figure, go.Figure]:
     """Customers per month stacked by band (area), and revenue per month (line)."""
     mix = go.Figure()
     for label, color in zip(labels, _colors(len(labels)), strict=True):
@@ -153,7 +156,7 @@ def trend_charts(trend, labels: tuple[str, ...] | list[str], lang: str = "zh") -
     return mix, revenue
 
 
-def _funnel_text(table, lang: str) -> list[str]:
+def _funnel_text(table: pd.DataFrame, lang: str) -> list[str]:
     first = table["reached"].iloc[0] or 1
     prev = table["reached"].shift(1).fillna(table["reached"].iloc[0]).replace(0, np.nan)
     return [
@@ -219,7 +222,7 @@ def compare_chart(before: StageFunnel, after: StageFunnel, lang: str = "zh") -> 
 CATEGORY_COLORS = {"closed": "#08519c", "commit": "#3182bd", "best_case": "#9ecae1", "pipeline": "#deebf7"}
 
 
-def forecast_chart(table, lang: str = "zh") -> go.Figure:
+def forecast_chart(table: pd.DataFrame, lang: str = "zh") -> go.Figure:
     """Amount per period stacked by forecast category, with the weighted forecast as a line."""
     fig = go.Figure()
     for category, color in CATEGORY_COLORS.items():
@@ -247,7 +250,7 @@ def forecast_chart(table, lang: str = "zh") -> go.Figure:
     return fig
 
 
-def history_chart(table, quarter: str, lang: str = "zh") -> go.Figure:
+def history_chart(table: pd.DataFrame, quarter: str, lang: str = "zh") -> go.Figure:
     """A quarter's weighted forecast and commit, week by week."""
     fig = go.Figure()
     for column, color in (("weighted", "#e6550d"), ("commit", "#3182bd"), ("won", "#08519c")):

@@ -13,8 +13,10 @@ import pandas as pd
 from funnel.bands import DEFAULT_THRESHOLDS, BandReport, parse_thresholds
 from funnel.errors import FunnelError
 from funnel.i18n import t
+from funnel.keycustomers import KeyCustomerReport
 from funnel.load import analyse_bands, load_sales, parse_day, read_file_bytes, resolve_products
 from funnel.schema import SalesData
+from funnel.stages import StageFunnel
 from funnel.tables import band_summary_table
 
 
@@ -202,7 +204,7 @@ def run_bands(args: argparse.Namespace, lang: str) -> None:
         _emit("\n".join(lines), args.out)
 
 
-def key_json(sales: SalesData, report) -> dict[str, object]:
+def key_json(sales: SalesData, report: KeyCustomerReport) -> dict[str, object]:
     """The `key-customers` command's JSON object: every customer with grade and shares, plus per-grade summary."""
     n, pct, reached = report.pareto
     customers = [
@@ -320,7 +322,7 @@ def run_migration(args: argparse.Namespace, lang: str) -> None:
         _emit("\n".join(text), args.out)
 
 
-def _stage_rows(funnel) -> list[dict[str, object]]:
+def _stage_rows(funnel: StageFunnel) -> list[dict[str, object]]:
     def num(v):
         return None if v is None or v != v else round(float(v), 6)
 
@@ -339,7 +341,7 @@ def _stage_rows(funnel) -> list[dict[str, object]]:
     ]
 
 
-def _bottleneck(funnel) -> dict[str, object] | None:
+def _bottleneck(funnel: StageFunnel) -> dict[str, object] | None:
     if funnel.bottleneck is None:
         return None
     t_ = funnel.table

@@ -11,10 +11,14 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from funnel.columns import header_like
+
+if TYPE_CHECKING:
+    import fastexcel
 from funnel.errors import FunnelError
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -149,7 +153,7 @@ def sheet_names(data: bytes, filename: str = "") -> list[str]:
     return list(_excel(data).sheet_names)
 
 
-def read_excel_grid(reader, sheet: str | int = 0, n_rows: int | None = None) -> pd.DataFrame:
+def read_excel_grid(reader: fastexcel.ExcelReader, sheet: str | int = 0, n_rows: int | None = None) -> pd.DataFrame:
     """One sheet of an opened xlsx/xls (fastexcel reader) as a grid of text cells (no header yet)."""
     try:
         loaded = reader.load_sheet(sheet, header_row=None, dtypes="string", n_rows=n_rows)
@@ -221,7 +225,7 @@ def header_names(grid: pd.DataFrame, row: int) -> tuple[list[str], int]:
     return unique, depth
 
 
-def _best_sheet(reader, sheets: list[str]) -> str:
+def _best_sheet(reader: fastexcel.ExcelReader, sheets: list[str]) -> str:
     """The sheet that looks most like a sales report: most header-like cells near the top."""
     if len(sheets) == 1:
         return sheets[0]

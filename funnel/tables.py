@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from funnel.i18n import t
+
+if TYPE_CHECKING:
+    from funnel.bands import BandReport
+    from funnel.keycustomers import KeyCustomerReport
+    from funnel.migration import Migration
+    from funnel.schema import SalesData
+    from funnel.stages import StageFunnel
 
 CUSTOMER_COLUMNS: tuple[str, ...] = (
     "customer",
@@ -77,7 +88,7 @@ def customer_list(
     return out.reset_index(drop=True)
 
 
-def band_summary_table(report, lang: str = "zh") -> pd.DataFrame:
+def band_summary_table(report: BandReport, lang: str = "zh") -> pd.DataFrame:
     """Per band: customers, share of customers, revenue, share of revenue, upgrade candidates."""
     s = report.summary
     return pd.DataFrame(
@@ -92,10 +103,11 @@ def band_summary_table(report, lang: str = "zh") -> pd.DataFrame:
     )
 
 
-def download_name(what: str, products=(), start=None, end=None, today=None) -> str:
+def download_name(
+    what: str, products: Sequence[str] = (), start: object = None, end: object = None, today: date | None = None
+) -> str:
     """A file name that says what is inside: what, product(s), period and the date it was made."""
     import re
-    from datetime import date
 
     parts = [what]
     if products:
@@ -106,7 +118,7 @@ def download_name(what: str, products=(), start=None, end=None, today=None) -> s
     return re.sub(r'[\\/:*?"<>|\s]+', "-", "_".join(str(p) for p in parts))
 
 
-def accounting_table(sales, lang: str = "zh") -> pd.DataFrame:
+def accounting_table(sales: SalesData, lang: str = "zh") -> pd.DataFrame:
     """Rows used and rows left out per reason; the counts add up to the rows read."""
     rows = [(t("rows_used", lang), sales.rows_used)]
     rows += [(t(f"reason_{code}", lang), n) for code, n in sales.reasons.items()]
@@ -114,14 +126,14 @@ def accounting_table(sales, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[t("reason", lang), t("count", lang)])
 
 
-def left_out_table(sales, lang: str = "zh") -> pd.DataFrame:
+def left_out_table(sales: SalesData, lang: str = "zh") -> pd.DataFrame:
     """The rows left out, as they were in the file, with their sheet row number and the reason in words."""
     frame = sales.left_out.copy()
     frame["reason"] = frame["reason"].map(lambda code: t(f"reason_{code}", lang))
     return frame.rename(columns={"row": t("row", lang), "reason": t("reason", lang)})
 
 
-def mapping_table(sales, lang: str = "zh") -> pd.DataFrame:
+def mapping_table(sales: SalesData, lang: str = "zh") -> pd.DataFrame:
     """Which column of the file plays each role."""
     rows = [
         (t(f"role_{role}", lang), column or t("no_column", lang)) for role, column in sales.mapping.as_dict().items()
@@ -146,7 +158,7 @@ def lines_table(lines: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return frame
 
 
-def grade_table(report, lang: str = "zh") -> pd.DataFrame:
+def grade_table(report: KeyCustomerReport, lang: str = "zh") -> pd.DataFrame:
     """Per grade: customers and their share, revenue and its share."""
     s = report.summary
     return pd.DataFrame(
@@ -164,7 +176,7 @@ def _band_name(label: str, lang: str) -> str:
     return t(f"band_{label}", lang) if label in ("new", "lost") else label
 
 
-def migration_matrix_table(result, lang: str = "zh") -> pd.DataFrame:
+def migration_matrix_table(result: Migration, lang: str = "zh") -> pd.DataFrame:
     """The from × to matrix with new/lost in words and row/column totals."""
     m = result.matrix.copy()
     m.index = [_band_name(i, lang) for i in m.index]
@@ -226,7 +238,7 @@ STAGE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def stage_table(funnel, lang: str = "zh") -> pd.DataFrame:
+def stage_table(funnel: StageFunnel, lang: str = "zh") -> pd.DataFrame:
     """Per stage: reached, amount, step and cumulative conversion, dropped, drop share, median days to next."""
     out = funnel.table[list(STAGE_COLUMNS)].copy()
     names = {c: t(f"col_{c}", lang) for c in STAGE_COLUMNS}
@@ -234,7 +246,7 @@ def stage_table(funnel, lang: str = "zh") -> pd.DataFrame:
     return out.rename(columns=names)
 
 
-def deals_table(deals: pd.DataFrame, stages, lang: str = "zh") -> pd.DataFrame:
+def deals_table(deals: pd.DataFrame, stages: Sequence[str], lang: str = "zh") -> pd.DataFrame:
     """Deals as a sales manager reads them: deal, customer, status, furthest stage, amount, owner…"""
     out = pd.DataFrame(
         {
@@ -251,7 +263,7 @@ def deals_table(deals: pd.DataFrame, stages, lang: str = "zh") -> pd.DataFrame:
     return out
 
 
-def breakdown_table(groups: dict, lang: str = "zh") -> pd.DataFrame:
+def breakdown_table(groups: dict[str, StageFunnel], lang: str = "zh") -> pd.DataFrame:
     """Per group: deals at the first stage, reached at the last, win rate, and the group's bottleneck step."""
     rows = []
     for name, f in groups.items():

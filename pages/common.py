@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from funnel.bands import band_report, customer_totals
+from funnel.bands import BandReport, band_report, customer_totals
 from funnel.errors import FunnelError
 from funnel.i18n import t
+from funnel.keycustomers import KeyCustomerReport
 from funnel.read import RawReport, read_report
 from funnel.schema import Mapping, SalesData, detect_mapping, filter_lines, prepare_sales
+from funnel.stages import Deals
 
 
 def leave_v1_multipage_mode() -> None:
@@ -80,7 +82,9 @@ def cached_sales(digest: str, sheet: str | None, mapping: Mapping, _raw: RawRepo
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_totals(key: tuple, products: tuple[str, ...], start, end, _lines: pd.DataFrame) -> pd.DataFrame:
+def cached_totals(
+    key: tuple, products: tuple[str, ...], start: object, end: object, _lines: pd.DataFrame
+) -> pd.DataFrame:
     """Per-customer totals for a product/period choice, cached so threshold changes only re-band."""
     return customer_totals(filter_lines(_lines, list(products), start, end))
 
@@ -107,7 +111,9 @@ def current_sales() -> SalesData:
     return sales
 
 
-def band_analysis(sales: SalesData, products, start, end, thresholds, upgrade_pct: float):
+def band_analysis(
+    sales: SalesData, products: list[str], start: object, end: object, thresholds: list[float], upgrade_pct: float
+) -> BandReport:
     """Amount bands for the page's choices: cached totals, then bands (raises FunnelError on bad thresholds)."""
     totals = cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
     return band_report(totals, thresholds, lang(), upgrade_pct)
@@ -132,7 +138,7 @@ def population_filters(sales: SalesData, with_period: bool = True) -> tuple[list
     return products, start, end
 
 
-def population_lines(sales: SalesData, products, start, end) -> pd.DataFrame:
+def population_lines(sales: SalesData, products: list[str], start: object, end: object) -> pd.DataFrame:
     """The lines of the chosen products and period."""
     return filter_lines(sales.lines, list(products or ()), start, end)
 
@@ -144,7 +150,9 @@ def current_thresholds() -> list[float]:
     return list(st.session_state.get("thresholds", DEFAULT_THRESHOLDS))
 
 
-def key_analysis(sales: SalesData, products, start, end, **options):
+def key_analysis(
+    sales: SalesData, products: list[str], start: object, end: object, **options: object
+) -> KeyCustomerReport:
     """Key customers for the page's choices: cached totals, then grades and flags."""
     from funnel.keycustomers import key_customers
 
@@ -160,7 +168,7 @@ def cached_pipeline_report(digest: str, _data: bytes, name: str) -> RawReport:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def cached_deals(digest: str, stages: tuple[str, ...], shape: str | None, value_map: tuple, _raw: RawReport):
+def cached_deals(digest: str, stages: tuple[str, ...], shape: str | None, value_map: tuple, _raw: RawReport) -> Deals:
     """One row per deal for a stage list, shape and value mapping."""
     from funnel.stages import prepare_deals
 
@@ -173,7 +181,9 @@ def pipeline_raw(source: Source | None = None) -> RawReport:
     return cached_pipeline_report(source.digest, source.data, source.name)
 
 
-def pipeline_deals(stages: list[str], shape: str | None, value_map: dict[str, str], source: Source | None = None):
+def pipeline_deals(
+    stages: list[str], shape: str | None, value_map: dict[str, str], source: Source | None = None
+) -> Deals:
     """Deals of the current (or given) pipeline source for the page's stage list, shape and value mapping."""
     source = source or st.session_state["pipeline_source"]
     raw = pipeline_raw(source)
