@@ -445,6 +445,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{q} 预测准确度（实际赢单 {actual}）",
         "en": "{q} forecast accuracy (actual won {actual})",
     },
+    "actual_source": {"zh": "实际值来自", "en": "Actual from"},
+    "actual_snapshot": {"zh": "最新快照中的赢单", "en": "Won deals in the latest snapshot"},
+    "actual_sales": {"zh": "销售报表中该季度的销售额", "en": "The sales report's revenue in the quarter"},
     "accuracy_share": {
         "zh": "{share} 的周预测在实际值 ±10% 以内。",
         "en": "{share} of weekly forecasts were within 10% of actual.",

@@ -355,3 +355,20 @@ def actual_won(all_deals: pd.DataFrame, quarter: str) -> float:
     latest = all_deals[all_deals["week"] == all_deals["week"].max()]
     won = latest[(latest["status"] == "won") & (period_of(latest["signing_date"], "quarter") == quarter)]
     return float(won["amount_cents"].sum()) / 100
+
+
+def changes_between_weeks(all_deals: pd.DataFrame, before: str, after: str) -> pd.DataFrame:
+    """changes() between two saved weeks of `all_deals`."""
+    return changes(all_deals[all_deals["week"] == before], all_deals[all_deals["week"] == after])
+
+
+def quarter_closed(quarter: str, today: object) -> bool:
+    """True once the quarter's last day is behind `today`."""
+    return pd.Period(quarter, freq="Q").end_time.normalize() < pd.Timestamp(today).normalize()
+
+
+def actual_from_sales(lines: pd.DataFrame, quarter: str) -> float:
+    """Revenue a sales report booked in `quarter` (net of returns): the other source of the actual."""
+    dated = lines[lines["date"].notna()]
+    inside = period_of(dated["date"], "quarter") == quarter
+    return float(dated.loc[inside, "amount_cents"].sum()) / 100

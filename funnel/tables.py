@@ -339,3 +339,11 @@ def changes_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             t("col_after", lang): frame["after"],
         }
     )
+
+
+def accuracy_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Each snapshot week's weighted forecast, its error against actual, and whether it was within 10%."""
+    columns = ("week", "weighted", "error", "within")
+    out = table[list(columns)].copy()
+    out.columns = [t(f"col_{c}", lang) for c in columns]
+    return out

@@ -24,14 +24,23 @@ from funnel.forecast import (
 from funnel.snapshots import (
     Store,
     accuracy,
+    actual_from_sales,
     actual_won,
-    changes,
+    changes_between_weeks,
     default_db_path,
     history,
     iso_week,
+    quarter_closed,
     quarters_and_weeks,
 )
-from funnel.tables import changes_table, download_name, forecast_deals_table, forecast_table, targets_table
+from funnel.tables import (
+    accuracy_table,
+    changes_table,
+    download_name,
+    forecast_deals_table,
+    forecast_table,
+    targets_table,
+)
 from pages.common import download_buttons, lang, pipeline_deals, show_error, stage_list, tr
 
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -124,21 +133,22 @@ def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
     if len(saved) >= 2:
         a, b = saved[-2], saved[-1]
         st.markdown(f"**{tr('changes_header', a=a, b=b)}**")
-        st.dataframe(
-            changes_table(changes(every[every["week"] == a], every[every["week"] == b]), lang()),
-            hide_index=True,
-            width="stretch",
-        )
-    quarter_end = pd.Period(quarter, freq="Q").end_time.normalize()
-    actual = actual_won(every, quarter)
-    if quarter_end < pd.Timestamp(date.today()) and actual:
+        st.dataframe(changes_table(changes_between_weeks(every, a, b), lang()), hide_index=True, width="stretch")
+    if not quarter_closed(quarter, date.today()):
+        return
+    sales = st.session_state.get("sales")
+    sources = ["snapshot", "sales"] if sales is not None and sales.has_dates else ["snapshot"]
+    source = st.radio(
+        tr("actual_source"), sources, format_func=lambda k: tr(f"actual_{k}"), key="actual_source", horizontal=True
+    )
+    actual = actual_won(every, quarter) if source == "snapshot" else actual_from_sales(sales.lines, quarter)
+    if actual:
         table, share = accuracy(trend, actual)
         st.markdown(f"**{tr('accuracy_header', q=quarter, actual=f'{actual:,.2f}')}**")
         st.caption(tr("accuracy_share", share=f"{share:.0%}"))
-        shown = table[["week", "weighted", "error", "within"]].rename(
-            columns={c: tr(f"col_{c}") for c in ("week", "weighted", "error", "within")}
+        st.dataframe(
+            accuracy_table(table, lang()), hide_index=True, width="stretch", column_config={tr("col_error"): PERCENT}
         )
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={tr("col_error"): PERCENT})
 
 
 st.title(tr("page_forecast"))

@@ -303,3 +303,17 @@ def test_user_data_is_never_markdown(app, erp_rows):
     assert md("[点我](http://evil) **粗**") == r"\[点我\]\(http\://evil\) \*\*粗\*\*"
     app.sidebar.file_uploader[0].upload("[点我](http://evil).xlsx", xlsx_bytes(erp_rows)).run()
     assert any(r"\[点我\]\(http\://evil\)" in c.value for c in app.sidebar.caption)
+
+
+def test_forecast_accuracy_for_a_closed_quarter(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "snap.db"))
+    app.switch_page("pages/forecast.py").run()
+    for week in ("2026-W30", "2026-W31"):
+        app.text_input(key="snap_week").set_value(week).run()
+        next(b for b in app.button if b.label == "保存本周预测").click().run()
+    app.selectbox(key="history_quarter").set_value("2026Q2").run()
+    assert not app.exception
+    assert any(m.value.startswith("**2026Q2 预测准确度") for m in app.markdown)
+    app.radio(key="actual_source").set_value("sales").run()
+    assert any("2026Q2 预测准确度" in m.value for m in app.markdown)
+    assert not app.exception

@@ -182,3 +182,18 @@ def test_weeks():
     assert iso_week(pd.Timestamp("2027-01-01")) == "2026-W53"
     with pytest.raises(FunnelError):
         check_week("2026-48")
+
+
+def test_quarter_closed_and_actual_from_a_sales_report():
+    from funnel.schema import prepare_sales
+    from funnel.snapshots import actual_from_sales, quarter_closed
+
+    assert quarter_closed("2026Q3", "2026-10-01") and not quarter_closed("2026Q3", "2026-09-30")
+    frame = pd.DataFrame(
+        {
+            "客户名称": ["甲", "乙", "甲", "丙"],
+            "价税合计": [100, 50.5, -20, 999],
+            "日期": ["2026-07-01", "2026-09-30", "2026-08-15", "2026-10-01"],
+        }
+    )
+    assert actual_from_sales(prepare_sales(frame).lines, "2026Q3") == 130.5
