@@ -280,6 +280,8 @@ def run_migration(args: argparse.Namespace, lang: str) -> None:
 
     sales = _load(args)
     earlier, later = Period.parse(args.period_from), Period.parse(args.period_to)
+    if not sales.has_dates:
+        raise FunnelError("cli_needs_dates")
     lines = filter_lines(sales.lines, resolve_products(sales, args.product))
     result = migration(lines, earlier, later, parse_thresholds(args.thresholds), lang)
     change = product_change(lines, earlier, later, args.churn_alert / 100)

@@ -588,6 +588,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "XLSX 格式需要用 --out 指定输出文件。",
         "en": "The xlsx format needs an output file: add --out PATH.",
     },
+    "cli_needs_dates": {
+        "zh": "报表没有可用的日期列；请用 --date-col 指定。",
+        "en": "The report has no usable date column; name it with --date-col.",
+    },
     "cli_file_not_found": {"zh": "找不到文件：{path}", "en": "File not found: {path}"},
     "cli_bad_date": {
         "zh": "日期「{value}」无法识别；请用 2026-01-31 这样的格式。",

@@ -193,9 +193,22 @@ def change_between(
                 "churn": len(a - b) / len(a) if a else np.nan,
             }
         )
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
+    columns = [
+        "product",
+        "customers_from",
+        "customers_to",
+        "revenue_from",
+        "revenue_to",
+        "per_customer_from",
+        "per_customer_to",
+        "customer_growth",
+        "revenue_growth",
+        "new",
+        "lost",
+        "returning",
+        "churn",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
     cg, rg = frame["customer_growth"], frame["revenue_growth"]
     frame["customers_outgrow_revenue"] = cg.notna() & rg.notna() & (cg > rg)
     frame["churn_alert"] = frame["churn"].fillna(0) > churn_alert

@@ -317,3 +317,39 @@ def test_forecast_accuracy_for_a_closed_quarter(app, tmp_path, monkeypatch):
     app.radio(key="actual_source").set_value("sales").run()
     assert any("2026Q2 预测准确度" in m.value for m in app.markdown)
     assert not app.exception
+
+
+PAGES = [
+    "pages/bands.py",
+    "pages/key_customers.py",
+    "pages/stages.py",
+    "pages/forecast.py",
+    "pages/trends.py",
+    "pages/data.py",
+]
+SHAPES = [
+    "plain_xlsx",
+    "title_rows",
+    "two_row_header",
+    "english_headers",
+    "csv_gb18030",
+    "xls_biff8",
+    "wan_yuan_column",
+    "several_sheets",
+    "stray_cell_far_below",
+    "fullwidth_brackets",
+]
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_every_page_runs_on_real_world_shapes(app, name, tmp_path, monkeypatch):
+    from corpus import cases
+
+    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "snap.db"))
+    case = next(c for c in cases() if c.name == name)
+    app.sidebar.file_uploader[0].upload(case.filename, case.data).run()
+    assert not app.exception, name
+    for page in PAGES:
+        app.switch_page(page).run()
+        assert not app.exception, (name, page, app.exception)
+        assert not [e.value for e in app.error if "意外" in e.value], (name, page)

@@ -234,3 +234,24 @@ def test_snapshot_commands(tmp_path, capsys, monkeypatch):
     assert main(["snapshot", "delete", "2026-W47", "--yes"]) == 0
     assert main(["snapshot", "delete", "2026-W47", "--yes", "--lang", "en"]) == 2
     assert "no snapshot" in capsys.readouterr().err
+
+
+def test_migration_without_dates_is_a_clear_error(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    path.write_text("客户名称,价税合计\n甲,100\n", encoding="utf-8")
+    assert (
+        main(
+            [
+                "migration",
+                str(path),
+                "--from",
+                "2025-01-01..2025-12-31",
+                "--to",
+                "2026-01-01..2026-12-31",
+                "--lang",
+                "en",
+            ]
+        )
+        == 2
+    )
+    assert "--date-col" in capsys.readouterr().err
