@@ -9,7 +9,6 @@ for the last). Categories, from the probability unless the export has a category
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -152,13 +151,6 @@ def slipping(weighed: pd.DataFrame, today: object) -> pd.DataFrame:
     day = pd.Timestamp(today).normalize()
     mask = (weighed["status"] == "open") & weighed["signing_date"].notna() & (weighed["signing_date"] < day)
     return weighed[mask].sort_values("signing_date").reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """Weighted forecast per period and group."""
-
-    table: pd.DataFrame
 
 
 def forecast_by(weighed: pd.DataFrame, column: str, by: str = "quarter") -> pd.DataFrame:

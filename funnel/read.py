@@ -146,13 +146,6 @@ def _excel(data: bytes):
         raise _damaged(exc) from exc
 
 
-def sheet_names(data: bytes, filename: str = "") -> list[str]:
-    """The workbook's sheet names (['CSV'] for a text file)."""
-    if file_kind(data, filename) == "csv":
-        return ["CSV"]
-    return list(_excel(data).sheet_names)
-
-
 def read_excel_grid(reader: fastexcel.ExcelReader, sheet: str | int = 0, n_rows: int | None = None) -> pd.DataFrame:
     """One sheet of an opened xlsx/xls (fastexcel reader) as a grid of text cells (no header yet)."""
     try:
