@@ -209,17 +209,38 @@ def upload_source(upload) -> Source:
     return Source(data, upload.name, digest_of(data, getattr(upload, "file_id", None)), False)
 
 
+def _keep(widget_key: str, store_key: str) -> None:
+    st.session_state[store_key] = st.session_state[widget_key]
+
+
 def stage_list() -> list[str]:
-    """The stage order the user works with (a template, edited as text); shared by the stage and forecast pages."""
+    """The stage order the user works with (a template, edited as text); shared by the stage and forecast pages.
+
+    The text lives in a plain session key, not only in the widget, because Streamlit drops a widget's state when
+    another page is shown: the edited order must survive going from the stage page to the forecast page.
+    """
     from funnel.stages import TEMPLATES, template_stages
 
+    st.session_state.setdefault("stage_template_store", "lead")
     template = st.selectbox(
-        tr("stage_template"), list(TEMPLATES), format_func=lambda k: tr(f"template_{k}"), key="stage_template"
+        tr("stage_template"),
+        list(TEMPLATES),
+        index=list(TEMPLATES).index(st.session_state["stage_template_store"]),
+        format_func=lambda k: tr(f"template_{k}"),
+        key="stage_template",
+        on_change=_keep,
+        args=("stage_template", "stage_template_store"),
     )
-    key = f"stage_text_{template}_{lang()}"
-    if key not in st.session_state:
-        st.session_state[key] = "\n".join(template_stages(template, lang()))
-    text = st.text_area(tr("stage_list"), key=key, height=170)
+    store = f"stage_text_{template}_{lang()}"
+    st.session_state.setdefault(store, "\n".join(template_stages(template, lang())))
+    text = st.text_area(
+        tr("stage_list"),
+        value=st.session_state[store],
+        key=f"w_{store}",
+        height=170,
+        on_change=_keep,
+        args=(f"w_{store}", store),
+    )
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -227,7 +248,7 @@ def current_stages() -> list[str]:
     """The stage order set on the stage page (the lead template until then), without drawing the widget."""
     from funnel.stages import template_stages
 
-    template = st.session_state.get("stage_template", "lead")
+    template = st.session_state.get("stage_template_store", "lead")
     text = st.session_state.get(f"stage_text_{template}_{lang()}")
     stages = [line.strip() for line in (text or "").splitlines() if line.strip()]
     return stages or template_stages(template, lang())

@@ -131,41 +131,46 @@ def stage_name(stage: str) -> str:
     return {NO_DEAL: tr("stage_no_deal"), LOST_ALL: tr("stage_all_lost")}.get(stage, stage)
 
 
-st.subheader(tr("matrix_vs_header"))
-st.caption(tr("matrix_vs_caption"))
-try:
-    stages = current_stages()
-    deals = pipeline_deals(stages, None, st.session_state.setdefault("value_map", {}))
-except FunnelError as exc:
-    show_error(exc)
-    st.stop()
-grid = value_stage(customers, deals.deals, stages)
-v1, v2 = st.columns(2)
-v1.markdown(f"**{tr('matrix_counts')}**")
-v1.dataframe(grid.counts.rename(columns=stage_name), width="stretch")
-v2.markdown(f"**{tr('matrix_revenue')}**")
-v2.dataframe(
-    grid.revenue.rename(columns=stage_name),
-    width="stretch",
-    column_config={c: st.column_config.NumberColumn(format="localized") for c in map(stage_name, grid.revenue)},
-)
-c1, c2 = st.columns(2)
-cell_grade = c1.selectbox(tr("cell_grade"), ["A", "B", "C"], key="vs_grade")
-cell_stage = c2.selectbox(tr("cell_stage"), list(grid.counts.columns), format_func=stage_name, key="vs_stage")
-cell = grid.cell(cell_grade, cell_stage)
-st.caption(tr("vs_cell_caption", n=len(cell), g=cell_grade, s=md(stage_name(cell_stage))))
-if len(cell):
-    cell_table = customer_list(cell, lang(), KEY_COLUMNS)
-    st.dataframe(cell_table, hide_index=True, width="stretch", column_config={**money, **shares})
-    downloads(cell_table, f"{cell_grade}_{stage_name(cell_stage)}", products, start, end, "vs")
-with st.expander(tr("pipeline_only_header", n=len(grid.pipeline_only))):
-    st.dataframe(
-        grid.pipeline_only.rename(
-            columns={"customer": tr("col_customer"), "deals": tr("deals"), "furthest": tr("col_furthest")}
-        ),
-        hide_index=True,
+def value_stage_section() -> None:
+    """ABC grade × furthest stage, joined with the pipeline data; an unusable pipeline costs this section only."""
+    st.subheader(tr("matrix_vs_header"))
+    st.caption(tr("matrix_vs_caption"))
+    try:
+        stages = current_stages()
+        deals = pipeline_deals(stages, None, st.session_state.setdefault("value_map", {}))
+    except FunnelError as exc:  # an unusable pipeline file costs this section only, not the page
+        show_error(exc)
+        return
+    grid = value_stage(customers, deals.deals, stages)
+    v1, v2 = st.columns(2)
+    v1.markdown(f"**{tr('matrix_counts')}**")
+    v1.dataframe(grid.counts.rename(columns=stage_name), width="stretch")
+    v2.markdown(f"**{tr('matrix_revenue')}**")
+    v2.dataframe(
+        grid.revenue.rename(columns=stage_name),
         width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="localized") for c in map(stage_name, grid.revenue)},
     )
+    c1, c2 = st.columns(2)
+    cell_grade = c1.selectbox(tr("cell_grade"), ["A", "B", "C"], key="vs_grade")
+    cell_stage = c2.selectbox(tr("cell_stage"), list(grid.counts.columns), format_func=stage_name, key="vs_stage")
+    cell = grid.cell(cell_grade, cell_stage)
+    st.caption(tr("vs_cell_caption", n=len(cell), g=cell_grade, s=md(stage_name(cell_stage))))
+    if len(cell):
+        cell_table = customer_list(cell, lang(), KEY_COLUMNS)
+        st.dataframe(cell_table, hide_index=True, width="stretch", column_config={**money, **shares})
+        downloads(cell_table, f"{cell_grade}_{stage_name(cell_stage)}", products, start, end, "vs")
+    with st.expander(tr("pipeline_only_header", n=len(grid.pipeline_only))):
+        st.dataframe(
+            grid.pipeline_only.rename(
+                columns={"customer": tr("col_customer"), "deals": tr("deals"), "furthest": tr("col_furthest")}
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+value_stage_section()
 
 raw = st.session_state.get("sales_raw")
 found = detect_behaviour_columns([str(c) for c in raw.frame.columns]) if raw is not None else {}

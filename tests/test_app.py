@@ -353,3 +353,32 @@ def test_every_page_runs_on_real_world_shapes(app, name, tmp_path, monkeypatch):
         app.switch_page(page).run()
         assert not app.exception, (name, page, app.exception)
         assert not [e.value for e in app.error if "意外" in e.value], (name, page)
+
+
+def test_an_unusable_pipeline_costs_only_its_sections(app):
+    from conftest import csv_text
+
+    app.file_uploader(key="pipeline_up").upload(
+        "pipeline.csv", csv_text([["客户名称", "金额"], ["甲", 1]]).encode()
+    ).run()
+    app.switch_page("pages/key_customers.py").run()
+    assert not app.exception
+    assert any("阶段列" in e.value for e in app.error)  # "no stage column found"
+    assert any(s.value == "关键客户名单" for s in app.subheader)  # the rest of the page is still there
+    app.switch_page("pages/stages.py").run()
+    assert not app.exception and any("阶段列" in e.value for e in app.error)
+    app.switch_page("pages/forecast.py").run()
+    assert not app.exception and any("阶段列" in e.value for e in app.error)
+
+
+def test_an_edited_stage_order_survives_a_page_switch(app):
+    app.switch_page("pages/stages.py").run()
+    edited = "潜在客户\n意向\n谈判\n成交"
+    app.text_area(key="w_stage_text_lead_zh").set_value(edited).run()
+    assert app.dataframe[0].value["阶段"].tolist() == edited.split("\n")
+    app.switch_page("pages/forecast.py").run()
+    assert not app.exception
+    assert app.text_area(key="w_stage_text_lead_zh").value == edited
+    app.switch_page("pages/key_customers.py").run()
+    counts = app.dataframe[4].value
+    assert list(counts.columns[:4]) == edited.split("\n")
