@@ -125,12 +125,33 @@ def show_error(exc: FunnelError) -> None:
 
 
 def population_filters(sales: SalesData, with_period: bool = True) -> tuple[list[str], object, object]:
-    """Products (empty = all) and, when the report has dates, a period; shared by every sales page."""
-    products = st.multiselect(tr("products"), sales.products, key=scoped("products"), placeholder=tr("products"))
+    """Products (empty = all) and, when the report has dates, a period; shared by every sales page.
+
+    The choices live in plain session keys (tied to the file) so that they follow the user from page to page.
+    """
+    products_key, period_key = scoped("products"), scoped("period")
+    kept = [p for p in st.session_state.get(products_key, []) if p in sales.products]
+    products = st.multiselect(
+        tr("products"),
+        sales.products,
+        default=kept,
+        key=f"w_{products_key}",
+        placeholder=tr("products"),
+        on_change=_keep,
+        args=(f"w_{products_key}", products_key),
+    )
     start = end = None
     if with_period and sales.has_dates:
         lo, hi = sales.lines["date"].min().date(), sales.lines["date"].max().date()
-        period = st.date_input(tr("period"), value=(lo, hi), min_value=lo, max_value=hi, key=scoped("period"))
+        period = st.date_input(
+            tr("period"),
+            value=st.session_state.get(period_key, (lo, hi)),
+            min_value=lo,
+            max_value=hi,
+            key=f"w_{period_key}",
+            on_change=_keep,
+            args=(f"w_{period_key}", period_key),
+        )
         if isinstance(period, tuple | list) and len(period) == 2:
             start, end = period
         elif isinstance(period, tuple | list) and len(period) == 1:

@@ -382,3 +382,13 @@ def test_an_edited_stage_order_survives_a_page_switch(app):
     app.switch_page("pages/key_customers.py").run()
     counts = app.dataframe[4].value
     assert list(counts.columns[:4]) == edited.split("\n")
+
+
+def test_product_choice_follows_the_user_to_other_pages(app):
+    app.multiselect[0].set_value(["对讲机 T2"]).run()
+    n = sum(band_counts(app))
+    app.switch_page("pages/key_customers.py").run()
+    assert app.sidebar.multiselect[0].value == ["对讲机 T2"]
+    assert sum(app.dataframe[0].value["客户数"]) == n
+    app.switch_page("pages/bands.py").run()
+    assert app.sidebar.multiselect[0].value == ["对讲机 T2"] and sum(band_counts(app)) == n
