@@ -184,6 +184,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_viewings": {"zh": "带看次数", "en": "Viewings"},
     "col_offers": {"zh": "出价次数", "en": "Offers"},
     "col_recommendations": {"zh": "推荐次数", "en": "Recommendations"},
+    "col_variants": {"zh": "不同写法", "en": "Spellings"},
     "col_rank": {"zh": "排名", "en": "Rank"},
     "col_share": {"zh": "销售额占比", "en": "Share"},
     "col_cum_share": {"zh": "累计占比", "en": "Cumulative share"},

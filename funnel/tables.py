@@ -347,3 +347,18 @@ def accuracy_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     out = table[list(columns)].copy()
     out.columns = [t(f"col_{c}", lang) for c in columns]
     return out
+
+
+def localise_columns(frame: pd.DataFrame, lang: str = "zh", drop: Sequence[str] = ()) -> pd.DataFrame:
+    """Headers (and index/column-axis names) in the user's language wherever the string table has `col_<name>`;
+    other names (a product, a stage) are user data and stay as they are."""
+    from funnel.i18n import STRINGS
+
+    def name(c: object) -> object:
+        return t(f"col_{c}", lang) if f"col_{c}" in STRINGS else c
+
+    out = frame.drop(columns=[c for c in drop if c in frame.columns])
+    out = out.rename(columns=name)
+    out.index.name = name(out.index.name) if out.index.name else None
+    out.columns.name = name(out.columns.name) if out.columns.name else None
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from funnel.tables import accounting_table, left_out_table, lines_table, mapping_table
+from funnel.tables import accounting_table, left_out_table, lines_table, localise_columns, mapping_table
 from pages.common import current_sales, download_buttons, lang, tr
 
 sales = current_sales()
@@ -29,7 +29,7 @@ if len(left_out):
 if len(sales.name_variants):
     st.subheader(tr("name_variants"))
     st.caption(tr("variants_note", n=len(sales.name_variants)))
-    st.dataframe(sales.name_variants, hide_index=True, width="stretch")
+    st.dataframe(localise_columns(sales.name_variants, lang()), hide_index=True, width="stretch")
 
 st.subheader(tr("lines_preview"))
 st.dataframe(lines_table(sales.lines.head(200), lang()), hide_index=True, width="stretch")

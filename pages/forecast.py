@@ -39,6 +39,7 @@ from funnel.tables import (
     download_name,
     forecast_deals_table,
     forecast_table,
+    localise_columns,
     targets_table,
 )
 from pages.common import download_buttons, lang, pipeline_deals, show_error, stage_list, tr
@@ -99,8 +100,7 @@ def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
         if weeks.empty:
             st.caption(tr("snap_none"))
             return
-        shown = weeks.rename(columns={c: tr(f"col_{c}") for c in ("week", "label", "saved_at", "deals")})
-        st.dataframe(shown.drop(columns=["source"]), hide_index=True, width="stretch")
+        st.dataframe(localise_columns(weeks, lang(), drop=["source"]), hide_index=True, width="stretch")
         with st.expander(tr("snap_delete")):
             doomed = st.selectbox(tr("col_week"), weeks["week"].tolist(), key="snap_delete_week")
             if st.button(tr("snap_delete"), key="snap_delete_btn"):
@@ -207,7 +207,7 @@ by_column = st.selectbox(
     format_func=lambda o: tr(f"role_{o}") if o else tr("no_breakdown"),
 )
 if by_column:
-    st.dataframe(forecast_by(weighed, by_column, by), width="stretch")
+    st.dataframe(localise_columns(forecast_by(weighed, by_column, by), lang()), width="stretch")
 
 today = date.today()
 late = slipping(weighed, today)

@@ -16,7 +16,7 @@ from funnel.keycustomers import (
     filter_options,
     value_stage,
 )
-from funnel.tables import KEY_COLUMNS, customer_list, download_name, grade_table
+from funnel.tables import KEY_COLUMNS, customer_list, download_name, grade_table, localise_columns
 from pages.common import (
     current_sales,
     current_stages,
@@ -144,10 +144,10 @@ def value_stage_section() -> None:
     grid = value_stage(customers, deals.deals, stages)
     v1, v2 = st.columns(2)
     v1.markdown(f"**{tr('matrix_counts')}**")
-    v1.dataframe(grid.counts.rename(columns=stage_name), width="stretch")
+    v1.dataframe(localise_columns(grid.counts.rename(columns=stage_name), lang()), width="stretch")
     v2.markdown(f"**{tr('matrix_revenue')}**")
     v2.dataframe(
-        grid.revenue.rename(columns=stage_name),
+        localise_columns(grid.revenue.rename(columns=stage_name), lang()),
         width="stretch",
         column_config={c: st.column_config.NumberColumn(format="localized") for c in map(stage_name, grid.revenue)},
     )
@@ -161,13 +161,7 @@ def value_stage_section() -> None:
         st.dataframe(cell_table, hide_index=True, width="stretch", column_config={**money, **shares})
         downloads(cell_table, f"{cell_grade}_{stage_name(cell_stage)}", products, start, end, "vs")
     with st.expander(tr("pipeline_only_header", n=len(grid.pipeline_only))):
-        st.dataframe(
-            grid.pipeline_only.rename(
-                columns={"customer": tr("col_customer"), "deals": tr("deals"), "furthest": tr("col_furthest")}
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(localise_columns(grid.pipeline_only, lang()), hide_index=True, width="stretch")
 
 
 value_stage_section()
@@ -184,7 +178,4 @@ if found:
         drop_after_recommendations=int(r4.number_input(tr("rule_drop"), 1, 100, 8, key="rule_drop")),
     )
     graded_by_behaviour = behaviour_by_customer(raw.frame, sales.mapping.customer, found, rules)
-    shown = graded_by_behaviour.rename(
-        columns={"customer": tr("col_customer"), "grade": tr("col_grade"), **{r: tr(f"col_{r}") for r in found}}
-    )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(localise_columns(graded_by_behaviour, lang()), hide_index=True, width="stretch")

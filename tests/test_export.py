@@ -57,3 +57,12 @@ def test_xlsx_read_back_with_pandas_equals_the_table():
     back = pd.read_excel(io.BytesIO(to_xlsx_bytes(TABLE)), engine="openpyxl")
     pd.testing.assert_series_equal(back["客户"], TABLE["客户"])
     pd.testing.assert_series_equal(back["销售额"], TABLE["销售额"])
+
+
+def test_localise_columns_translates_known_names_only():
+    from funnel.tables import localise_columns
+
+    frame = pd.DataFrame({"customer": ["甲"], "variants": ["甲 | 甲 "], "门锁": [1]}).set_index("customer")
+    out = localise_columns(frame, "en")
+    assert out.index.name == "Customer" and list(out.columns) == ["Spellings", "门锁"]
+    assert list(localise_columns(frame.reset_index(), "zh").columns) == ["客户", "不同写法", "门锁"]
