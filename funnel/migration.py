@@ -17,6 +17,10 @@ from funnel.bands import DEFAULT_THRESHOLDS, assign_bands, band_labels, validate
 from funnel.errors import FunnelError
 
 NEW, LOST = "new", "lost"
+CHANGE_COLUMNS: tuple[str, ...] = (
+    "product", "customers_from", "customers_to", "revenue_from", "revenue_to", "per_customer_from",
+    "per_customer_to", "customer_growth", "revenue_growth", "new", "lost", "returning", "churn",
+)  # fmt: skip
 DEFAULT_CHURN_ALERT = 0.20
 
 
@@ -193,21 +197,7 @@ def change_between(
                 "churn": len(a - b) / len(a) if a else np.nan,
             }
         )
-    columns = [
-        "product",
-        "customers_from",
-        "customers_to",
-        "revenue_from",
-        "revenue_to",
-        "per_customer_from",
-        "per_customer_to",
-        "customer_growth",
-        "revenue_growth",
-        "new",
-        "lost",
-        "returning",
-        "churn",
-    ]
+    columns = list(CHANGE_COLUMNS)
     frame = pd.DataFrame(rows, columns=columns)
     cg, rg = frame["customer_growth"], frame["revenue_growth"]
     frame["customers_outgrow_revenue"] = cg.notna() & rg.notna() & (cg > rg)

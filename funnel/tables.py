@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from funnel.i18n import t
+from funnel.migration import CHANGE_COLUMNS
 
 if TYPE_CHECKING:
     from funnel.bands import BandReport
@@ -202,27 +203,10 @@ def migration_customers_table(customers: pd.DataFrame, lang: str = "zh") -> pd.D
     )
 
 
-PRODUCT_CHANGE_COLUMNS: tuple[str, ...] = (
-    "product",
-    "customers_from",
-    "customers_to",
-    "revenue_from",
-    "revenue_to",
-    "per_customer_from",
-    "per_customer_to",
-    "customer_growth",
-    "revenue_growth",
-    "new",
-    "lost",
-    "returning",
-    "churn",
-)
-
-
 def product_change_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Per-product change with localised headers."""
-    out = frame[list(PRODUCT_CHANGE_COLUMNS)].copy()
-    out.columns = [t(f"col_{c}", lang) for c in PRODUCT_CHANGE_COLUMNS]
+    out = frame[list(CHANGE_COLUMNS)].copy()
+    out.columns = [t(f"col_{c}", lang) for c in CHANGE_COLUMNS]
     return out
 
 
