@@ -50,15 +50,20 @@ def _sample_bytes(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
+def sample_source(path: Path) -> Source:
+    """A bundled sample file as a Source (read once, hashed once)."""
+    data = _sample_bytes(str(path))
+    return Source(data, path.name, digest_of(data, f"sample:{path.name}"), True)
+
+
 def choose_source() -> Source:
     st.sidebar.header(tr("source_header"))
     upload = st.sidebar.file_uploader(tr("upload_label"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="upload")
     if upload is not None:
         st.sidebar.caption(tr("using_upload", name=md(upload.name)))
         return upload_source(upload)
-    data = _sample_bytes(str(SAMPLE_SALES))
     st.sidebar.caption(tr("using_sample", name=SAMPLE_SALES.name))
-    return Source(data, SAMPLE_SALES.name, digest_of(data, "sample:sales"), True)
+    return sample_source(SAMPLE_SALES)
 
 
 def choose_pipeline() -> None:
@@ -71,9 +76,8 @@ def choose_pipeline() -> None:
             st.caption(tr("using_upload", name=md(upload.name)))
             source = upload_source(upload)
         else:
-            data = _sample_bytes(str(SAMPLE_PIPELINE))
             st.caption(tr("pipeline_sample", name=SAMPLE_PIPELINE.name))
-            source = Source(data, SAMPLE_PIPELINE.name, digest_of(data, "sample:pipeline"), True)
+            source = sample_source(SAMPLE_PIPELINE)
     st.session_state["pipeline_source"] = source
 
 

@@ -9,6 +9,7 @@ from funnel.charts import band_funnel
 from funnel.errors import FunnelError
 from funnel.tables import band_summary_table, customer_list, download_name
 from pages.common import (
+    MONEY,
     band_analysis,
     current_sales,
     download_buttons,
@@ -134,7 +135,7 @@ st.dataframe(
     table,
     hide_index=True,
     width="stretch",
-    column_config={tr("col_amount"): st.column_config.NumberColumn(format="localized")},
+    column_config={tr("col_amount"): MONEY},
 )
 what = f"{tr('page_bands')}_{labels[band]}" + (f"_{tr('upgrade_candidates')}" if only_upgrade else "")
 name = download_name(what, products, start, end)

@@ -44,6 +44,9 @@ def tr(key: str, **params: object) -> str:
     return t(key, lang(), **params)
 
 
+PERCENT = st.column_config.NumberColumn(format="percent")  # shares and conversions in every table
+MONEY = st.column_config.NumberColumn(format="localized")  # amounts in yuan, with thousands separators
+
 _MARKDOWN = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()#+-.!|<>~$:"})
 
 
@@ -285,12 +288,7 @@ def cached_other_sales(digest: str, _data: bytes, name: str) -> SalesData:
 
 def summary_columns() -> dict:
     """Column formats of the per-band and per-grade summaries: shares as percent, revenue localised."""
-    percent = st.column_config.NumberColumn(format="percent")
-    return {
-        tr("customer_share"): percent,
-        tr("revenue_share"): percent,
-        tr("revenue"): st.column_config.NumberColumn(format="localized"),
-    }
+    return {tr("customer_share"): PERCENT, tr("revenue_share"): PERCENT, tr("revenue"): MONEY}
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

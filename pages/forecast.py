@@ -42,10 +42,7 @@ from funnel.tables import (
     localise_columns,
     targets_table,
 )
-from pages.common import download_buttons, lang, pipeline_deals, show_error, stage_list, tr
-
-PERCENT = st.column_config.NumberColumn(format="percent")
-MONEY = st.column_config.NumberColumn(format="localized")
+from pages.common import MONEY, PERCENT, download_buttons, lang, pipeline_deals, show_error, stage_list, tr
 
 
 def probability_editor(stages: list[str]) -> dict[str, float]:

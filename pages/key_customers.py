@@ -18,6 +18,8 @@ from funnel.keycustomers import (
 )
 from funnel.tables import KEY_COLUMNS, customer_list, download_name, grade_table, localise_columns
 from pages.common import (
+    MONEY,
+    PERCENT,
     current_sales,
     current_stages,
     download_buttons,
@@ -86,12 +88,8 @@ with right:
         column_config=summary_columns(),
     )
 
-money = {tr("col_amount"): st.column_config.NumberColumn(format="localized")}
-shares = {
-    tr("col_share"): st.column_config.NumberColumn(format="percent"),
-    tr("col_cum_share"): st.column_config.NumberColumn(format="percent"),
-    tr("col_change_pct"): st.column_config.NumberColumn(format="percent"),
-}
+money = {tr("col_amount"): MONEY}
+shares = {tr("col_share"): PERCENT, tr("col_cum_share"): PERCENT, tr("col_change_pct"): PERCENT}
 
 risk = report.at_risk()
 st.subheader(tr("at_risk_header"))
@@ -149,7 +147,7 @@ def value_stage_section() -> None:
     v2.dataframe(
         localise_columns(grid.revenue.rename(columns=stage_name), lang()),
         width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="localized") for c in map(stage_name, grid.revenue)},
+        column_config={c: MONEY for c in map(stage_name, grid.revenue)},
     )
     c1, c2 = st.columns(2)
     cell_grade = c1.selectbox(tr("cell_grade"), ["A", "B", "C"], key="vs_grade")

@@ -19,6 +19,8 @@ from funnel.stages import (
 )
 from funnel.tables import breakdown_table, compare_table, deals_table, download_name, stage_table
 from pages.common import (
+    MONEY,
+    PERCENT,
     download_buttons,
     lang,
     md,
@@ -29,9 +31,6 @@ from pages.common import (
     tr,
     upload_source,
 )
-
-PERCENT = st.column_config.NumberColumn(format="percent")
-MONEY = st.column_config.NumberColumn(format="localized")
 
 
 def value_mapping(unmapped, stages: list[str]) -> None:

@@ -11,6 +11,8 @@ from funnel.migration import Period, change_between, migrate, monthly_trend, pre
 from funnel.schema import filter_lines
 from funnel.tables import download_name, migration_customers_table, migration_matrix_table, product_change_table
 from pages.common import (
+    MONEY,
+    PERCENT,
     cached_other_sales,
     current_sales,
     current_thresholds,
@@ -121,10 +123,8 @@ for row in change.itertuples(index=False):
         flags.append(tr("flag_churn", product=md(row.product), churn=f"{row.churn:.1%}", limit=f"{churn_alert}%"))
 if flags:
     st.warning("\n".join(f"- {flag}" for flag in flags))
-percent = st.column_config.NumberColumn(format="percent")
-money = st.column_config.NumberColumn(format="localized")
-config = {tr(f"col_{c}"): percent for c in ("customer_growth", "revenue_growth", "churn")}
-config |= {tr(f"col_{c}"): money for c in ("revenue_from", "revenue_to", "per_customer_from", "per_customer_to")}
+config = {tr(f"col_{c}"): PERCENT for c in ("customer_growth", "revenue_growth", "churn")}
+config |= {tr(f"col_{c}"): MONEY for c in ("revenue_from", "revenue_to", "per_customer_from", "per_customer_to")}
 st.dataframe(product_change_table(change, lang()), hide_index=True, width="stretch", column_config=config)
 
 st.subheader(tr("trend_header"))
