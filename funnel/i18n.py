@@ -602,6 +602,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "报表中没有产品「{product}」；现有产品：{products}。",
         "en": "No product “{product}” in the report; it has: {products}.",
     },
+    # --- long lists in messages (sec-rest)
+    "more_items": {"zh": "……等另外 {n} 项", "en": " … and {n} more"},
 }
 
 
