@@ -171,3 +171,105 @@ def test_terminal_output_has_no_control_character(text):
     clean = re.sub(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
     if clean == text:
         assert out == text  # ordinary text is never touched
+
+
+# --- Charts: every user-supplied name reaches Plotly escaped, and decodes back to exactly what was typed.
+EVIL = ["<a href='http://x.y'>点我</a>", "<b>粗</b>", '<span style="color:red">红</span>', "$x$ & co"]
+
+
+def test_stage_charts_escape_stage_and_group_names():
+    import pandas as pd
+
+    from funnel.charts import compare_chart, grouped_funnel_chart, stage_funnel_chart
+    from funnel.stages import breakdown, prepare_deals, stage_funnel
+
+    stages = [EVIL[0], EVIL[1], "成交"]
+    frame = pd.DataFrame(
+        {
+            "商机编号": ["D1", "D2", "D3", "D4"],
+            "客户名称": ["甲", "乙", "丙", "丁"],
+            "销售阶段": [EVIL[0], EVIL[1], "成交", EVIL[1]],
+            "预计金额": [1, 2, 3, 4],
+            "业务员": [EVIL[2], EVIL[3], EVIL[2], EVIL[3]],
+        }
+    )
+    deals = prepare_deals(frame, stages).deals
+    funnel = stage_funnel(deals, stages)
+    figures = [
+        stage_funnel_chart(funnel),
+        grouped_funnel_chart(breakdown(deals, stages, "rep")),
+        compare_chart(funnel, funnel),
+    ]
+    for fig in figures:
+        for trace in fig.data:
+            assert [plotly_decode(y) for y in trace.y] == stages
+            assert all("<" not in y for y in trace.y)
+    legend = [trace.name for trace in figures[1].data]
+    assert sorted(plotly_decode(n) for n in legend) == sorted([EVIL[2], EVIL[3]])
+    assert not any("<" in n or "$" in n for n in legend)
+
+
+def test_pareto_hover_escapes_customer_names_and_sankey_labels_carry_no_tag():
+    import pandas as pd
+
+    from funnel.bands import customer_totals
+    from funnel.charts import migration_sankey, pareto_chart
+    from funnel.keycustomers import key_customers
+    from funnel.migration import migrate
+    from funnel.schema import prepare_sales
+
+    frame = pd.DataFrame(
+        {
+            "客户名称": EVIL,
+            "价税合计": [100, 200, 300, 400],
+            "日期": ["2025-01-01", "2025-02-01", "2026-01-01", "2026-02-01"],
+        }
+    )
+    lines = prepare_sales(frame).lines
+    fig = pareto_chart(key_customers(lines, customer_totals(lines)))
+    hovered = [row[0] for trace in fig.data if trace.customdata is not None for row in trace.customdata]
+    assert sorted(plotly_decode(h) for h in hovered) == sorted(EVIL)
+    assert not any("<" in h for h in hovered)
+    result = migrate(
+        lines[lines["date"] < "2026-01-01"],
+        lines[lines["date"] >= "2026-01-01"],
+        [10, 250],
+        "en",
+        "<b>old.xlsx</b>",
+        "new.xlsx",
+    )
+    labels = migration_sankey(result, "en").data[0].node.label
+    assert labels and not any("<" in label for label in labels)
+
+
+# --- Error messages: the parameters that come from a file are escaped and shortened, never the template.
+def test_error_parameters_are_escaped_not_the_template():
+    from funnel.errors import FunnelError
+
+    exc = FunnelError("schema_unknown_column", role=("role_customer",), column="[login](https://x.y)")
+    text = exc.message("en", escape=markdown)
+    assert text.startswith("The Customer column “\\[login\\]\\(https\\:")  # the template's own text untouched
+    visible, kinds = shown(text)
+    assert "link_open" not in kinds
+    assert (
+        visible.replace(WORD_JOINER, "")
+        == "The Customer column “[login](https://x.y)” is not in the file; choose again."
+    )
+
+
+def test_an_error_listing_every_column_is_cut_to_a_readable_length():
+    import pandas as pd
+
+    from funnel.errors import FunnelError
+    from funnel.schema import prepare_sales
+
+    frame = pd.DataFrame([[1] * 60_000], columns=[f"column_{i:05d}" for i in range(60_000)])
+    with pytest.raises(FunnelError) as err:
+        prepare_sales(frame)
+    assert len("、".join(frame.columns)) > 690_000
+    en, zh = err.value.message("en"), err.value.message("zh")
+    assert len(en) < 400 and len(zh) < 400
+    assert "column_00000、column_00001" in en and en.endswith(
+        "… and 59,992 more. Choose them yourself under “Column mapping”."
+    )
+    assert "……等另外 59,992 项" in zh
