@@ -66,7 +66,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "reason_unknown_stage": {"zh": "阶段为空或无法对应", "en": "Stage blank or not in the stage list"},
     "reason_blank_customer": {"zh": "客户名称为空", "en": "Blank customer"},
     "reason_blank_product": {"zh": "产品名称为空", "en": "Blank product"},
-    "reason_bad_amount": {"zh": "金额为空或不是数字", "en": "Amount blank or not a number"},
+    "reason_bad_amount": {
+        "zh": "金额为空、不是数字或单行达到 10 亿",
+        "en": "Amount blank, not a number, or 1,000,000,000 or more on one line",
+    },
     "reason_bad_date": {"zh": "日期为空或无效", "en": "Date blank or invalid"},
     "reason": {"zh": "原因", "en": "Reason"},
     "row": {"zh": "行号", "en": "Row"},
@@ -604,6 +607,15 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     # --- long lists in messages (sec-rest)
     "more_items": {"zh": "……等另外 {n} 项", "en": " … and {n} more"},
+    # --- money that cannot overflow (sec-rest)
+    "values_too_many_lines": {
+        "zh": "文件有 {n} 行，超过可精确合计的 {limit} 行；请分期间导出。",
+        "en": "The file has {n} lines, more than the {limit} that can be summed exactly; export it in parts.",
+    },
+    "values_sum_too_large": {
+        "zh": "合计金额超出了可精确计算的范围；请检查金额列或分开导出。",
+        "en": "A total is beyond the range that can be summed exactly; check the amount column or export in parts.",
+    },
 }
 
 
