@@ -221,12 +221,12 @@ _INVISIBLE_RANGES = (
     (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
     (0xE0001, 0xE0001), (0xE0020, 0xE007F), (0xE0100, 0xE01EF),
 )  # fmt: skip
-_INVISIBLE = frozenset(chr(c) for lo, hi in _INVISIBLE_RANGES for c in range(lo, hi + 1))
-_DROP_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE))
+INVISIBLE = frozenset(chr(c) for lo, hi in _INVISIBLE_RANGES for c in range(lo, hi + 1))
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 # Shown names keep the joiners that shape text (ZWJ in emoji sequences, ZWNJ in Persian or Indic names) and
 # variation selectors; everything else invisible goes.
 _DROP_FROM_SHOWN = dict.fromkeys(
-    ord(ch) for ch in _INVISIBLE if ch not in "\u200c\u200d" and not 0xFE00 <= ord(ch) <= 0xFE0F
+    ord(ch) for ch in INVISIBLE if ch not in "\u200c\u200d" and not 0xFE00 <= ord(ch) <= 0xFE0F
 )
 
 
