@@ -12,6 +12,7 @@ import pandas as pd
 
 from funnel.bands import DEFAULT_THRESHOLDS, BandReport, parse_thresholds
 from funnel.errors import FunnelError
+from funnel.escape import terminal, terminal_json
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
 from funnel.load import analyse_bands, load_sales, parse_day, read_file_bytes, resolve_products
@@ -166,11 +167,23 @@ def _bands_table(report: BandReport, lang: str) -> pd.DataFrame:
     return table
 
 
+def _json(data: object) -> str:
+    """Indented JSON whose strings carry no raw control or bidi character (they are \\u escapes)."""
+    return terminal_json(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
+
+
 def _emit(text: str | bytes, out: str | None) -> None:
+    """Write a result: text (tables, sentences) always without escape sequences or control characters from the file;
+    CSV or XLSX bytes exactly as made, except CSV shown on a terminal, which is cleaned like text."""
+    if isinstance(text, str):
+        text = terminal(text, keep_newlines=True)
     if out:
         Path(out).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    elif isinstance(text, bytes):
+        shown = text.decode("utf-8-sig")
+        sys.stdout.write(terminal(shown, keep_newlines=True) if sys.stdout.isatty() else shown)
     else:
-        sys.stdout.write(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
+        sys.stdout.write(text)
 
 
 def run_bands(args: argparse.Namespace, lang: str) -> None:
@@ -185,7 +198,7 @@ def run_bands(args: argparse.Namespace, lang: str) -> None:
         args.upgrade_pct / 100,
     )
     if args.format == "json":
-        _emit(json.dumps(bands_json(sales, report), ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json(bands_json(sales, report)), args.out)
     elif args.format == "csv":
         from funnel.export import to_csv_bytes
 
@@ -254,7 +267,7 @@ def run_key_customers(args: argparse.Namespace, lang: str) -> None:
         lines, customer_totals(lines), cutoffs, args.share, lang=lang, inactive_days=args.inactive_days
     )
     if args.format == "json":
-        _emit(json.dumps(key_json(sales, report), ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json(key_json(sales, report)), args.out)
         return
     table = customer_list(filter_customers(report.customers, args.grade or ()), lang, KEY_COLUMNS)
     if args.format == "csv":
@@ -306,7 +319,7 @@ def run_migration(args: argparse.Namespace, lang: str) -> None:
             "matrix": matrix,
             "products": products,
         }
-        _emit(json.dumps(out, ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json(out), args.out)
     elif args.format == "csv":
         from funnel.export import to_csv_bytes
 
@@ -395,7 +408,7 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
                 name: {"stages": _stage_rows(f), "bottleneck": _bottleneck(f), "win_rate": f.win_rate}
                 for name, f in groups.items()
             }
-        _emit(json.dumps(out, ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json(out), args.out)
         return
     table = stage_table(funnel, lang)
     if args.format == "csv":
@@ -435,7 +448,7 @@ def run_forecast(args: argparse.Namespace, lang: str) -> None:
         keys = ("weighted", "commit", "best_case", "closed", "open_amount")
         periods = [{"period": r["period"], **{k: round(float(r[k]), 2) for k in keys}} for _, r in table.iterrows()]
         account = {"rows_read": deals.rows_read, "rows_used": deals.rows_used, "rows_dropped": dict(deals.reasons)}
-        _emit(json.dumps({**account, "by": args.by, "periods": periods}, ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json({**account, "by": args.by, "periods": periods}), args.out)
     elif args.format == "csv":
         from funnel.export import to_csv_bytes
 
@@ -493,9 +506,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         COMMANDS[args.command](args, lang)
     except FunnelError as exc:
-        print(f"error: {exc.message(lang)}", file=sys.stderr)
+        print(f"error: {_one_line(exc.message(lang))}", file=sys.stderr)
         return 2
     except Exception as exc:  # the last line of defence: one line, no traceback
-        print(f"error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        print(f"error: {_one_line(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         return 1
     return 0
+
+
+ERROR_CHARS = 600  # an error line a person can read (a file's text inside it is already cut to a few items)
+
+
+def _one_line(text: str) -> str:
+    """An error as one readable line: no escape sequence or control character from the file, at most ERROR_CHARS."""
+    line = terminal(text)
+    return line if len(line) <= ERROR_CHARS else line[: ERROR_CHARS - 1] + "…"

@@ -71,6 +71,7 @@ _ANSI = re.compile(
     re.VERBOSE,
 )
 _TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def terminal(text: object, keep_newlines: bool = False) -> str:
@@ -83,3 +84,9 @@ def terminal(text: object, keep_newlines: bool = False) -> str:
         return "\n".join(_TERMINAL_CONTROLS.sub("", line) for line in s.split("\n"))
     s = re.sub(r"[\t\n\r]", " ", s)
     return _TERMINAL_CONTROLS.sub("", s)
+
+
+def terminal_json(text: str) -> str:
+    """JSON text (from json.dumps, which escapes C0 controls) with the C1 controls and bidi marks it leaves raw
+    written as \\u escapes too: the same data, nothing a terminal acts on."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

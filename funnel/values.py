@@ -213,13 +213,15 @@ def _parse_date_text(text: pd.Series) -> pd.Series:
 
 _NAME_SPACES = re.compile(r"\s+")
 # Characters that show nothing: zero-width spaces and joiners, BOM, soft hyphen, word joiner and invisible
-# operators, bidi marks, embeddings, overrides and isolates, fillers, variation selectors, tag characters. Pasted
-# into a name they would split one customer in two, and a bidi override makes a shown name read backwards.
+# operators, bidi marks, embeddings, overrides and isolates, fillers, variation selectors, tag characters, control
+# characters (ESC of a terminal sequence). Pasted into a name they would split one customer in two, and a bidi
+# override makes a shown name read backwards.
 _INVISIBLE_RANGES = (
     (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
     (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F),
     (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
     (0xE0001, 0xE0001), (0xE0020, 0xE007F), (0xE0100, 0xE01EF),
+    (0x00, 0x08), (0x0E, 0x1B), (0x7F, 0x84), (0x86, 0x9F),  # control characters (white space is folded instead)
 )  # fmt: skip
 INVISIBLE = frozenset(chr(c) for lo, hi in _INVISIBLE_RANGES for c in range(lo, hi + 1))
 _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
