@@ -91,21 +91,27 @@ def build_parser() -> argparse.ArgumentParser:
     snap_sub = snap.add_subparsers(dest="action", required=True)
     save = snap_sub.add_parser("save", help="store the pipeline as it stands under an ISO week")
     _pipeline_args(save)
-    save.add_argument("--db", help="database file (default: FUNNEL_DB or the user's data folder)")
+    _book_args(save)
     save.add_argument("--week", help="ISO week such as 2026-W48 (default: this week)")
     save.add_argument("--label", default="")
     save.add_argument("--replace", action="store_true", help="replace the week's snapshot if there is one")
     listing = snap_sub.add_parser("list", help="the saved snapshots")
-    listing.add_argument("--db")
+    _book_args(listing)
     listing.add_argument("--lang", choices=("zh", "en"), default=None)
     delete = snap_sub.add_parser("delete", help="delete one week's snapshot")
     delete.add_argument("week")
-    delete.add_argument("--db")
+    _book_args(delete)
     delete.add_argument("--yes", action="store_true", help="confirm without asking")
     delete.add_argument("--lang", choices=("zh", "en"), default=None)
     sample = sub.add_parser("sample", help="regenerate the bundled sample report(s) in data/")
     sample.add_argument("--out-dir", default=None, help="write the samples here instead of data/")
     return parser
+
+
+def _book_args(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", help="snapshot database file (default: FUNNEL_DB, else the default book)")
+    where.add_argument("--book", help="a book in the data folder (FUNNEL_DATA_DIR), by name, as the app lists them")
 
 
 def _pipeline_args(parser: argparse.ArgumentParser) -> None:
@@ -458,9 +464,10 @@ def run_forecast(args: argparse.Namespace, lang: str) -> None:
 
 
 def run_snapshot(args: argparse.Namespace, lang: str) -> None:
-    from funnel.snapshots import Store, check_week, iso_week
+    from funnel.snapshots import Store, book_path, check_week, default_db_path, iso_week
 
-    with Store(args.db) as store:
+    path = Path(args.db) if args.db else book_path(args.book) if args.book else default_db_path()
+    with Store(path, writable=args.action != "list", book=args.db or args.book or str(path)) as store:
         if args.action == "save":
             _, weighed = _weighed(args, lang)
             week = check_week(args.week or iso_week())
@@ -468,7 +475,7 @@ def run_snapshot(args: argparse.Namespace, lang: str) -> None:
             print(t("snap_saved", lang, week=week, n=n))
         elif args.action == "list":
             weeks = store.weeks()
-            print(t("snap_none", lang) if weeks.empty else weeks.to_string(index=False))
+            _emit((t("snap_none", lang) if weeks.empty else weeks.to_string(index=False)) + "\n", None)
         else:
             week = check_week(args.week)
             if not args.yes:

@@ -273,3 +273,14 @@ def test_an_error_listing_every_column_is_cut_to_a_readable_length():
         "… and 59,992 more. Choose them yourself under “Column mapping”."
     )
     assert "……等另外 59,992 项" in zh
+
+
+def test_terminal_json_keeps_the_data_as_escapes():
+    import json
+
+    from funnel.escape import terminal_json
+
+    data = {"name": "\x9b2J\u202egnp.exe\u2028", "n": 1}
+    text = terminal_json(json.dumps(data, ensure_ascii=False))
+    assert json.loads(text) == data
+    assert terminal(text, keep_newlines=True) == text  # nothing left for a terminal to act on
