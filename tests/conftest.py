@@ -5,6 +5,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import settings
+
+# No example database: hypothesis would otherwise write .hypothesis/ into the working tree.
+settings.register_profile("funnel", database=None)
+settings.load_profile("funnel")
+
+
+@pytest.fixture(autouse=True)
+def no_real_home(tmp_path_factory, monkeypatch):
+    """Every folder a test could write user data to points into a fresh temporary folder: the home folder and the
+    XDG folders derived from it, the snapshot data folder and the command line's default database. A test never
+    touches the real home (tests/test_isolation.py proves it)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    monkeypatch.setenv("APPDATA", str(home / "AppData" / "Roaming"))
+    for name, folder in (
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ):
+        monkeypatch.setenv(name, str(home / folder))
+    monkeypatch.setenv("FUNNEL_DATA_DIR", str(home / "funnel-data"))
+    monkeypatch.setenv("FUNNEL_DB", str(home / "funnel-cli" / "snapshots.db"))
+    return home
 
 
 def xlsx_bytes(rows: Sequence[Sequence[object]], sheet: str = "Sheet1", extra_sheets: dict | None = None) -> bytes:
