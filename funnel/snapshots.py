@@ -434,8 +434,8 @@ class Store:
 
     def weeks(self) -> pd.DataFrame:
         """Saved snapshots: week, label, saved_at, deals."""
-        label = "s.label" if self.version >= 2 else "''"
         with self._errors():
+            label = "s.label" if self.version >= 2 else "''"
             rows = self._rows(
                 f"""SELECT s.week, {label}, s.saved_at, s.source, COUNT(d.deal) AS deals
                     FROM snapshots s LEFT JOIN snapshot_deals d ON d.snapshot_id = s.id

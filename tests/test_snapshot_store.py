@@ -357,3 +357,45 @@ def test_app_messages_name_the_book_never_a_folder(tmp_path):
         Store(book_path("q", folder), book="q")
     for lang in ("zh", "en"):
         assert "secret-" not in err.value.message(lang) and str(tmp_path) not in err.value.message(lang)
+
+
+def test_every_store_failure_has_a_sentence_in_both_languages():
+    from funnel.i18n import STRINGS
+
+    keys = {*snapshots._SQLITE_KEYS.values(), *snapshots._OS_KEYS.values(), "snapshot_store_failed"}
+    assert keys <= set(STRINGS)
+    for key in keys:
+        assert "{book}" in STRINGS[key]["zh"] and "{book}" in STRINGS[key]["en"]
+
+
+KILLED_SAVER = """
+import sys
+sys.path.insert(0, {root!r})
+from tests.test_snapshot_store import deals
+from funnel.snapshots import Store
+frame = deals(20_000)
+with Store(sys.argv[1], book="k") as store:
+    for week in range(1, 53):
+        store.save(frame, f"2026-W{{week:02d}}")
+        print(week, flush=True)
+"""
+
+
+def test_a_save_killed_midway_leaves_only_whole_snapshots(tmp_path):
+    import signal
+    import sys
+    import time
+
+    root = str(Path(__file__).resolve().parent.parent)
+    script = tmp_path / "saver.py"
+    script.write_text(KILLED_SAVER.format(root=root))
+    path = tmp_path / "k.db"
+    child = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE, text=True)
+    child.stdout.readline()  # one snapshot is in; the next one is being written
+    time.sleep(0.3)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    with Store(path, book="k") as store:
+        weeks = store.weeks()
+        assert len(weeks) >= 1 and set(weeks["deals"]) == {20_000}  # only whole snapshots
+        assert store.save(deals(3), "2026-W53") == 3  # and the book still takes saves
