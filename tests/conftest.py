@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Sequence
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
-# No example database (hypothesis would write .hypothesis/ into the working tree), so examples are derandomised:
-# a failure found once is found again on the next run.
+# Hypothesis keeps its caches in ./.hypothesis (the working tree): give it a temporary folder instead, and no example
+# database, so examples are derandomised (a failure found once is found again on the next run).
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="funnel-hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 settings.register_profile("funnel", database=None, derandomize=True)
 settings.load_profile("funnel")
 
