@@ -22,7 +22,7 @@ from pages.common import (
     cached_report,
     cached_sales,
     digest_of,
-    lang,
+    error_text,
     leave_v1_multipage_mode,
     md,
     tr,
@@ -109,8 +109,8 @@ def load_data(source: Source) -> None:
         mapping = choose_mapping(source, [str(c) for c in raw.frame.columns], cached_mapping(source.digest, sheet, raw))
         sales = cached_sales(source.digest, sheet, mapping, raw)
     except FunnelError as exc:
-        st.session_state["sales_error"] = exc.message(lang())
-        st.sidebar.error(exc.message(lang()))
+        st.session_state["sales_error"] = error_text(exc)
+        st.sidebar.error(error_text(exc))
         return
     except Exception as exc:
         if os.environ.get("FUNNEL_DEBUG"):
@@ -143,7 +143,7 @@ pages = [
 try:
     st.navigation(pages).run()
 except FunnelError as exc:  # a page let one of ours through: still one sentence
-    st.error(exc.message(lang()))
+    st.error(error_text(exc))
 except Exception as exc:  # never a traceback in front of a user; tests set FUNNEL_DEBUG to see it
     if os.environ.get("FUNNEL_DEBUG"):
         raise

@@ -1,4 +1,9 @@
-"""Plotly figures built from analysis results (never from raw files)."""
+"""Plotly figures built from analysis results (never from raw files).
+
+Every name that comes from the user's data (customers, products, stages, groups, bands, periods) goes through
+funnel.escape.plotly: Plotly renders a small HTML subset (<a href>, <b>, <span style>, entities) in legends, axis
+labels, hover text and titles, and a name must be shown as typed.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from funnel.bands import BandReport
+from funnel.escape import plotly, plotly_all
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
 from funnel.migration import Migration
@@ -37,7 +43,7 @@ def band_funnel(report: BandReport, measure: str = "customers", lang: str = "zh"
         title = t("funnel_revenue", lang)
     fig = go.Figure(
         go.Funnel(
-            y=summary["label"].tolist(),
+            y=plotly_all(summary["label"]),
             x=[max(v, 0) for v in values],
             text=text,
             textinfo="text",
@@ -67,7 +73,7 @@ def pareto_chart(report: KeyCustomerReport, lang: str = "zh") -> go.Figure:
                 y=part["amount"],
                 name=grade,
                 marker={"color": GRADE_COLORS[grade], "line": {"width": 0}},
-                customdata=part[["customer"]],
+                customdata=[[plotly(name)] for name in part["customer"]],
                 hovertemplate="#%{x} %{customdata[0]}<br>%{y:,.2f}<extra>" + grade + "</extra>",
             ),
             secondary_y=False,
@@ -109,7 +115,7 @@ def migration_sankey(result: Migration, lang: str = "zh") -> go.Figure:
     def name(label: str) -> str:
         return t(f"band_{label}", lang) if label in ("new", "lost") else label
 
-    labels = [name(x) for x in left] + [name(x) for x in right]
+    labels = plotly_all([name(x) for x in left] + [name(x) for x in right])
     sources, targets, values = [], [], []
     for i, a in enumerate(left):
         for j, b in enumerate(right):
@@ -148,7 +154,7 @@ def trend_charts(
     mix = go.Figure()
     for label, color in zip(labels, _colors(len(labels)), strict=True):
         mix.add_trace(
-            go.Scatter(x=trend["month"], y=trend[label], name=label, stackgroup="bands", line={"color": color})
+            go.Scatter(x=trend["month"], y=trend[label], name=plotly(label), stackgroup="bands", line={"color": color})
         )
     mix.update_layout(title=t("trend_customers", lang), height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     revenue = go.Figure(go.Scatter(x=trend["month"], y=trend["revenue"], mode="lines+markers", name=t("revenue", lang)))
@@ -174,7 +180,7 @@ def stage_funnel_chart(funnel: StageFunnel, lang: str = "zh") -> go.Figure:
         colors[funnel.bottleneck + 1] = "#fc9272"
     fig = go.Figure(
         go.Funnel(
-            y=table["stage"].tolist(),
+            y=plotly_all(table["stage"]),
             x=table["reached"].tolist(),
             text=_funnel_text(table, lang),
             textinfo="text",
@@ -192,8 +198,8 @@ def grouped_funnel_chart(groups: dict[str, StageFunnel], lang: str = "zh", top: 
     for name, f in list(groups.items())[:top]:
         fig.add_trace(
             go.Funnel(
-                name=str(name),
-                y=f.table["stage"].tolist(),
+                name=plotly(name),
+                y=plotly_all(f.table["stage"]),
                 x=f.table["reached"].tolist(),
                 textinfo="value+percent initial",
             )
@@ -209,7 +215,7 @@ def compare_chart(before: StageFunnel, after: StageFunnel, lang: str = "zh") -> 
         fig.add_trace(
             go.Funnel(
                 name=name,
-                y=f.table["stage"].tolist(),
+                y=plotly_all(f.table["stage"]),
                 x=f.table["reached"].tolist(),
                 textinfo="value+percent initial",
                 marker={"color": color},
@@ -228,12 +234,15 @@ def forecast_chart(table: pd.DataFrame, lang: str = "zh") -> go.Figure:
     for category, color in CATEGORY_COLORS.items():
         fig.add_trace(
             go.Bar(
-                x=table["period"], y=table[f"cat_{category}"], name=t(f"cat_{category}", lang), marker={"color": color}
+                x=plotly_all(table["period"]),
+                y=table[f"cat_{category}"],
+                name=t(f"cat_{category}", lang),
+                marker={"color": color},
             )
         )
     fig.add_trace(
         go.Scatter(
-            x=table["period"],
+            x=plotly_all(table["period"]),
             y=table["weighted"],
             name=t("col_weighted", lang),
             mode="lines+markers",
@@ -256,9 +265,11 @@ def history_chart(table: pd.DataFrame, quarter: str, lang: str = "zh") -> go.Fig
     for column, color in (("weighted", "#e6550d"), ("commit", "#3182bd"), ("won", "#08519c")):
         name = t("col_closed", lang) if column == "won" else t(f"col_{column}", lang)
         fig.add_trace(
-            go.Scatter(x=table["week"], y=table[column], name=name, mode="lines+markers", line={"color": color})
+            go.Scatter(
+                x=plotly_all(table["week"]), y=table[column], name=name, mode="lines+markers", line={"color": color}
+            )
         )
     fig.update_layout(
-        title=t("history_chart", lang, q=quarter), height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10}
+        title=t("history_chart", lang, q=plotly(quarter)), height=360, margin={"l": 10, "r": 10, "t": 50, "b": 10}
     )
     return fig

@@ -12,6 +12,7 @@ import pandas as pd
 
 from funnel.bands import DEFAULT_THRESHOLDS, BandReport, parse_thresholds
 from funnel.errors import FunnelError
+from funnel.escape import terminal, terminal_json
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
 from funnel.load import analyse_bands, load_sales, parse_day, read_file_bytes, resolve_products
@@ -90,21 +91,27 @@ def build_parser() -> argparse.ArgumentParser:
     snap_sub = snap.add_subparsers(dest="action", required=True)
     save = snap_sub.add_parser("save", help="store the pipeline as it stands under an ISO week")
     _pipeline_args(save)
-    save.add_argument("--db", help="database file (default: FUNNEL_DB or the user's data folder)")
+    _book_args(save)
     save.add_argument("--week", help="ISO week such as 2026-W48 (default: this week)")
     save.add_argument("--label", default="")
     save.add_argument("--replace", action="store_true", help="replace the week's snapshot if there is one")
     listing = snap_sub.add_parser("list", help="the saved snapshots")
-    listing.add_argument("--db")
+    _book_args(listing)
     listing.add_argument("--lang", choices=("zh", "en"), default=None)
     delete = snap_sub.add_parser("delete", help="delete one week's snapshot")
     delete.add_argument("week")
-    delete.add_argument("--db")
+    _book_args(delete)
     delete.add_argument("--yes", action="store_true", help="confirm without asking")
     delete.add_argument("--lang", choices=("zh", "en"), default=None)
     sample = sub.add_parser("sample", help="regenerate the bundled sample report(s) in data/")
     sample.add_argument("--out-dir", default=None, help="write the samples here instead of data/")
     return parser
+
+
+def _book_args(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", help="snapshot database file (default: FUNNEL_DB, else the default book)")
+    where.add_argument("--book", help="a book in the data folder (FUNNEL_DATA_DIR), by name, as the app lists them")
 
 
 def _pipeline_args(parser: argparse.ArgumentParser) -> None:
@@ -166,11 +173,23 @@ def _bands_table(report: BandReport, lang: str) -> pd.DataFrame:
     return table
 
 
+def _json(data: object) -> str:
+    """Indented JSON whose strings carry no raw control or bidi character (they are \\u escapes)."""
+    return terminal_json(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
+
+
 def _emit(text: str | bytes, out: str | None) -> None:
+    """Write a result: text (tables, sentences) always without escape sequences or control characters from the file;
+    CSV or XLSX bytes exactly as made, except CSV shown on a terminal, which is cleaned like text."""
+    if isinstance(text, str):
+        text = terminal(text, keep_newlines=True)
     if out:
         Path(out).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    elif isinstance(text, bytes):
+        shown = text.decode("utf-8-sig")
+        sys.stdout.write(terminal(shown, keep_newlines=True) if sys.stdout.isatty() else shown)
     else:
-        sys.stdout.write(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
+        sys.stdout.write(text)
 
 
 def run_bands(args: argparse.Namespace, lang: str) -> None:
@@ -185,7 +204,7 @@ def run_bands(args: argparse.Namespace, lang: str) -> None:
         args.upgrade_pct / 100,
     )
     if args.format == "json":
-        _emit(json.dumps(bands_json(sales, report), ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json(bands_json(sales, report)), args.out)
     elif args.format == "csv":
         from funnel.export import to_csv_bytes
 
@@ -254,7 +273,7 @@ def run_key_customers(args: argparse.Namespace, lang: str) -> None:
         lines, customer_totals(lines), cutoffs, args.share, lang=lang, inactive_days=args.inactive_days
     )
     if args.format == "json":
-        _emit(json.dumps(key_json(sales, report), ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json(key_json(sales, report)), args.out)
         return
     table = customer_list(filter_customers(report.customers, args.grade or ()), lang, KEY_COLUMNS)
     if args.format == "csv":
@@ -306,7 +325,7 @@ def run_migration(args: argparse.Namespace, lang: str) -> None:
             "matrix": matrix,
             "products": products,
         }
-        _emit(json.dumps(out, ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json(out), args.out)
     elif args.format == "csv":
         from funnel.export import to_csv_bytes
 
@@ -395,7 +414,7 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
                 name: {"stages": _stage_rows(f), "bottleneck": _bottleneck(f), "win_rate": f.win_rate}
                 for name, f in groups.items()
             }
-        _emit(json.dumps(out, ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json(out), args.out)
         return
     table = stage_table(funnel, lang)
     if args.format == "csv":
@@ -435,7 +454,7 @@ def run_forecast(args: argparse.Namespace, lang: str) -> None:
         keys = ("weighted", "commit", "best_case", "closed", "open_amount")
         periods = [{"period": r["period"], **{k: round(float(r[k]), 2) for k in keys}} for _, r in table.iterrows()]
         account = {"rows_read": deals.rows_read, "rows_used": deals.rows_used, "rows_dropped": dict(deals.reasons)}
-        _emit(json.dumps({**account, "by": args.by, "periods": periods}, ensure_ascii=False, indent=2) + "\n", args.out)
+        _emit(_json({**account, "by": args.by, "periods": periods}), args.out)
     elif args.format == "csv":
         from funnel.export import to_csv_bytes
 
@@ -445,9 +464,10 @@ def run_forecast(args: argparse.Namespace, lang: str) -> None:
 
 
 def run_snapshot(args: argparse.Namespace, lang: str) -> None:
-    from funnel.snapshots import Store, check_week, iso_week
+    from funnel.snapshots import Store, book_path, check_week, default_db_path, iso_week
 
-    with Store(args.db) as store:
+    path = Path(args.db) if args.db else book_path(args.book) if args.book else default_db_path()
+    with Store(path, writable=args.action != "list", book=args.db or args.book or str(path)) as store:
         if args.action == "save":
             _, weighed = _weighed(args, lang)
             week = check_week(args.week or iso_week())
@@ -455,7 +475,7 @@ def run_snapshot(args: argparse.Namespace, lang: str) -> None:
             print(t("snap_saved", lang, week=week, n=n))
         elif args.action == "list":
             weeks = store.weeks()
-            print(t("snap_none", lang) if weeks.empty else weeks.to_string(index=False))
+            _emit((t("snap_none", lang) if weeks.empty else weeks.to_string(index=False)) + "\n", None)
         else:
             week = check_week(args.week)
             if not args.yes:
@@ -493,9 +513,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         COMMANDS[args.command](args, lang)
     except FunnelError as exc:
-        print(f"error: {exc.message(lang)}", file=sys.stderr)
+        print(f"error: {_one_line(exc.message(lang))}", file=sys.stderr)
         return 2
     except Exception as exc:  # the last line of defence: one line, no traceback
-        print(f"error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        print(f"error: {_one_line(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         return 1
     return 0
+
+
+ERROR_CHARS = 600  # an error line a person can read (a file's text inside it is already cut to a few items)
+
+
+def _one_line(text: str) -> str:
+    """An error as one readable line: no escape sequence or control character from the file, at most ERROR_CHARS."""
+    line = terminal(text)
+    return line if len(line) <= ERROR_CHARS else line[: ERROR_CHARS - 1] + "…"

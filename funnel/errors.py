@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+LIST_ITEMS = 8  # a listed parameter (columns, sheets, products) shows this many items, then "… and N more"
+PARAM_CHARS = 200  # and at most about this many characters
+
 
 class FunnelError(Exception):
     """A problem with the user's input that we can explain in one sentence (never a traceback).
 
-    A parameter given as a tuple is a tuple of string keys, each shown in the user's language.
+    A parameter given as a tuple is a tuple of string keys, each shown in the user's language. Any other parameter
+    may come from the user's file (a column header, a sheet name, a value): it is shortened to a readable length
+    and, given `escape`, made inert for where the message is shown; the message template itself is ours.
     """
 
     def __init__(self, key: str, **params: object) -> None:
@@ -14,10 +21,39 @@ class FunnelError(Exception):
         self.params = params
         super().__init__(self.message("en"))
 
-    def message(self, lang: str = "zh") -> str:
-        """The one-sentence explanation in `lang` ("zh" or "en")."""
+    def message(self, lang: str = "zh", escape: Callable[[object], str] | None = None) -> str:
+        """The one-sentence explanation in `lang` ("zh" or "en"); `escape` is applied to each user-supplied part."""
         from funnel.i18n import t
 
         sep = "、" if lang == "zh" else ", "
-        params = {k: sep.join(t(x, lang) for x in v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        params = {}
+        for name, value in self.params.items():
+            if isinstance(value, tuple):
+                params[name] = sep.join(t(x, lang) for x in value)
+            elif isinstance(value, str):
+                short = shorten(value, lang)
+                params[name] = escape(short) if escape else short
+            else:
+                params[name] = value
         return t(self.key, lang, **params)
+
+
+def shorten(text: str, lang: str = "zh") -> str:
+    """A listed or long parameter cut to a readable length: 'a、b、c、… and 4,321 more' (a file can have
+    100,000 columns, and an error that lists them all is one unreadable 690,000-character line)."""
+    from funnel.i18n import t
+
+    if len(text) <= PARAM_CHARS:
+        return text
+    sep = next((s for s in ("、", ", ") if s in text), None)
+    items = text.split(sep) if sep else [text]
+    kept: list[str] = []
+    size = 0
+    for item in items[:LIST_ITEMS]:
+        if kept and size + len(item) > PARAM_CHARS:
+            break
+        kept.append(item if len(item) <= PARAM_CHARS else item[:PARAM_CHARS] + "…")
+        size += len(item) + 1
+    rest = len(items) - len(kept)
+    shown = (sep or "").join(kept)
+    return shown + t("more_items", lang, n=f"{rest:,}") if rest else shown

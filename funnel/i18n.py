@@ -66,7 +66,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "reason_unknown_stage": {"zh": "阶段为空或无法对应", "en": "Stage blank or not in the stage list"},
     "reason_blank_customer": {"zh": "客户名称为空", "en": "Blank customer"},
     "reason_blank_product": {"zh": "产品名称为空", "en": "Blank product"},
-    "reason_bad_amount": {"zh": "金额为空或不是数字", "en": "Amount blank or not a number"},
+    "reason_bad_amount": {
+        "zh": "金额为空、不是数字或单行达到 10 亿",
+        "en": "Amount blank, not a number, or 1,000,000,000 or more on one line",
+    },
     "reason_bad_date": {"zh": "日期为空或无效", "en": "Date blank or invalid"},
     "reason": {"zh": "原因", "en": "Reason"},
     "row": {"zh": "行号", "en": "Row"},
@@ -418,7 +421,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "slipping_caption": {"zh": "截至 {date}：{n} 个商机", "en": "As of {date}: {n} deals"},
     "snap_header": {"zh": "每周快照", "en": "Weekly snapshots"},
-    "snap_db": {"zh": "快照数据库", "en": "Snapshot database"},
     "snap_week": {"zh": "周（ISO，如 2026-W48）", "en": "Week (ISO, e.g. 2026-W48)"},
     "snap_label": {"zh": "备注", "en": "Label"},
     "snap_save": {"zh": "保存本周预测", "en": "Save this week's forecast"},
@@ -494,12 +496,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Week “{value}” is not valid; write it as 2026-W48.",
     },
     "snapshot_busy": {
-        "zh": "快照数据库正忙（另一个会话在保存）；请稍后再试。（{detail}）",
-        "en": "The snapshot database is busy (another session is saving); try again in a moment. ({detail})",
-    },
-    "snapshot_db_error": {
-        "zh": "无法打开快照数据库 {path}（{detail}）；请检查路径或换一个文件。",
-        "en": "Cannot open the snapshot database {path} ({detail}); check the path or choose another file.",
+        "zh": "快照簿「{book}」正忙（另一个会话在保存）；请稍后再试。",
+        "en": "The snapshot book “{book}” is busy (another session is saving); try again in a moment.",
     },
     "snapshot_newer_schema": {
         "zh": "快照数据库来自更新的版本（结构 {found}，本程序认识到 {known}）；请升级本程序。",
@@ -510,6 +508,54 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{week} not deleted: it needs confirming (add --yes).",
     },
     "snapshot_not_found": {"zh": "没有 {week} 的快照。", "en": "There is no snapshot for {week}."},
+    # --- snapshot books and store failures (sec-rest)
+    "snap_book": {"zh": "快照簿", "en": "Snapshot book"},
+    "snap_book_new": {"zh": "（新建快照簿…）", "en": "(New book…)"},
+    "snap_new_book": {"zh": "新快照簿的名称", "en": "Name of the new book"},
+    "snap_book_help": {
+        "zh": "快照簿保存在服务器的数据文件夹中（由管理员设置）。名称最多 {n} 个字母、数字、- 或 _。",
+        "en": "Books are kept in the server's data folder (set by the administrator). A name is up to {n} letters, digits, - or _.",
+    },
+    "snapshot_bad_book": {
+        "zh": "「{value}」不能作为快照簿名称：请用最多 {n} 个字母、数字、- 或 _，并以字母或数字开头。",
+        "en": "“{value}” cannot name a snapshot book: use up to {n} letters, digits, - or _, starting with a letter or digit.",
+    },
+    "snapshot_data_dir_relative": {
+        "zh": "快照文件夹设置（FUNNEL_DATA_DIR）必须是绝对路径；请联系管理员。",
+        "en": "The snapshot folder setting (FUNNEL_DATA_DIR) must be an absolute path; ask the administrator.",
+    },
+    "snapshot_empty_file": {
+        "zh": "「{book}」是一个空文件，不是快照簿；它未被改动。请换一个名称。",
+        "en": "“{book}” is an empty file, not a snapshot book; it was left untouched. Choose another name.",
+    },
+    "snapshot_not_ours": {
+        "zh": "「{book}」不是快照簿（它属于其他程序或不是数据库）；它未被改动。请换一个名称。",
+        "en": "“{book}” is not a snapshot book (it belongs to another program or is not a database); it was left untouched. Choose another name.",
+    },
+    "snapshot_corrupt": {
+        "zh": "快照簿「{book}」已损坏，无法读取；请从备份恢复或换一个快照簿。",
+        "en": "The snapshot book “{book}” is damaged and cannot be read; restore it from a backup or use another book.",
+    },
+    "snapshot_disk_full": {
+        "zh": "存放快照簿「{book}」的磁盘已满，未能保存；请腾出空间后重试。",
+        "en": "The disk holding the snapshot book “{book}” is full, so nothing was saved; free some space and try again.",
+    },
+    "snapshot_read_only": {
+        "zh": "快照簿「{book}」是只读的，未能保存；可以查看，但要保存请让管理员开放写入权限。",
+        "en": "The snapshot book “{book}” is read-only, so nothing was saved; it can be viewed, but saving needs write access.",
+    },
+    "snapshot_cannot_open": {
+        "zh": "无法打开快照簿「{book}」（文件夹不存在或无权访问）；请检查数据文件夹的设置。",
+        "en": "The snapshot book “{book}” cannot be opened (its folder is missing or not accessible); check the data folder setting.",
+    },
+    "snapshot_io_error": {
+        "zh": "读写快照簿「{book}」时磁盘报错；已保存的内容不受影响，请稍后重试。",
+        "en": "The disk reported an error while using the snapshot book “{book}”; what was saved is unaffected. Try again later.",
+    },
+    "snapshot_store_failed": {
+        "zh": "快照簿「{book}」暂时无法使用；已保存的内容不受影响，请稍后重试。",
+        "en": "The snapshot book “{book}” could not be used just now; what was saved is unaffected. Try again later.",
+    },
     # --- column names in tables and exports
     "col_customer": {"zh": "客户", "en": "Customer"},
     "col_amount": {"zh": "销售额", "en": "Revenue"},
@@ -601,6 +647,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "cli_unknown_product": {
         "zh": "报表中没有产品「{product}」；现有产品：{products}。",
         "en": "No product “{product}” in the report; it has: {products}.",
+    },
+    # --- long lists in messages (sec-rest)
+    "more_items": {"zh": "……等另外 {n} 项", "en": " … and {n} more"},
+    # --- money that cannot overflow (sec-rest)
+    "values_too_many_lines": {
+        "zh": "文件有 {n} 行，超过可精确合计的 {limit} 行；请分期间导出。",
+        "en": "The file has {n} lines, more than the {limit} that can be summed exactly; export it in parts.",
+    },
+    "values_sum_too_large": {
+        "zh": "合计金额超出了可精确计算的范围；请检查金额列或分开导出。",
+        "en": "A total is beyond the range that can be summed exactly; check the amount column or export in parts.",
     },
 }
 

@@ -1,7 +1,9 @@
 """Cell values as ERPs export them → money in integer cents, dates, and comparable names.
 
 Money is kept as int64 cents from the moment it is read, so sums are exact and a customer whose lines add up
-to 50,000.00 is never 49,999.999… on the wrong side of a band threshold.
+to 50,000.00 is never 49,999.999… on the wrong side of a band threshold. Sums cannot overflow either: a line is
+at most MAX_AMOUNT (10亿) and a column at most SAFE_LINES lines, so any sum of its lines fits int64 cents
+(10,000 lines at the old 10万亿 cap wrapped to −84 quadrillion and put a customer in the lowest band).
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from funnel.errors import FunnelError
+
 _CURRENCY = re.compile(r"(人民币|RMB|CNY|USD|EUR|HKD|元|[¥$€£])", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u3000]+")
-MAX_AMOUNT = 1e13  # yuan; anything larger is not a sales line (and would overflow int64 cents)
+MAX_AMOUNT = 1e9  # yuan per line (10亿): larger is not a sales line or deal, and is counted as a bad amount
+MAX_LINE_CENTS = 100_000_000_000  # the largest |cents| a line can carry (MAX_AMOUNT rounds to at most this)
+INT64_MAX = 2**63 - 1
+SAFE_LINES = INT64_MAX // MAX_LINE_CENTS  # 92,233,720 lines at the cap still sum inside int64
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -28,6 +35,33 @@ def _as_text(values: pd.Series) -> pd.Series:
         return text or None
 
     return pd.Series([one(v) for v in values.tolist()], index=values.index, dtype="object")
+
+
+def check_line_count(n: int) -> None:
+    """Refuse more lines than can be summed exactly at the per-line cap (no file under the size limit has that
+    many: 200 MB of the shortest possible line, "a,1", is 52 million)."""
+    if n > SAFE_LINES:
+        raise FunnelError("values_too_many_lines", n=f"{n:,}", limit=f"{SAFE_LINES:,}")
+
+
+def sum_cents(cents: pd.Series | np.ndarray | list[int]) -> int:
+    """The exact sum of amounts in cents, as a Python int that never wraps (also for cents that did not pass
+    parse_amounts, such as a database's or an engine's); int64 arithmetic where it provably cannot overflow."""
+    values = np.asarray(cents, dtype="int64")
+    if not len(values):
+        return 0
+    largest = max(abs(int(values.max())), abs(int(values.min())))
+    if largest == 0 or len(values) <= INT64_MAX // largest:
+        return int(values.sum())
+    step = max(1, INT64_MAX // largest)
+    return sum(int(values[i : i + step].sum()) for i in range(0, len(values), step))
+
+
+def check_cents(total: int) -> int:
+    """A total (from sum_cents or an engine's 128-bit sum) as int64 cents, or a clear error when it cannot be."""
+    if not -INT64_MAX <= int(total) <= INT64_MAX:
+        raise FunnelError("values_sum_too_large")
+    return int(total)
 
 
 def _round_half_away(x: np.ndarray) -> np.ndarray:
@@ -71,8 +105,10 @@ def _clean_number(text: str) -> float:
 def parse_amounts(values: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
     """Parse an amount column into int64 cents; return (cents, invalid) where invalid marks blank or non-numeric cells.
 
-    `scale` multiplies every amount first (10,000 for a column whose header says 万元).
+    `scale` multiplies every amount first (10,000 for a column whose header says 万元). An amount of MAX_AMOUNT or
+    more is invalid, and a column of more than SAFE_LINES lines is refused, so no sum of these cents can overflow.
     """
+    check_line_count(len(values))
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         numbers = values.astype("float64")
     else:
@@ -176,21 +212,43 @@ def _parse_date_text(text: pd.Series) -> pd.Series:
 
 
 _NAME_SPACES = re.compile(r"\s+")
+# Characters that show nothing: zero-width spaces and joiners, BOM, soft hyphen, word joiner and invisible
+# operators, bidi marks, embeddings, overrides and isolates, fillers, variation selectors, tag characters, control
+# characters (ESC of a terminal sequence). Pasted into a name they would split one customer in two, and a bidi
+# override makes a shown name read backwards.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F), (0xE0100, 0xE01EF),
+    (0x00, 0x08), (0x0E, 0x1B), (0x7F, 0x84), (0x86, 0x9F),  # control characters (white space is folded instead)
+)  # fmt: skip
+INVISIBLE = frozenset(chr(c) for lo, hi in _INVISIBLE_RANGES for c in range(lo, hi + 1))
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+# Shown names keep the joiners that shape text (ZWJ in emoji sequences, ZWNJ in Persian or Indic names) and
+# variation selectors; everything else invisible goes.
+_DROP_FROM_SHOWN = dict.fromkeys(
+    ord(ch) for ch in INVISIBLE if ch not in "\u200c\u200d" and not 0xFE00 <= ord(ch) <= 0xFE0F
+)
 
 
 def name_key(name: object) -> str:
-    """The comparable form of a customer or product name: NFKC (full-width → half-width), no spaces, case-folded.
+    """The comparable form of a customer or product name: NFKC (full-width → half-width), no spaces, no invisible
+    characters (U+200B, U+FEFF, U+202E, soft hyphen…), case-folded.
 
-    某某（北京）有限公司 and 某某(北京)有限公司 , and 'ACME Ltd' and 'acme  ltd', get the same key.
+    某某（北京）有限公司 and 某某(北京)有限公司 , 'ACME Ltd' and 'acme  ltd', and 'ACME' with a zero-width space
+    pasted in, get the same key.
     """
     if name is None or (isinstance(name, float) and np.isnan(name)):
         return ""
-    text = unicodedata.normalize("NFKC", str(name))
-    return _NAME_SPACES.sub("", text).casefold()
+    text = unicodedata.normalize("NFKC", str(name).translate(_DROP_INVISIBLE))
+    return _NAME_SPACES.sub("", text).translate(_DROP_INVISIBLE).casefold()
 
 
 def clean_name(name: object) -> str:
-    """A name as shown: trimmed, runs of white space folded to one (the raw spelling otherwise kept)."""
+    """A name as shown: trimmed, runs of white space folded to one, invisible characters removed (so a name made
+    only of them is blank, and a bidi override cannot make it read backwards); the spelling otherwise kept."""
     if name is None or (isinstance(name, float) and np.isnan(name)):
         return ""
-    return " ".join(str(name).replace("\u3000", " ").split())
+    text = " ".join(str(name).translate(_DROP_FROM_SHOWN).replace("\u3000", " ").split())
+    return text if text.translate(_DROP_INVISIBLE).strip() else ""

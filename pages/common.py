@@ -13,6 +13,7 @@ import streamlit as st
 
 from funnel.bands import BandReport, band_report, customer_totals
 from funnel.errors import FunnelError
+from funnel.escape import markdown
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
 from funnel.read import RawReport, read_report
@@ -47,13 +48,7 @@ def tr(key: str, **params: object) -> str:
 PERCENT = st.column_config.NumberColumn(format="percent")  # shares and conversions in every table
 MONEY = st.column_config.NumberColumn(format="localized")  # amounts in yuan, with thousands separators
 
-_MARKDOWN = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()#+-.!|<>~$:"})
-
-
-def md(text: object) -> str:
-    """User data made inert for Streamlit's markdown (captions, labels, alerts): a file, product, customer or stage
-    name such as '[click](http://x)' or '**' is shown as typed, never as a link or formatting."""
-    return str(text).translate(_MARKDOWN)
+md = markdown  # user data in captions, labels and alerts: the one escaping helper (funnel.escape)
 
 
 @dataclass(frozen=True)
@@ -122,9 +117,14 @@ def band_analysis(
     return band_report(totals, thresholds, lang(), upgrade_pct)
 
 
+def error_text(exc: FunnelError) -> str:
+    """The error's sentence in the user's language, its file-supplied parts (headers, sheet names, values) escaped."""
+    return exc.message(lang(), escape=md)
+
+
 def show_error(exc: FunnelError) -> None:
     """One sentence in the user's language, never a traceback."""
-    st.error(exc.message(lang()))
+    st.error(error_text(exc))
 
 
 def population_filters(sales: SalesData, with_period: bool = True) -> tuple[list[str], object, object]:

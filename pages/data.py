@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel.tables import accounting_table, left_out_table, lines_table, localise_columns, mapping_table
-from pages.common import current_sales, download_buttons, lang, tr
+from pages.common import current_sales, download_buttons, lang, md, tr
 
 sales = current_sales()
 st.title(tr("page_data"))
-st.caption(tr("header_found", row=sales.header_row, sheet=sales.sheet or "CSV"))
+st.caption(tr("header_found", row=sales.header_row, sheet=md(sales.sheet or "CSV")))
 if sales.amount_scale != 1:
     st.info(tr("amount_in_wan"))
 if sales.duplicates:

@@ -22,12 +22,16 @@ from funnel.forecast import (
     weigh,
 )
 from funnel.snapshots import (
+    BOOK_NAME_MAX,
+    DEFAULT_BOOK,
     Store,
     accuracy,
     actual_from_sales,
     actual_won,
+    book_path,
+    books,
     changes_between_weeks,
-    default_db_path,
+    check_book_name,
     history,
     iso_week,
     quarter_closed,
@@ -42,7 +46,7 @@ from funnel.tables import (
     localise_columns,
     targets_table,
 )
-from pages.common import MONEY, PERCENT, download_buttons, lang, pipeline_deals, show_error, stage_list, tr
+from pages.common import MONEY, PERCENT, download_buttons, lang, md, pipeline_deals, show_error, stage_list, tr
 
 
 def probability_editor(stages: list[str]) -> dict[str, float]:
@@ -60,61 +64,105 @@ def probability_editor(stages: list[str]) -> dict[str, float]:
     return probabilities_from_frame(edited, tr("col_stage"), tr("col_probability"))
 
 
-def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
-    st.subheader(tr("snap_header"))
-    c1, c2, c3 = st.columns([3, 1, 2])
-    path = c1.text_input(tr("snap_db"), value=str(default_db_path()), key="snap_db")
-    week = c2.text_input(tr("snap_week"), value=iso_week(), key="snap_week")
-    label = c3.text_input(tr("snap_label"), key="snap_label")
+def choose_book() -> str | None:
+    """The snapshot book, by name: one of the data folder's books or a new name (a safe slug), never a path."""
+    new = ""
     try:
-        store = Store(path)
+        listed = books()
+    except FunnelError as exc:  # the operator's data folder setting is unusable
+        show_error(exc)
+        return None
+    names = listed if DEFAULT_BOOK in listed else [DEFAULT_BOOK, *listed]
+    chosen = st.selectbox(
+        tr("snap_book"),
+        [*names, new],
+        format_func=lambda name: name or tr("snap_book_new"),
+        key="snap_book",
+        help=tr("snap_book_help", n=BOOK_NAME_MAX),
+    )
+    if chosen != new:
+        return chosen
+    typed = st.text_input(tr("snap_new_book"), key="snap_new_book", max_chars=BOOK_NAME_MAX)
+    if not typed.strip():
+        return None
+    try:
+        return check_book_name(typed)
+    except FunnelError as exc:
+        show_error(exc)
+        return None
+
+
+def save_snapshot(book: str, weighed: pd.DataFrame, week: str, label: str, source: str, replace: bool) -> None:
+    """Save into the book; the same week twice asks first; any store failure is one sentence."""
+    try:
+        with Store(book_path(book), book=book) as store:
+            n = store.save(weighed, week, label, source, replace=replace)
+    except FunnelError as exc:
+        if exc.key == "snapshot_exists":
+            st.session_state["snap_pending_replace"] = (book, week)
+        else:
+            show_error(exc)
+        return
+    st.session_state.pop("snap_pending_replace", None)
+    st.success(tr("snap_saved", week=week, n=n))
+
+
+def delete_snapshot(book: str, week: str) -> None:
+    try:
+        with Store(book_path(book), book=book) as store:
+            store.delete(week)
     except FunnelError as exc:
         show_error(exc)
         return
-    with store:
-        pending = st.session_state.get("snap_pending_replace")
-        if st.button(tr("snap_save"), type="primary", key="snap_save_btn"):
-            try:
-                n = store.save(weighed, week, label, source_name)
-                st.success(tr("snap_saved", week=week, n=n))
-            except FunnelError as exc:
-                if exc.key == "snapshot_exists":
-                    st.session_state["snap_pending_replace"] = week
-                    pending = week
-                else:
-                    show_error(exc)
-        if pending:
-            st.warning(tr("snap_replace_q", week=pending))
-            r1, r2 = st.columns(2)
-            if r1.button(tr("snap_replace"), key="snap_replace_yes"):
-                n = store.save(weighed, pending, label, source_name, replace=True)
-                st.session_state.pop("snap_pending_replace", None)
-                st.success(tr("snap_saved", week=pending, n=n))
-            if r2.button(tr("cancel"), key="snap_replace_no"):
-                st.session_state.pop("snap_pending_replace", None)
+    st.success(tr("snap_deleted", week=week))
+
+
+def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
+    st.subheader(tr("snap_header"))
+    c1, c2, c3 = st.columns([3, 1, 2])
+    with c1:
+        book = choose_book()
+    week = c2.text_input(tr("snap_week"), value=iso_week(), key="snap_week")
+    label = c3.text_input(tr("snap_label"), key="snap_label")
+    if book is None:
+        return
+    if st.button(tr("snap_save"), type="primary", key="snap_save_btn"):
+        save_snapshot(book, weighed, week, label, source_name, replace=False)
+    pending = st.session_state.get("snap_pending_replace")
+    if pending and pending[0] == book:
+        st.warning(tr("snap_replace_q", week=pending[1]))
+        r1, r2 = st.columns(2)
+        if r1.button(tr("snap_replace"), key="snap_replace_yes"):
+            save_snapshot(book, weighed, pending[1], label, source_name, replace=True)
+        if r2.button(tr("cancel"), key="snap_replace_no"):
+            st.session_state.pop("snap_pending_replace", None)
+            st.rerun()
+    try:
+        with Store(book_path(book), writable=False, book=book) as store:  # a read-only book can still be listed
+            weeks = store.weeks()
+            every = store.all_deals()
+    except FunnelError as exc:
+        show_error(exc)
+        return
+    if weeks.empty:
+        st.caption(tr("snap_none"))
+        return
+    st.dataframe(localise_columns(weeks, lang(), drop=["source"]), hide_index=True, width="stretch")
+    with st.expander(tr("snap_delete")):
+        doomed = st.selectbox(tr("col_week"), weeks["week"].tolist(), key="snap_delete_week")
+        if st.button(tr("snap_delete"), key="snap_delete_btn"):
+            st.session_state["snap_pending_delete"] = (book, doomed)
+        pending_delete = st.session_state.get("snap_pending_delete")
+        if pending_delete and pending_delete[0] == book:
+            st.warning(tr("snap_delete_q", week=pending_delete[1]))
+            d1, d2 = st.columns(2)
+            if d1.button(tr("confirm"), key="snap_delete_yes"):
+                st.session_state.pop("snap_pending_delete", None)
+                delete_snapshot(book, pending_delete[1])
                 st.rerun()
-        weeks = store.weeks()
-        if weeks.empty:
-            st.caption(tr("snap_none"))
-            return
-        st.dataframe(localise_columns(weeks, lang(), drop=["source"]), hide_index=True, width="stretch")
-        with st.expander(tr("snap_delete")):
-            doomed = st.selectbox(tr("col_week"), weeks["week"].tolist(), key="snap_delete_week")
-            if st.button(tr("snap_delete"), key="snap_delete_btn"):
-                st.session_state["snap_pending_delete"] = doomed
-            if st.session_state.get("snap_pending_delete"):
-                target = st.session_state["snap_pending_delete"]
-                st.warning(tr("snap_delete_q", week=target))
-                d1, d2 = st.columns(2)
-                if d1.button(tr("confirm"), key="snap_delete_yes"):
-                    store.delete(target)
-                    st.session_state.pop("snap_pending_delete", None)
-                    st.success(tr("snap_deleted", week=target))
-                    st.rerun()
-                if d2.button(tr("cancel"), key="snap_delete_no"):
-                    st.session_state.pop("snap_pending_delete", None)
-                    st.rerun()
-        every = store.all_deals()
+            if d2.button(tr("cancel"), key="snap_delete_no"):
+                st.session_state.pop("snap_pending_delete", None)
+                st.rerun()
     quarters, saved = quarters_and_weeks(every)
     if not quarters:
         return
@@ -129,7 +177,7 @@ def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
     st.plotly_chart(history_chart(trend, quarter, lang()))
     if len(saved) >= 2:
         a, b = saved[-2], saved[-1]
-        st.markdown(f"**{tr('changes_header', a=a, b=b)}**")
+        st.markdown(f"**{tr('changes_header', a=md(a), b=md(b))}**")
         st.dataframe(changes_table(changes_between_weeks(every, a, b), lang()), hide_index=True, width="stretch")
     if not quarter_closed(quarter, date.today()):
         return

@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Hypothesis keeps its caches in ./.hypothesis (the working tree): give it a temporary folder instead, and no example
+# database, so examples are derandomised (a failure found once is found again on the next run).
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="funnel-hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+settings.register_profile("funnel", database=None, derandomize=True)
+settings.load_profile("funnel")
+
+
+@pytest.fixture(autouse=True)
+def no_real_home(tmp_path_factory, monkeypatch):
+    """Every folder a test could write user data to points into a fresh temporary folder: the home folder and the
+    XDG folders derived from it, the snapshot data folder and the command line's default database. A test never
+    touches the real home (tests/test_isolation.py proves it)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    monkeypatch.setenv("APPDATA", str(home / "AppData" / "Roaming"))
+    for name, folder in (
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_STATE_HOME", ".local/state"),
+    ):
+        monkeypatch.setenv(name, str(home / folder))
+    monkeypatch.setenv("FUNNEL_DATA_DIR", str(home / "funnel-data"))
+    monkeypatch.setenv("FUNNEL_DB", str(home / "funnel-cli" / "snapshots.db"))
+    return home
 
 
 def xlsx_bytes(rows: Sequence[Sequence[object]], sheet: str = "Sheet1", extra_sheets: dict | None = None) -> bytes:

@@ -247,8 +247,9 @@ def test_stages_page_on_the_sample_pipeline(app):
     assert any(s.value == "对比：优化前后" for s in app.subheader)
 
 
-def test_forecast_page_and_snapshots(app, tmp_path, monkeypatch):
-    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "snap.db"))
+def test_forecast_page_and_snapshots(app):
+    from funnel.snapshots import Store, book_path
+
     app.switch_page("pages/forecast.py").run()
     assert not app.exception
     table = app.dataframe[1].value
@@ -260,14 +261,12 @@ def test_forecast_page_and_snapshots(app, tmp_path, monkeypatch):
     assert any("已有快照" in w.value for w in app.warning)  # asks before replacing
     next(b for b in app.button if b.label == "替换").click().run()
     assert any("已保存 2026-W47" in s.value for s in app.success)
-    from funnel.snapshots import Store
-
-    with Store(tmp_path / "snap.db") as store:
+    with Store(book_path("snapshots")) as store:  # the default book, in the data folder
         assert store.weeks()["deals"].tolist() == [900]
     next(b for b in app.button if b.label == "删除快照").click().run()
     assert any("确定删除" in w.value for w in app.warning)  # asks before deleting
     next(b for b in app.button if b.label == "确定").click().run()
-    with Store(tmp_path / "snap.db") as store:
+    with Store(book_path("snapshots")) as store:
         assert store.weeks().empty
 
 
@@ -300,13 +299,13 @@ def test_user_data_is_never_markdown(app, erp_rows):
 
     from pages.common import md
 
-    assert md("[点我](http://evil) **粗**") == r"\[点我\]\(http\://evil\) \*\*粗\*\*"
+    escaped = "\\[点我\\]\\(http\\:\u2060\\/\\/evil\\)"
+    assert md("[点我](http://evil) **粗**") == escaped + " \\*\\*粗\\*\\*"
     app.sidebar.file_uploader[0].upload("[点我](http://evil).xlsx", xlsx_bytes(erp_rows)).run()
-    assert any(r"\[点我\]\(http\://evil\)" in c.value for c in app.sidebar.caption)
+    assert any(escaped in c.value for c in app.sidebar.caption)
 
 
-def test_forecast_accuracy_for_a_closed_quarter(app, tmp_path, monkeypatch):
-    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "snap.db"))
+def test_forecast_accuracy_for_a_closed_quarter(app):
     app.switch_page("pages/forecast.py").run()
     for week in ("2026-W30", "2026-W31"):
         app.text_input(key="snap_week").set_value(week).run()
@@ -342,10 +341,9 @@ SHAPES = [
 
 
 @pytest.mark.parametrize("name", SHAPES)
-def test_every_page_runs_on_real_world_shapes(app, name, tmp_path, monkeypatch):
+def test_every_page_runs_on_real_world_shapes(app, name):
     from corpus import cases
 
-    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "snap.db"))
     case = next(c for c in cases() if c.name == name)
     app.sidebar.file_uploader[0].upload(case.filename, case.data).run()
     assert not app.exception, name
@@ -392,3 +390,44 @@ def test_product_choice_follows_the_user_to_other_pages(app):
     assert sum(app.dataframe[0].value["客户数"]) == n
     app.switch_page("pages/bands.py").run()
     assert app.sidebar.multiselect[0].value == ["对讲机 T2"] and sum(band_counts(app)) == n
+
+
+def test_snapshot_books_are_chosen_by_name_never_by_path(app, no_real_home):
+    import sqlite3
+
+    from funnel.snapshots import Store, book_path, data_dir
+
+    assert not [w for w in app.text_input if "db" in (w.key or "") or "path" in (w.key or "")]
+    app.switch_page("pages/forecast.py").run()
+    assert not [w for w in app.text_input if "/" in str(w.value) or str(no_real_home) in str(w.value)]
+    shown = " ".join(str(e.value) for e in (*app.caption, *app.markdown, *app.error, *app.selectbox))
+    assert str(data_dir()) not in shown and str(no_real_home) not in shown
+    app.selectbox(key="snap_book").set_value("").run()  # (New book…)
+    app.text_input(key="snap_new_book").set_value("../../etc/x").run()
+    assert any("不能作为快照簿名称" in e.value for e in app.error)
+    app.text_input(key="snap_new_book").set_value("华东团队").run()
+    app.text_input(key="snap_week").set_value("2026-W47").run()
+    next(b for b in app.button if b.label == "保存本周预测").click().run()
+    assert not app.exception and any("已保存 2026-W47" in s.value for s in app.success)
+    with Store(book_path("华东团队"), writable=False) as store:
+        assert store.weeks()["deals"].tolist() == [900]
+    app.run()
+    assert "华东团队" in app.selectbox(key="snap_book").options  # listed from the next rerun on
+    app.selectbox(key="snap_book").set_value("华东团队").run()
+    assert not app.exception and app.dataframe[-1].value["商机数"].tolist() == [900]
+    assert sorted(p.name for p in data_dir().iterdir()) == ["华东团队.db"]
+
+    db = sqlite3.connect(data_dir() / "other.db")  # another program's database dropped into the data folder
+    db.executescript("PRAGMA user_version = 1; CREATE TABLE snapshots (x);")
+    db.close()
+    before = (data_dir() / "other.db").read_bytes()
+    app.run()
+    assert "other" not in app.selectbox(key="snap_book").options  # not listed: not ours
+    app.selectbox(key="snap_book").set_value("").run()
+    app.text_input(key="snap_new_book").set_value("other").run()
+    next(b for b in app.button if b.label == "保存本周预测").click().run()
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert any("不是快照簿" in e and "未被改动" in e for e in errors), errors
+    assert not any("意外" in e or str(data_dir()) in e for e in errors)
+    assert (data_dir() / "other.db").read_bytes() == before

@@ -6,6 +6,7 @@ here) or no Playwright; .ci/run installs both.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import shutil
@@ -43,7 +44,7 @@ def free_port() -> int:
 @pytest.fixture
 def server(tmp_path_factory):  # a fresh server per test: the first session after start-up is the tricky one
     port = free_port()
-    env = {**os.environ, "FUNNEL_DB": str(tmp_path_factory.mktemp("db") / "snapshots.db")}
+    env = {**os.environ, "FUNNEL_DATA_DIR": str(tmp_path_factory.mktemp("books"))}  # HOME: conftest.no_real_home
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -128,3 +129,55 @@ def test_a_deep_link_on_a_fresh_server_shows_that_page(server):
         page.get_by_role("heading", name="数据与列映射").wait_for(timeout=60_000)
         assert page.get_by_text("表头在第 3 行").count() == 1
         browser.close()
+
+
+HEADERS = [
+    "[login](https://x.y)",
+    "**b**",
+    "$$x$$",
+    ":red[x]",
+    "http://a.b",
+    "www.a.b",
+    "a@b.cd",
+    ":smile:",
+    "<b>b</b>",
+]
+REPS = ['<a href="https://x.y">link</a>', "<b>bold</b>", '<span style="color:red">red</span>']
+FORMATTED = "a, strong, em, del, code, img, h1, h2, h3, ul, ol, li, blockquote, table, .katex, span[class*='Colored']"
+
+
+def test_user_text_is_shown_as_typed_in_alerts_and_legends(page, tmp_path):
+    """Column headers in an error box and rep names in a Plotly legend, as a user typed them: no link, bold, formula,
+    colour, emoji or tag (the invisible word joiner the markdown escape adds is the only difference)."""
+    report = tmp_path / "headers.csv"
+    report.write_text(",".join(f'"{h}"' for h in HEADERS) + "\n" + ",".join(["1"] * len(HEADERS)) + "\n")
+    page.locator('input[type="file"]').first.set_input_files(str(report))
+    alert = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]', has_text="没有找到必需的列")
+    alert.wait_for(timeout=30_000)
+    shown = alert.inner_text().replace("\u2060", "")
+    for header in HEADERS:
+        assert header in shown, (header, shown)
+    assert "、".join(HEADERS) in shown
+    assert alert.locator(FORMATTED).count() == 0, alert.inner_html()
+
+    pipeline = tmp_path / "pipeline.csv"
+    stages = ["潜在客户", "初步接触", "意向", "提案", "谈判", "赢单"]
+    with open(pipeline, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["商机编号", "客户名称", "销售阶段", "预计金额", "业务员"])
+        out.writerows([f"D{i}", f"客户{i}", stages[i % 6], 1000 + i, REPS[i % 3]] for i in range(30))
+    page.get_by_text("商机数据（阶段漏斗、预测）").click()
+    page.locator('input[type="file"]').nth(1).set_input_files(str(pipeline))
+    page.get_by_text("正在使用上传的报表：pipeline.csv").wait_for(timeout=30_000)
+    page.get_by_role("link", name="阶段漏斗与流失").click()
+    page.get_by_role("heading", name="阶段漏斗与流失").wait_for(timeout=30_000)
+    page.locator('[data-testid="stSelectbox"]', has_text="按此列拆分").get_by_role("combobox").click()
+    page.get_by_role("option", name="业务员").click()
+    legend = page.locator(".js-plotly-plot .legend .legendtext")
+    legend.first.wait_for(timeout=30_000)
+    assert sorted(legend.all_text_contents()) == sorted(REPS)
+    charts = page.locator(".js-plotly-plot")
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        assert chart.locator(".legend a, .legend tspan[style*='bold'], .legend tspan[style*='fill']").count() == 0
+        assert chart.locator("svg a").count() == 0, chart.inner_html()[:2000]

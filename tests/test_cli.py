@@ -219,8 +219,7 @@ def test_forecast_json_equals_an_independent_sum(tmp_path, capsys):
     assert out["2026Q2"]["best_case"] == 3000 and out["2026Q2"]["commit"] == 0
 
 
-def test_snapshot_commands(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("FUNNEL_DB", str(tmp_path / "s.db"))
+def test_snapshot_commands(capsys, no_real_home):
     from funnel.sample import SAMPLE_PIPELINE
 
     assert main(["snapshot", "save", str(SAMPLE_PIPELINE), "--week", "2026-W47", "--lang", "en"]) == 0
@@ -234,6 +233,7 @@ def test_snapshot_commands(tmp_path, capsys, monkeypatch):
     assert main(["snapshot", "delete", "2026-W47", "--yes"]) == 0
     assert main(["snapshot", "delete", "2026-W47", "--yes", "--lang", "en"]) == 2
     assert "no snapshot" in capsys.readouterr().err
+    assert (no_real_home / "funnel-cli" / "snapshots.db").exists()  # FUNNEL_DB, pointed at the test's home
 
 
 def test_migration_without_dates_is_a_clear_error(tmp_path, capsys):
@@ -255,3 +255,90 @@ def test_migration_without_dates_is_a_clear_error(tmp_path, capsys):
         == 2
     )
     assert "--date-col" in capsys.readouterr().err
+
+
+# --- snapshot store failures: exit 2 and one sentence, never exit 1 with SQLite's text
+def _foreign(path):
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT); PRAGMA user_version = 3;")
+    db.close()
+    return path.read_bytes()
+
+
+def test_snapshot_store_failures_are_exit_2_and_one_sentence(tmp_path, capsys):
+    from funnel.sample import SAMPLE_PIPELINE
+
+    foreign, empty, text = tmp_path / "places.data", tmp_path / "empty.db", tmp_path / "notes.db"
+    before = _foreign(foreign)
+    empty.write_bytes(b"")
+    text.write_text("hello")
+    for path, words in ((foreign, "not a snapshot book"), (empty, "empty file"), (text, "not a snapshot book")):
+        for command in (["list"], ["save", str(SAMPLE_PIPELINE)], ["delete", "2026-W47", "--yes"]):
+            assert main(["snapshot", *command, "--db", str(path), "--lang", "en"]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and err.startswith("error: ") and words in err
+            assert "sqlite" not in err.lower()
+    assert foreign.read_bytes() == before and empty.read_bytes() == b""
+
+
+def test_snapshot_books_by_name_in_the_data_folder(tmp_path, capsys, monkeypatch):
+    from funnel.sample import SAMPLE_PIPELINE
+
+    monkeypatch.setenv("FUNNEL_DATA_DIR", str(tmp_path / "books"))
+    assert main(["snapshot", "save", str(SAMPLE_PIPELINE), "--book", "华东", "--week", "2026-W47"]) == 0
+    assert (tmp_path / "books" / "华东.db").exists()
+    assert main(["snapshot", "list", "--book", "华东"]) == 0
+    assert "2026-W47" in capsys.readouterr().out
+    assert main(["snapshot", "list", "--book", "../escape", "--lang", "en"]) == 2
+    assert "cannot name a snapshot book" in capsys.readouterr().err
+    assert main(["snapshot", "list", "--book", "nothing-yet"]) == 0  # reading creates nothing
+    assert sorted(p.name for p in (tmp_path / "books").iterdir()) == ["华东.db"]
+
+
+# --- terminal output: nothing from a file can drive the terminal, errors stay readable
+ANSI = "\x1b[2J\x1b[31m红\x1b]0;pwned\x07\x9b1m"
+
+
+def test_escape_sequences_from_a_file_are_not_printed(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(f"客户名称,价税合计\n{ANSI}甲\u202e,100\n乙,50000\n", encoding="utf-8")
+    for fmt in ("table", "json"):
+        done = subprocess.run(
+            [sys.executable, "-m", "funnel", "key-customers", str(path), "--format", fmt, "--lang", "en"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert not any(ch in done.stdout for ch in "\x1b\x07\x9b\u202e"), fmt
+    # the name itself loses its control and bidi characters (values.clean_name), so it is one customer, shown flat
+    assert json.loads(done.stdout)["customers"][1]["customer"] == "[2J[31m红]0;pwned1m甲"
+
+
+def test_a_huge_error_is_one_readable_line(tmp_path):
+    path = tmp_path / "wide.csv"
+    header = ",".join(f"\x1b[31mcolumn_{i:05d}" for i in range(60_000))
+    path.write_text(header + "\n" + ",".join(["1"] * 60_000) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "funnel", "bands", str(path), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    err = done.stderr
+    assert err.count("\n") == 1 and len(err) < 600 and "\x1b" not in err
+    assert "column_00000、column_00001" in err and "column_00007 … and 59,992 more" in err
+
+
+def test_csv_on_a_terminal_is_cleaned_and_piped_csv_is_exact(capsys, monkeypatch):
+    from funnel.cli import _emit
+
+    data = "客户\n\x1b[31m甲\n".encode("utf-8-sig")
+    _emit(data, None)
+    assert capsys.readouterr().out == "客户\n\x1b[31m甲\n"  # piped: the data as it is
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    _emit(data, None)
+    assert capsys.readouterr().out == "客户\n甲\n"

@@ -1,11 +1,12 @@
 """Downloads: CSV with BOM that keeps Chinese, formatted XLSX, and no formula from user data can run."""
 
+import csv
 import io
 
 import pandas as pd
 from openpyxl import load_workbook
 
-from funnel.export import neutralise, to_csv_bytes, to_xlsx_bytes
+from funnel.export import formula_like, neutralise, to_csv_bytes, to_xlsx_bytes
 
 TABLE = pd.DataFrame(
     {
@@ -66,3 +67,53 @@ def test_localise_columns_translates_known_names_only():
     out = localise_columns(frame, "en")
     assert out.index.name == "Customer" and list(out.columns) == ["Spellings", "门锁"]
     assert list(localise_columns(frame.reset_index(), "zh").columns) == ["客户", "不同写法", "门锁"]
+
+
+HIDDEN = [
+    "＝1+1",  # full-width equals (WPS and some Excel locales evaluate it)
+    "＋86 电话",
+    "－减号",
+    "＠SUM(A1)",
+    "﹦1+1",  # small equals sign
+    "\ufeff=1+1",  # behind a byte-order mark
+    '\u200b=HYPERLINK("http://x")',  # behind a zero-width space
+    "\u202e=1+1",  # behind a bidi override
+    "\u2060\u200e+1",
+    " \u3000=1+1",  # behind white space
+    "\u22121",  # minus sign
+    "\n=1+1",
+]
+SAFE = ["华信科技", "a=b", "邮箱 a@b.cd", "1-2", "'=already", ""]
+
+
+def test_formula_like_after_unicode_normalisation():
+    assert all(formula_like(text) for text in HIDDEN)
+    assert not any(formula_like(text) for text in SAFE)
+
+
+def test_csv_neutralises_hidden_and_full_width_formulas_in_cells_and_headers():
+    table = pd.DataFrame({"＝表头": HIDDEN + SAFE, "n": range(len(HIDDEN) + len(SAFE))})
+    table["类别"] = pd.Categorical(table["＝表头"])  # a category column too
+    rows = list(csv.reader(io.StringIO(to_csv_bytes(table).decode("utf-8-sig"))))
+    assert rows[0] == ["'＝表头", "n", "类别"]
+    cells = [r[0] for r in rows[1:]]
+    assert cells == ["'" + text for text in HIDDEN] + SAFE
+    assert [r[2] for r in rows[1:]] == cells
+
+
+def test_xlsx_keeps_the_text_exact_and_marks_formula_like_cells_as_quoted_text():
+    table = pd.DataFrame({"＝表头": HIDDEN + SAFE})
+    ws = load_workbook(io.BytesIO(to_xlsx_bytes(table))).active
+    assert ws["A1"].value == "＝表头" and ws["A1"].data_type == "s" and ws["A1"].quotePrefix
+    for row, text in enumerate(HIDDEN + SAFE, start=2):
+        cell = ws.cell(row=row, column=1)
+        assert cell.value == (text or None)  # exactly as in the table (an empty text reads back as empty)
+        assert cell.data_type == "s" or not text
+        assert bool(cell.quotePrefix) == formula_like(text), text
+
+
+def test_xlsx_with_control_characters_in_names_still_opens():
+    table = pd.DataFrame({"客户": ["甲\x01公司", "\x1b[31m乙"]})
+    ws = load_workbook(io.BytesIO(to_xlsx_bytes(table, sheet="a\x00b\u200b/c"))).active
+    assert [ws["A2"].value, ws["A3"].value] == ["甲\ufffd公司", "\ufffd[31m乙"]
+    assert ws.title == "ab_c"

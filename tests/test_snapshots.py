@@ -10,7 +10,7 @@ import pytest
 
 from funnel.errors import FunnelError
 from funnel.forecast import weigh
-from funnel.snapshots import Store, accuracy, actual_won, changes, check_week, history, iso_week
+from funnel.snapshots import APPLICATION_ID, Store, accuracy, actual_won, changes, check_week, history, iso_week
 from funnel.stages import prepare_deals
 
 STAGES = ["潜在客户", "初步接触", "意向", "提案", "谈判", "成交"]
@@ -93,12 +93,24 @@ def test_migrates_a_version_1_database(tmp_path):
         assert store.load("2026-W40")["amount_cents"].tolist() == [12300]
 
 
-def test_a_newer_schema_is_refused_clearly(tmp_path):
+def test_a_newer_versions_book_is_refused_before_any_change(tmp_path):
     path = tmp_path / "new.db"
-    sqlite3.connect(path).execute("PRAGMA user_version = 99").connection.close()
-    with pytest.raises(FunnelError) as err:
-        Store(path)
-    assert err.value.key == "snapshot_newer_schema"
+    db = sqlite3.connect(path)
+    db.executescript(
+        f"""PRAGMA application_id = {APPLICATION_ID};
+            CREATE TABLE snapshots (id INTEGER PRIMARY KEY, week TEXT);
+            CREATE TABLE snapshot_deals (snapshot_id INTEGER, deal TEXT);
+            PRAGMA user_version = 99;"""
+    )
+    db.close()
+    before = path.read_bytes()
+    assert before[18:20] == b"\x01\x01"  # rollback journal, not WAL
+    for writable in (True, False):
+        with pytest.raises(FunnelError) as err:
+            Store(path, writable=writable)
+        assert err.value.key == "snapshot_newer_schema"
+    assert path.read_bytes() == before  # not switched to WAL, not migrated
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db"]
 
 
 SAVER = textwrap.dedent(

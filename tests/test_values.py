@@ -1,9 +1,23 @@
 """Cell values as ERPs write them: amounts to exact cents, dates in every common form, comparable names."""
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from funnel.values import clean_name, name_key, parse_amounts, parse_dates
+from funnel.errors import FunnelError
+from funnel.values import (
+    MAX_AMOUNT,
+    MAX_LINE_CENTS,
+    SAFE_LINES,
+    check_cents,
+    clean_name,
+    name_key,
+    parse_amounts,
+    parse_dates,
+    sum_cents,
+)
 
 
 @pytest.mark.parametrize(
@@ -101,5 +115,81 @@ def test_years_outside_1900_2199_are_invalid_not_a_crash():
 
 
 def test_amounts_too_large_for_a_sales_line_are_invalid():
-    _, invalid = parse_amounts(pd.Series([1e300, -1e14, 9.9e12]))
-    assert invalid.tolist() == [True, True, False]
+    cents, invalid = parse_amounts(pd.Series([1e300, -1e14, 9.9e12, 1e9, -1e9, 999_999_999.99, -999_999_999.99]))
+    assert invalid.tolist() == [True, True, True, True, True, False, False]
+    assert cents.tolist()[-2:] == [99_999_999_999, -99_999_999_999]
+    cents, invalid = parse_amounts(pd.Series(["99999.99", "100000"]), scale=10_000)  # a 万元 column
+    assert invalid.tolist() == [False, True] and cents.iloc[0] == 99_999_990_000
+
+
+def test_the_cap_keeps_any_sum_of_a_file_inside_int64():
+    # by hand: 92,233,720 lines × 100,000,000,000 cents = 9,223,372,000,000,000,000 ≤ 2**63 − 1
+    assert SAFE_LINES == 92_233_720 and MAX_LINE_CENTS == 100_000_000_000
+    assert SAFE_LINES * MAX_LINE_CENTS <= 2**63 - 1 < (SAFE_LINES + 1) * MAX_LINE_CENTS
+    assert MAX_AMOUNT * 100 == MAX_LINE_CENTS
+
+
+def test_ten_thousand_lines_at_the_cap_land_in_the_top_band():
+    """The issue's case: 10,000 lines at the per-line cap wrapped to −84 quadrillion (old cap 10万亿)."""
+    from funnel.bands import band_report, customer_totals
+    from funnel.schema import prepare_sales
+
+    frame = pd.DataFrame({"客户名称": ["甲"] * 10_000 + ["乙"], "价税合计": ["999,999,999.99"] * 10_000 + [5]})
+    totals = customer_totals(prepare_sales(frame).lines).set_index("customer")
+    # by hand: 99,999,999,999 cents × 10,000 = 999,999,999,990,000 cents = 9,999,999,999,900.00 yuan
+    assert int(totals.loc["甲", "amount_cents"]) == 999_999_999_990_000
+    report = band_report(totals.reset_index(), [10_000, 50_000])
+    assert report.summary["customers"].tolist() == [1, 0, 1]  # 乙 below 1万, 甲 in the top band
+    assert report.total_cents == 999_999_999_990_500
+    old_cap = prepare_sales(pd.DataFrame({"客户名称": ["丙"] * 10_000, "价税合计": [9.9e12] * 10_000}))
+    assert old_cap.rows_used == 0 and old_cap.reasons == {"bad_amount": 10_000}  # counted, never summed
+
+
+def test_a_column_longer_than_can_be_summed_is_refused(monkeypatch):
+    import funnel.values
+
+    monkeypatch.setattr(funnel.values, "SAFE_LINES", 3)
+    parse_amounts(pd.Series([1, 2, 3]))
+    with pytest.raises(FunnelError) as err:
+        parse_amounts(pd.Series([1, 2, 3, 4]))
+    assert err.value.key == "values_too_many_lines"
+
+
+def test_sum_cents_is_exact_where_int64_would_wrap():
+    big = 2**62  # three of them wrap int64 to a negative number
+    assert int(np.array([big] * 3, dtype="int64").sum()) < 0
+    assert sum_cents([big] * 3) == 3 * 2**62
+    assert sum_cents([big, -big, big, 5]) == big + 5
+    assert sum_cents([-(2**63)] * 2) == -(2**64)
+    assert sum_cents(np.array([1, 2, 3], dtype="int64")) == 6 and sum_cents([]) == 0
+    assert check_cents(2**63 - 1) == 2**63 - 1
+    with pytest.raises(FunnelError):
+        check_cents(3 * 2**62)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), max_size=50))
+def test_sum_cents_equals_python_arithmetic(values):
+    assert sum_cents(np.array(values, dtype="int64")) == sum(values)
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\ufeff", "\u202e", "\u200e", "\u200f", "\u2060", "\u00ad", "\u200d"])
+def test_invisible_characters_never_split_a_customer(hidden):
+    assert name_key(f"甲{hidden}公司") == name_key("甲公司") == name_key(f"{hidden}甲公司{hidden}")
+    assert clean_name(hidden * 3) == ""
+
+
+def test_invisible_characters_in_a_report_one_customer_and_an_honest_row_account():
+    from funnel.schema import prepare_sales
+
+    names = ["甲公司", "甲公司\u200b", "\ufeff甲公司", "甲\u202e公司", "\u200b\u2060", "乙公司"]
+    sales = prepare_sales(pd.DataFrame({"客户名称": names, "价税合计": [1, 2, 3, 4, 5, 6]}))
+    assert sales.rows_read == 6 and sales.rows_used == 5
+    assert sales.reasons == {"blank_customer": 1}  # the row whose name is only invisible characters
+    totals = sales.lines.groupby("customer")["amount_cents"].sum().to_dict()
+    assert totals == {"甲公司": 1000, "乙公司": 600}  # shown as the file shows it, no hidden characters
+
+
+def test_shown_names_keep_joiners_that_shape_text():
+    assert clean_name("👩\u200d💻 工作室") == "👩\u200d💻 工作室"
+    assert clean_name("甲\u202e公司\u200b") == "甲公司"
