@@ -13,9 +13,10 @@ import streamlit as st
 
 from funnel.bands import BandReport, band_report, customer_totals
 from funnel.errors import FunnelError
+from funnel.guard import read_untrusted
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
-from funnel.read import RawReport, read_report
+from funnel.read import RawReport
 from funnel.schema import Mapping, SalesData, detect_mapping, filter_lines, prepare_sales
 from funnel.stages import Deals
 
@@ -69,7 +70,7 @@ class Source:
 @st.cache_data(show_spinner=False, max_entries=8)
 def cached_report(digest: str, sheet: str | None, _data: bytes, name: str) -> RawReport:
     """The parsed sheet, cached on the file's content and the sheet."""
-    return read_report(_data, name, sheet)
+    return read_untrusted(_data, name, sheet)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -188,7 +189,7 @@ def key_analysis(
 @st.cache_data(show_spinner=False, max_entries=8)
 def cached_pipeline_report(digest: str, _data: bytes, name: str) -> RawReport:
     """The parsed pipeline export, cached on its content."""
-    return read_report(_data, name)
+    return read_untrusted(_data, name)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
