@@ -135,6 +135,10 @@ class ParsedFiles:
         with self._lock:
             return len(self._entries)
 
+    def sessions(self) -> list[str]:
+        with self._lock:
+            return list(self._sessions)
+
     def owned_by(self, session: str) -> list[Hashable]:
         with self._lock:
             return list(self._sessions.get(session, []))

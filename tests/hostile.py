@@ -198,6 +198,18 @@ def _xls_sst_count(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def _xls_far_cell(path: Path) -> None:
+    """A real xls whose last text cell is moved to row 65,536, column 65,536: the sheet's size is honest, the
+    cell is not (a block from A1 to there is 137 GB for the fast reader)."""
+    _xls_dimensions(path)  # the same workbook, then undo the DIMENSIONS lie and move a cell instead
+    data = bytearray(path.read_bytes())
+    at = data.find(b"\x00\x02\x0e\x00")
+    data[at + 4 : at + 18] = struct.pack("<IIHHH", 0, len(report_rows()), 0, 4, 0)
+    at = data.rfind(b"\xfd\x00\x0a\x00")  # LABELSST: row, col, xf, sst index
+    data[at + 4 : at + 8] = struct.pack("<HH", 0xFFFF, 0xFFFF)
+    path.write_bytes(bytes(data))
+
+
 def _stray(col: int, row: int, dimension: bool) -> Callable[[Path], None]:
     body = rows_xml(report_rows()) + f'<row r="{row}">{cell(row, col, 1)}</row>'
     dim = f"A1:{column_letter(col)}{row}" if dimension else None
@@ -381,6 +393,7 @@ def _utf16_nul(path: Path) -> None:
 def cases() -> list[Hostile]:
     return [
         Hostile("xls_dimensions_4g", "r.xls", _xls_dimensions, "limit_rows", "xls DIMENSIONS claims 4 billion rows"),
+        Hostile("xls_far_cell", "r.xls", _xls_far_cell, "limit_memory", "an xls cell at row and column 65,536"),
         Hostile("xls_sst_count", "r.xls", _xls_sst_count, "limit_strings", "xls SST claims 2 billion strings"),
         Hostile("xlsx_xfd100000", "r.xlsx", _stray(16_383, 100_000, True), None, "report + one value at XFD100000"),
         Hostile("xlsx_xfd100000_nodim", "r.xlsx", _stray(16_383, 100_000, False), None, "the same, no <dimension>"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from pages.parsecache import ParsedFiles, estimate_bytes
@@ -81,3 +83,23 @@ def test_estimate_counts_arrow_text_and_python_strings():
     assert 900_000 <= estimate_bytes(text) <= 2_000_000  # 9 bytes of UTF-8 + 8 of offset per cell
     objects = pd.Series(["x" * 100] * 10_000, dtype=object)
     assert 10_000 * 100 <= estimate_bytes(objects) <= 10_000 * 250
+
+
+def test_an_app_session_that_ends_lets_its_parsed_files_go():
+    """Run the app (the bundled sample is parsed into the cache), then drop the session as Streamlit does."""
+    import gc
+
+    from streamlit.testing.v1 import AppTest
+
+    from pages.common import parsed_files
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    cache = parsed_files()
+    mine = [s for s in cache.sessions() if cache.owned_by(s)]
+    assert mine, "the sample report should be cached for the session"
+    owned = {s: cache.owned_by(s) for s in mine}
+    del at
+    gc.collect()
+    assert all(s not in cache.sessions() for s in owned)
