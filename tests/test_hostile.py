@@ -22,6 +22,23 @@ from funnel.load import load_sales
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = cases()
+# Through the CLI (a process each, ~1 s to start): one file per kind of attack; the guarded reader takes them all.
+CLI = [
+    "xls_dimensions_4g",
+    "xls_far_cell",
+    "xlsx_xfd100000_nodim",
+    "workbook_long_attribute",
+    "formula_flood_open",
+    "row_2e9",
+    "shared_string_bomb",
+    "many_cells",
+    "lying_zip_sizes",
+    "billion_laughs",
+    "csv_10m_fields",
+    "csv_blank_lines",
+    "csv_unbalanced_quote",
+    "header_word_data_row_csv",
+]
 SECONDS = 60
 PEAK_BYTES = 1_500 * 1024 * 1024
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -86,8 +103,8 @@ def _matches(key: str, expected: str) -> bool:
     return key == expected or key.startswith(expected + "_")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_cli_answers_every_hostile_file_in_one_line(case: Hostile, folder: Path):
+@pytest.mark.parametrize("case", [c for c in CASES if c.name in CLI], ids=CLI)
+def test_cli_answers_hostile_files_in_one_line(case: Hostile, folder: Path):
     path = write(case, folder)
     code, out, err, seconds, peak = run_cli(["bands", str(path), "--format", "json", "--lang", "en"])
     assert code in (0, 2), f"exit {code}: {err[-500:]}"
