@@ -217,9 +217,12 @@ def _stray(col: int, row: int, dimension: bool) -> Callable[[Path], None]:
 
 
 def _long_attribute(path: Path) -> None:
-    """workbook.xml whose <sheet> carries a 1 MB single-quoted attribute (quadratic for a lazy regex)."""
-    attrs = " x='" + "a" * 1_000_000 + "'"
-    xlsx_file(path, sheet_xml(rows_xml(report_rows())), workbook=workbook_xml(sheet_attrs=attrs))
+    """workbook.xml whose <sheet> carries a 1 MB single-quoted attribute full of 'name="a" ' (quadratic for the
+    lazy regex that looked for name="…" … r:id="…": every occurrence scanned on to the end)."""
+    attrs = ' name="Sheet1" sheetId="1" r:id="rId1"'
+    long = " x='" + 'name="a" ' * 110_000 + "'"
+    workbook = workbook_xml().replace(f"<sheet{attrs}/>", f"<sheet{long}{attrs}/>")
+    xlsx_file(path, sheet_xml(rows_xml(report_rows())), workbook=workbook)
 
 
 def _formula_flood(well_formed: bool) -> Callable[[Path], None]:

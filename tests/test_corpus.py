@@ -98,8 +98,11 @@ def test_mutated_files_give_a_result_or_our_error(case, cut, flips):
 def test_random_cells_under_a_real_header(cells):
     from corpus import HEADER, xlsx
 
-    try:
-        sales = load_sales(xlsx([HEADER, *cells]), "r.xlsx")
+    from funnel.read import read_report
+    from funnel.schema import prepare_sales
+
+    try:  # valid files with odd values: the reading logic in-process (the worker adds ~70 ms a file)
+        sales = prepare_sales(read_report(xlsx([HEADER, *cells]), "r.xlsx"))
     except FunnelError:
         return
     assert sales.rows_used + sales.rows_left_out == sales.rows_read <= len(cells)
