@@ -214,7 +214,7 @@ class Book:
             with self._open(path) as stream:
                 parse_part(stream, limit=self.limits.unzipped_bytes, **handlers)  # type: ignore[arg-type]
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-            raise FunnelError("read_corrupt", detail=str(exc).splitlines()[0][:100] if str(exc) else "zip") from exc
+            raise FunnelError("read_corrupt", detail="zip: a part does not match its declared size") from exc
 
     def _rels(self, path: str, folder: str) -> list[tuple[str, str, str]]:
         """(Id, Type, part path) of a .rels part, targets resolved against `folder`."""
