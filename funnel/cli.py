@@ -15,7 +15,7 @@ from funnel.errors import FunnelError
 from funnel.escape import terminal, terminal_json
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
-from funnel.load import analyse_bands, load_sales, parse_day, read_file_bytes, resolve_products
+from funnel.load import analyse_bands, load_sales, parse_day, report_file, resolve_products
 from funnel.schema import SalesData
 from funnel.stages import StageFunnel
 from funnel.tables import band_summary_table
@@ -124,10 +124,10 @@ def _pipeline_args(parser: argparse.ArgumentParser) -> None:
 
 def _pipeline(args: argparse.Namespace):
     """(raw report, stage order) for a pipeline export: --order, else the template named in the data's language."""
-    from funnel.read import read_report
+    from funnel.guard import read_untrusted
     from funnel.stages import template_for_data
 
-    raw = read_report(read_file_bytes(args.report), Path(args.report).name, args.sheet)
+    raw = read_untrusted(report_file(args.report), Path(args.report).name, args.sheet)
     stages = [s.strip() for s in args.order.replace("，", ",").split(",") if s.strip()] if args.order else None
     return raw, stages or template_for_data(raw.frame, args.template, getattr(args, "stage_col", None))
 
@@ -136,7 +136,7 @@ def _load(args: argparse.Namespace) -> SalesData:
     overrides = {
         role: getattr(args, f"{role}_col") for role in ("customer", "product", "amount", "date", "region", "rep")
     }
-    return load_sales(read_file_bytes(args.report), Path(args.report).name, args.sheet, overrides)
+    return load_sales(report_file(args.report), Path(args.report).name, args.sheet, overrides)
 
 
 def accounting(sales: SalesData) -> dict[str, object]:

@@ -608,6 +608,103 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "工作表声明有 {rows} 行，超过 {limit} 行的上限；请只导出需要的数据。",
         "en": "The sheet claims {rows} rows, over the {limit}-row limit; export only the data you need.",
     },
+    # --- limits on untrusted files (funnel.limits, funnel.guard)
+    "limit_setting": {
+        "zh": "服务器设置 {name}={value} 不是正数；请管理员修改。",
+        "en": "The server setting {name}={value} is not a positive number; ask the operator to fix it.",
+    },
+    "limit_rows_claims": {
+        "zh": "工作表声明有 {rows} 行，上限是 {limit} 行；文件可能已损坏，请重新导出。",
+        "en": "The sheet claims {rows} rows; the limit is {limit}. The file may be damaged: export it again.",
+    },
+    "limit_rows_has": {
+        "zh": "文件有 {rows} 行，上限是 {limit} 行；请只导出需要的期间或产品。",
+        "en": "The file has {rows} rows; the limit is {limit}. Export only the period or products you need.",
+    },
+    "limit_columns_claims": {
+        "zh": "工作表声明有 {columns} 列，上限是 {limit} 列；文件可能已损坏，请重新导出。",
+        "en": "The sheet claims {columns} columns; the limit is {limit}. The file may be damaged: export it again.",
+    },
+    "limit_columns_has": {
+        "zh": "工作表有 {columns} 列有内容，上限是 {limit} 列；请只导出需要的列。",
+        "en": "The sheet has {columns} columns holding data; the limit is {limit}. Export only the columns you need.",
+    },
+    "limit_cells_claims": {
+        "zh": "工作表声明有 {rows} 行 × {columns} 列 = {cells} 个单元格，上限是 {limit} 个；请只导出需要的数据。",
+        "en": "The sheet claims {rows} rows × {columns} columns = {cells} cells; the limit is {limit}. Export only the data you need.",
+    },
+    "limit_cells_has": {
+        "zh": "工作表有 {cells} 个单元格，上限是 {limit} 个；请只导出需要的数据。",
+        "en": "The sheet has {cells} cells; the limit is {limit}. Export only the data you need.",
+    },
+    "limit_text": {
+        "zh": "第 {row} 行第 {column} 列的文字有 {chars} 个字符，上限是 {limit} 个（Excel 本身的上限）；文件可能已损坏。",
+        "en": "Row {row}, column {column} holds a text of {chars} characters; the limit is {limit} (Excel's own). The file may be damaged.",
+    },
+    "limit_text_string": {
+        "zh": "文件中的一段文字有 {chars} 个字符，上限是 {limit} 个（Excel 本身的上限）；文件可能已损坏。",
+        "en": "The file holds a text of {chars} characters; the limit is {limit} (Excel's own). The file may be damaged.",
+    },
+    "limit_strings": {
+        "zh": "文件的字符串表声明有 {strings} 条，最多可能有 {limit} 条；文件已损坏，请重新导出。",
+        "en": "The file's string table claims {strings} strings where it can hold at most {limit}; the file is damaged: export it again.",
+    },
+    "limit_unzipped": {
+        "zh": "文件解压后有 {size_mb} MB，上限是 {limit_mb} MB；请只导出需要的数据。",
+        "en": "The file unpacks to {size_mb} MB; the limit is {limit_mb} MB. Export only the data you need.",
+    },
+    "limit_ratio": {
+        "zh": "文件的一部分从 {packed_kb} KB 解压成 {size_mb} MB（{ratio} 倍），电子表格最多 {limit} 倍；这不是正常导出的文件。",
+        "en": "Part of the file unpacks from {packed_kb} KB to {size_mb} MB ({ratio}-fold) where spreadsheets stay under {limit}-fold; this is not a normal export.",
+    },
+    "limit_entries": {
+        "zh": "文件包含 {entries} 个部件，上限是 {limit} 个；这不是正常导出的文件。",
+        "en": "The file holds {entries} parts; the limit is {limit}. This is not a normal export.",
+    },
+    "limit_memory": {
+        "zh": "读取这个文件需要的内存超过了服务器的上限（{limit_mb} MB）；请只导出需要的数据。",
+        "en": "Reading this file needs more memory than the server allows ({limit_mb} MB); export only the data you need.",
+    },
+    "limit_memory_asked": {
+        "zh": "读取这个文件需要一次分配 {asked_mb} MB 内存，服务器上限是 {limit_mb} MB；文件可能已损坏，请重新导出。",
+        "en": "Reading this file asks for {asked_mb} MB of memory at once where the server allows {limit_mb} MB; the file may be damaged: export it again.",
+    },
+    "limit_time": {
+        "zh": "读取这个文件超过了服务器的时间上限（{seconds} 秒）；请只导出需要的数据。",
+        "en": "Reading this file took longer than the server allows ({seconds} s); export only the data you need.",
+    },
+    "limit_busy": {
+        "zh": "服务器正在读取其他文件；请过一分钟再试。",
+        "en": "The server is busy reading other files; try again in a minute.",
+    },
+    "limit_fields": {
+        "zh": "第 {line} 行有 {fields} 个字段，上限是 {limit} 列；请检查分隔符或只导出需要的列。",
+        "en": "Line {line} has {fields} fields; the limit is {limit} columns. Check the separator or export only the columns you need.",
+    },
+    "limit_line": {
+        "zh": "第 {line} 行超过 {limit} 个字符；这不是正常导出的 CSV。",
+        "en": "Line {line} is longer than {limit} characters; this is not a normal CSV export.",
+    },
+    "read_xml_dtd": {
+        "zh": "文件中的 XML 自带实体声明（DTD），正常的电子表格从不这样做；文件未被读取。",
+        "en": "The file's XML declares its own entities (a DTD), which spreadsheets never do; it was not read.",
+    },
+    "read_sparse_unsuitable": {
+        "zh": "工作表太大，无法逐格读取。",
+        "en": "The sheet is too large to be read cell by cell.",
+    },
+    "csv_open_quote": {
+        "zh": "第 {line} 行的引号一直没有闭合，后面 {lines} 行都会变成一个单元格；请修正这个引号或重新导出。",
+        "en": "Line {line} opens a quote that is never closed, which would make the {lines} lines after it one cell; fix the quote or export again.",
+    },
+    "csv_quote_rows": {
+        "zh": "从第 {line} 行到第 {end} 行被引号并成了一个单元格，而其中的内容看起来是数据行；是不是少了一个引号？请检查第 {line} 行。",
+        "en": "A quoted cell runs from line {line} to line {end} and holds lines that look like rows; is a quote missing? Check line {line}.",
+    },
+    "csv_long_cell": {
+        "zh": "从第 {line} 行开始的单元格超过 {limit} 个字符，多半是引号没有闭合；请检查这一行。",
+        "en": "The cell starting on line {line} runs past {limit} characters, most likely a quote that is never closed; check that line.",
+    },
     "schema_missing_columns": {
         "zh": "没有找到必需的列（{roles}）；现有列：{columns}。请在「列映射」中自己选择。",
         "en": "Required columns not found ({roles}); the file has: {columns}. Choose them yourself under “Column mapping”.",

@@ -8,24 +8,26 @@ import pandas as pd
 
 from funnel.bands import DEFAULT_THRESHOLDS, DEFAULT_UPGRADE_PCT, BandReport, band_report, customer_totals
 from funnel.errors import FunnelError
-from funnel.read import read_report
+from funnel.guard import read_untrusted
+from funnel.limits import Limits, check_size
 from funnel.schema import Mapping, SalesData, detect_mapping, filter_lines, prepare_sales
 from funnel.values import name_key
 
 
-def read_file_bytes(path: str | Path) -> bytes:
-    """The file's bytes, or a clear error when it is not there."""
+def report_file(path: str | Path) -> Path:
+    """A report file named on the command line, its size checked before a byte of it is read."""
     p = Path(path)
     if not p.is_file():
         raise FunnelError("cli_file_not_found", path=str(path))
-    return p.read_bytes()
+    check_size(p.stat().st_size, Limits.from_env())
+    return p
 
 
 def load_sales(
-    data: bytes, filename: str = "", sheet: str | None = None, overrides: dict[str, str | None] | None = None
+    data: bytes | Path, filename: str = "", sheet: str | None = None, overrides: dict[str, str | None] | None = None
 ) -> SalesData:
-    """Read and prepare a report; `overrides` replaces the detected column for the roles it names."""
-    raw = read_report(data, filename, sheet)
+    """Read (in a worker process, under the limits) and prepare a report; `overrides` replaces detected columns."""
+    raw = read_untrusted(data, filename, sheet)
     mapping = detect_mapping([str(c) for c in raw.frame.columns])
     for role, column in (overrides or {}).items():
         if column is not None:
@@ -71,4 +73,11 @@ def analyse_bands(
     return band_report(customer_totals(lines), thresholds, lang, upgrade_pct)
 
 
-__all__ = ["Mapping", "analyse_bands", "load_sales", "parse_day", "read_file_bytes", "resolve_products"]
+__all__ = [
+    "Mapping",
+    "analyse_bands",
+    "load_sales",
+    "parse_day",
+    "report_file",
+    "resolve_products",
+]

@@ -2,26 +2,32 @@
 
 xlsx/xls go through fastexcel (calamine → Arrow): measured 20× faster than pandas+openpyxl on a 100k-row sheet.
 Every cell is read as text so that the schema step decides what a value means and can say why a row is unusable.
+What a file claims about its own size is checked first (funnel.xlsx, funnel.xls) and what it holds is counted
+against funnel.limits while it is read. This module parses untrusted bytes: the app and the CLI call it through
+funnel.guard, in a worker process with memory and time limits, never directly.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from funnel.columns import header_like
+from funnel.csvfile import read_csv_grid
+from funnel.errors import FunnelError
+from funnel.limits import Limits, check_grid, check_size
 
 if TYPE_CHECKING:
     import fastexcel
-from funnel.errors import FunnelError
 
-MAX_BYTES = 200 * 1024 * 1024
+    from funnel.xlsx import Book
+
 HEADER_SEARCH_ROWS = 20
 
 _ZIP = b"PK\x03\x04"
@@ -42,17 +48,18 @@ class RawReport:
     notes: list[str] = field(default_factory=list)
 
 
-def file_kind(data: bytes, filename: str = "") -> str:
-    """'xlsx', 'xls' or 'csv' from the file's first bytes (the extension is only a hint)."""
+def file_kind(data: bytes, filename: str = "", limits: Limits | None = None) -> str:
+    """'xlsx', 'xlsb', 'ods', 'xls' or 'csv' from the file's first bytes (the extension is only a hint)."""
     if not data:
         raise FunnelError("read_empty_file")
-    if len(data) > MAX_BYTES:
-        raise FunnelError("read_too_large", size_mb=len(data) // (1024 * 1024), limit_mb=MAX_BYTES // (1024 * 1024))
+    check_size(len(data), limits or Limits())
     if data.startswith(_ZIP):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
         except Exception as exc:  # BadZipFile, NotImplementedError for odd zip versions, …
             raise FunnelError("read_corrupt", detail="zip") from exc
+        if "xl/workbook.bin" in names:
+            return "xlsb"
         if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
             return "xlsx"
         if "content.xml" in names and "mimetype" in names:
@@ -67,67 +74,6 @@ def file_kind(data: bytes, filename: str = "") -> str:
     return "csv"
 
 
-def decode_text(data: bytes) -> str:
-    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's 'Unicode text'), else GB18030."""
-    try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            return data[3:].decode("utf-8")
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16")
-        head = data[:4096]
-        if len(head) >= 4 and head[1::2].count(0) > len(head) // 4:
-            return data.decode("utf-16-le")
-        if len(head) >= 4 and head[0::2].count(0) > len(head) // 4:
-            return data.decode("utf-16-be")
-    except UnicodeDecodeError as exc:
-        raise FunnelError("read_bad_encoding") from exc
-    if b"\x00" in data[:4096]:
-        raise FunnelError("read_not_spreadsheet", name="")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise FunnelError("read_bad_encoding") from exc
-
-
-def _delimiter(text: str) -> str:
-    """The separator that splits the first lines most consistently: tab, comma, semicolon or |."""
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    best, best_score = ",", -1.0
-    for sep in ("\t", ",", ";", "|"):
-        counts = [line.count(sep) for line in lines]
-        if not counts or max(counts) == 0:
-            continue
-        top = max(counts)
-        score = sum(1 for c in counts if c == top) * top
-        if score > best_score:
-            best, best_score = sep, score
-    return best
-
-
-def _grid_from_rows(rows: list[list[str]]) -> pd.DataFrame:
-    width = max((len(r) for r in rows), default=0)
-    padded = [r + [""] * (width - len(r)) for r in rows]
-    grid = pd.DataFrame(padded, columns=range(width), dtype="object")
-    return grid.replace({"": None})
-
-
-def read_csv_grid(data: bytes) -> pd.DataFrame:
-    """A CSV/TSV file as a grid of text cells (no header yet)."""
-    text = decode_text(data)
-    if not text.strip():
-        raise FunnelError("read_empty_sheet", sheet="")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    try:
-        rows = [[cell.strip() for cell in row] for row in reader]
-    except csv.Error as exc:
-        raise FunnelError("read_corrupt", detail=str(exc)) from exc
-    return _grid_from_rows(rows)
-
-
 def _damaged(exc: BaseException) -> FunnelError:
     """calamine reports a damaged file in several ways (errors, and on some byte patterns a Rust panic that
     reaches Python as a BaseException): to a user they all mean the same."""
@@ -137,7 +83,7 @@ def _damaged(exc: BaseException) -> FunnelError:
     return FunnelError("read_corrupt", detail=text)
 
 
-def _excel(data: bytes):
+def _excel(data: bytes) -> fastexcel.ExcelReader:
     import fastexcel
 
     try:
@@ -146,19 +92,52 @@ def _excel(data: bytes):
         raise _damaged(exc) from exc
 
 
-def read_excel_grid(reader: fastexcel.ExcelReader, sheet: str | int = 0, n_rows: int | None = None) -> pd.DataFrame:
-    """One sheet of an opened xlsx/xls (fastexcel reader) as a grid of text cells (no header yet)."""
+def read_excel_grid(
+    reader: fastexcel.ExcelReader, sheet: str | int = 0, limits: Limits | None = None, n_rows: int | None = None
+) -> pd.DataFrame:
+    """One sheet of an opened xlsx/xls (fastexcel reader) as a grid of text cells (no header yet).
+
+    Rows are indexed by sheet row − 1 (fastexcel keeps the empty rows above the first value when asked to skip
+    none); the grid is checked against the limits before it becomes a DataFrame.
+    """
+    limits = limits or Limits()
     try:
-        loaded = reader.load_sheet(sheet, header_row=None, dtypes="string", n_rows=n_rows)
-        frame = loaded.to_pandas()
+        loaded = reader.load_sheet(sheet, header_row=None, dtypes="string", n_rows=n_rows, skip_rows=0)
+        table = pa.Table.from_batches([loaded.to_arrow()])
     except BaseException as exc:
         raise _damaged(exc) from exc
+    del loaded  # the reader's own copy of the sheet
+    check_grid(table.num_rows, table.num_columns, limits)
+    _check_text(table, limits)
+    first = _first_filled_row(table)
+    frame = table.slice(first).to_pandas()
     frame.columns = range(frame.shape[1])
+    frame.index = range(first, first + len(frame))
     return frame
 
 
+def _first_filled_row(table: pa.Table) -> int:
+    """Index of the first row holding any value (0 for an empty table)."""
+    firsts = [pc.index(pc.is_valid(column), True).as_py() for column in table.columns]
+    return min((i for i in firsts if i is not None and i >= 0), default=0)
+
+
+def _check_text(table: pa.Table, limits: Limits) -> None:
+    """No cell longer than the limit (Excel's own is 32,767 characters): a clear error naming the cell."""
+    for j, column in enumerate(table.columns):
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) or not len(column):
+            continue
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py()
+        if longest is not None and longest > limits.text_chars:
+            row = pc.index(pc.greater(lengths, limits.text_chars), True).as_py()
+            raise FunnelError(
+                "limit_text", row=f"{row + 1:,}", column=j + 1, chars=f"{longest:,}", limit=f"{limits.text_chars:,}"
+            )
+
+
 def find_header_row(grid: pd.DataFrame) -> int:
-    """Index of the header row: among the first rows, the one with most cells that read like known headers."""
+    """Position of the header row: among the first rows, the one with most cells that read like known headers."""
     best, best_score = None, 0
     for i in range(min(HEADER_SEARCH_ROWS, len(grid))):
         cells = [c for c in grid.iloc[i].tolist() if isinstance(c, str) and c.strip()]
@@ -167,10 +146,10 @@ def find_header_row(grid: pd.DataFrame) -> int:
             best, best_score = i, score
     if best is not None:
         return best
-    filled = grid.notna().sum(axis=1)
+    filled = grid.notna().sum(axis=1).to_numpy()
     if (filled > 0).any():
         widest = int(filled.max())
-        return int(filled[filled >= max(1, widest // 2)].index[0])
+        return int((filled >= max(1, widest // 2)).argmax())
     raise FunnelError("read_empty_sheet", sheet="")
 
 
@@ -178,14 +157,39 @@ def _clean(cell: object) -> str:
     return " ".join(str(cell).split()) if isinstance(cell, str) and cell.strip() else ""
 
 
+def _number_or_date(cell: str) -> bool:
+    """True when a cell reads as a number or a date ('1,234.50', '¥300', '2026-01-05', '2026年1月5日')."""
+    text = cell.replace(" ", "")
+    digits = sum(ch.isdigit() for ch in text)
+    return digits > 0 and digits * 2 >= len(text)
+
+
 def _is_subheader(grid: pd.DataFrame, row: int) -> bool:
-    """True when the row under the header is a second header row (labels, no numbers): a two-row header."""
+    """True when the row under the header is a second header row: labels only, completing a merged parent above.
+
+    The signature of a two-row header (金额 over 价税合计 | 税额) is a parent cell followed by blank cells in the
+    header row, with at least two labels under that span, one of them a known header. A data row whose customer
+    merely starts with a header word (客户服务中心, Customer Care Ltd) has no such shape and stays data.
+    """
     if row + 1 >= len(grid):
         return False
-    cells = [c for c in grid.iloc[row + 1].tolist() if isinstance(c, str) and c.strip()]
-    if not cells or not any(header_like(c) for c in cells):
+    top = [_clean(c) for c in grid.iloc[row].tolist()]
+    below = [_clean(c) for c in grid.iloc[row + 1].tolist()]
+    if not any(below) or any(_number_or_date(c) for c in below if c):
         return False
-    return not any(re.fullmatch(r"[\s¥￥$,.()+-]*\d[\d\s,.]*", c) for c in cells)
+    j = 0
+    while j < len(top):
+        if not top[j]:
+            j += 1
+            continue
+        span = j + 1
+        while span < len(top) and not top[span]:
+            span += 1
+        children = [c for c in below[j:span] if c]
+        if span - j >= 2 and len(children) >= 2 and any(header_like(c) for c in children):
+            return True
+        j = span
+    return False
 
 
 def header_names(grid: pd.DataFrame, row: int) -> tuple[list[str], int]:
@@ -218,120 +222,86 @@ def header_names(grid: pd.DataFrame, row: int) -> tuple[list[str], int]:
     return unique, depth
 
 
-def _best_sheet(reader: fastexcel.ExcelReader, sheets: list[str]) -> str:
+def _score(rows: list[list[object]]) -> int:
+    """How much the top of a sheet looks like a report: the most header-like cells on one row."""
+    return max((sum(header_like(c) for c in row if isinstance(c, str)) for row in rows), default=0)
+
+
+def _best_sheet(reader: fastexcel.ExcelReader, sheets: list[str], limits: Limits) -> str:
     """The sheet that looks most like a sales report: most header-like cells near the top."""
     if len(sheets) == 1:
         return sheets[0]
     scored = []
     for name in sheets:
-        grid = read_excel_grid(reader, name, n_rows=HEADER_SEARCH_ROWS)
+        grid = read_excel_grid(reader, name, limits, n_rows=HEADER_SEARCH_ROWS)
         if grid.empty:
             continue
-        score = max(
-            (sum(header_like(c) for c in grid.iloc[i].tolist() if isinstance(c, str)) for i in range(len(grid))),
-            default=0,
-        )
-        scored.append((score, -sheets.index(name), name))
+        scored.append((_score([grid.iloc[i].tolist() for i in range(len(grid))]), -sheets.index(name), name))
     return max(scored)[2] if scored else sheets[0]
 
 
-_SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
-_REL = re.compile(
-    rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"'
-)
-_FIRST_VALUE = re.compile(rb'<c\b[^>]*?r="[A-Z]+(\d+)"[^>]*?>\s*(?:<f\b[^>]*?(?:/>|>.*?</f>)\s*)?<(?:v|is)\b', re.S)
-_LAST_ROW = re.compile(rb'<row\b[^>]*?r="(\d+)"')
+def _best_book_sheet(book: Book) -> str:
+    """The same choice for an xlsx, from the first rows of each sheet read one event at a time (no sheet inflated)."""
+    sheets = book.sheet_names
+    if len(sheets) == 1:
+        return sheets[0]
+    scored = [(_score(book.head(name, HEADER_SEARCH_ROWS)), -i, name) for i, name in enumerate(sheets)]
+    return max(scored)[2]
 
 
-def _sheet_xml_path(z: zipfile.ZipFile, sheet: str) -> str | None:
-    import html
+def _xlsx_grid(data: bytes, sheet: str | None, limits: Limits, sparse: bool) -> tuple[pd.DataFrame, str, list[str]]:
+    """(grid, sheet read, all sheets) of an xlsx: claims checked, then read by the fast reader or cell by cell."""
+    from funnel.xlsx import SPARSE_XML_MAX, Book
 
-    workbook = z.read("xl/workbook.xml")
-    rels = z.read("xl/_rels/workbook.xml.rels")
-    targets = {}
-    for m in _REL.finditer(rels):
-        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        targets[rid.decode()] = target.decode()
-    for name, rid in _SHEET.findall(workbook):
-        if html.unescape(name.decode("utf-8")) == sheet and rid.decode() in targets:
-            target = targets[rid.decode()].lstrip("/")
-            return target if target.startswith("xl/") else f"xl/{target}"
-    return None
-
-
-def xlsx_layout(data: bytes, sheet: str) -> tuple[int, int, int] | None:
-    """(first row holding a value, last row element, number of row elements) of an xlsx sheet, read from its XML
-    in one streamed pass; None when the workbook's parts are not where they usually are."""
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-        path = _sheet_xml_path(z, sheet)
-        if path is None:
-            return None
-        first, rows, tail = None, 0, b""
-        with z.open(path) as stream:
-            while chunk := stream.read(1 << 20):
-                block = tail + chunk
-                if first is None:
-                    m = _FIRST_VALUE.search(block)
-                    if m:
-                        first = int(m.group(1))
-                rows += chunk.count(b"<row ") + chunk.count(b"<row>")
-                tail = block[-4096:]
-        last = [int(x) for x in _LAST_ROW.findall(tail)]
-        return (first or 1), (last[-1] if last else 0), rows
-    except Exception:  # a damaged part (bad zlib stream, missing entry…): let calamine give its verdict
-        return None
+    book = Book(data, limits)
+    sheets = book.sheet_names
+    if not sheets:
+        raise FunnelError("read_empty_sheet", sheet="")
+    if sheet is not None and sheet not in sheets:
+        raise FunnelError("read_no_such_sheet", sheet=sheet, sheets="、".join(sheets))
+    chosen = sheet if sheet is not None else _best_book_sheet(book)
+    if sparse and book.part_size(chosen) > SPARSE_XML_MAX:
+        raise FunnelError("read_sparse_unsuitable")
+    if sparse or book.plan(chosen) == "sparse":
+        return book.grid(chosen), chosen, sheets
+    reader = _excel(data)
+    name: str | int = chosen if chosen in reader.sheet_names else sheets.index(chosen)
+    return read_excel_grid(reader, name, limits), chosen, sheets
 
 
-SPARSE_MIN_ROWS = 100_000
+def read_report(
+    data: bytes, filename: str = "", sheet: str | None = None, limits: Limits | None = None, sparse: bool = False
+) -> RawReport:
+    """Read a report file: pick the sheet (best guess unless given), find the header row, return the data under it.
 
-
-def _sparse_grid(data: bytes, sheet: str) -> pd.DataFrame:
-    """A sheet whose cells reach far below its data (a stray value at row 1,048,576): read row by row with
-    openpyxl, keeping only rows that hold something, indexed by their sheet row number − 1."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    rows, index = [], []
-    for cells in wb[sheet].iter_rows():
-        values = [c.value for c in cells]
-        if any(v is not None and str(v).strip() for v in values):
-            number = next(c.row for c in cells if hasattr(c, "row"))
-            rows.append(
-                ["" if v is None else (v.isoformat(sep=" ") if hasattr(v, "isoformat") else str(v)) for v in values]
-            )
-            index.append(number - 1)
-    wb.close()
-    grid = _grid_from_rows(rows)
-    grid.index = index
-    return grid
-
-
-def read_report(data: bytes, filename: str = "", sheet: str | None = None) -> RawReport:
-    """Read a report file: pick the sheet (best guess unless given), find the header row, return the data under it."""
-    kind = file_kind(data, filename)
+    `sparse` reads an xlsx sheet cell by cell (keeping only cells that hold something); funnel.guard asks for it
+    when the fast reader ran out of memory on a sheet whose cells are scattered far apart.
+    """
+    limits = limits or Limits()
+    kind = file_kind(data, filename, limits)
     if kind == "csv":
         sheets = ["CSV"]
         chosen = "CSV"
-        grid = read_csv_grid(data)
+        grid = read_csv_grid(data, limits)
+    elif kind == "xlsx":
+        grid, chosen, sheets = _xlsx_grid(data, sheet, limits, sparse)
     else:
+        if kind == "xls":
+            from funnel.xls import check_claims
+
+            check_claims(data, limits)
+        else:
+            from funnel.xlsx import check_directory
+
+            check_directory(zipfile.ZipFile(io.BytesIO(data)), limits)
         reader = _excel(data)
         sheets = list(reader.sheet_names)
         if not sheets:
             raise FunnelError("read_empty_sheet", sheet="")
         if sheet is not None and sheet not in sheets:
             raise FunnelError("read_no_such_sheet", sheet=sheet, sheets="、".join(sheets))
-        chosen = sheet if sheet is not None else _best_sheet(reader, sheets)
-        layout = xlsx_layout(data, chosen) if kind == "xlsx" else None
-        if layout and layout[1] > SPARSE_MIN_ROWS and layout[2] * 20 < layout[1]:
-            try:
-                grid = _sparse_grid(data, chosen)
-            except BaseException as exc:
-                raise _damaged(exc) from exc
-        else:
-            grid = read_excel_grid(reader, chosen)
-            if layout:  # calamine's range starts at the first cell holding a value
-                grid.index = range(layout[0] - 1, layout[0] - 1 + len(grid))
+        chosen = sheet if sheet is not None else _best_sheet(reader, sheets, limits)
+        grid = read_excel_grid(reader, chosen, limits)
     grid = grid.dropna(axis=1, how="all") if grid.shape[1] else grid
     if grid.empty or grid.notna().sum().sum() == 0:
         raise FunnelError("read_empty_sheet", sheet=chosen)

@@ -2,11 +2,16 @@
 
 Caches are keyed on the file's SHA-256 (not on the DataFrames) so that moving a slider never re-reads the file
 and never re-hashes a large frame; only re-banding of the cached per-customer totals happens on each rerun.
+Parsed files (sheets, sales lines, deals) live in one ParsedFiles cache (pages/parsecache.py): a byte budget
+for the whole server, a few files per session, expiry, and release when the session ends.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -14,11 +19,15 @@ import streamlit as st
 from funnel.bands import BandReport, band_report, customer_totals
 from funnel.errors import FunnelError
 from funnel.escape import markdown
+from funnel.guard import read_untrusted
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
-from funnel.read import RawReport, read_report
+from funnel.read import RawReport
 from funnel.schema import Mapping, SalesData, detect_mapping, filter_lines, prepare_sales
 from funnel.stages import Deals
+from pages.parsecache import ParsedFiles
+
+T = TypeVar("T")
 
 
 def leave_v1_multipage_mode() -> None:
@@ -61,25 +70,67 @@ class Source:
     is_sample: bool
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def cached_report(digest: str, sheet: str | None, _data: bytes, name: str) -> RawReport:
-    """The parsed sheet, cached on the file's content and the sheet."""
-    return read_report(_data, name, sheet)
+@st.cache_resource(show_spinner=False)
+def parsed_files() -> ParsedFiles:
+    """The server's one cache of parsed files (sized by FUNNEL_CACHE_MB / _PER_SESSION / _MINUTES)."""
+    return ParsedFiles.from_env()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+class _SessionEnd:
+    """Kept in a session's state: when Streamlit drops the session, this goes too and its cache entries are let go."""
+
+    def __init__(self, cache: ParsedFiles, session: str) -> None:
+        weakref.finalize(self, cache.release, session)
+
+
+def _session() -> str:
+    """This browser session's id, registering the release of its parsed files for when it ends."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    session = ctx.session_id if ctx is not None else "no-session"
+    if "_parsed_files_owner" not in st.session_state:
+        st.session_state["_parsed_files_owner"] = _SessionEnd(parsed_files(), session)
+    return session
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A file that could not be read, kept so that a rerun repeats the sentence instead of reading it again."""
+
+    error: FunnelError
+
+
+def _parsed(key: tuple, make: Callable[[], T]) -> T:
+    def attempt() -> T | _Refused:
+        try:
+            return make()
+        except FunnelError as exc:
+            return _Refused(exc)
+
+    value = parsed_files().get(key, _session(), attempt)
+    if isinstance(value, _Refused):
+        raise value.error
+    return value
+
+
+def cached_report(digest: str, sheet: str | None, data: bytes, name: str) -> RawReport:
+    """The parsed sheet (read in a worker process), cached on the file's content and the sheet."""
+    return _parsed(("report", digest, sheet), lambda: read_untrusted(data, name, sheet))
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
 def cached_mapping(digest: str, sheet: str | None, _raw: RawReport) -> Mapping:
     """The detected column mapping of a parsed sheet."""
     return detect_mapping([str(c) for c in _raw.frame.columns])
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def cached_sales(digest: str, sheet: str | None, mapping: Mapping, _raw: RawReport) -> SalesData:
+def cached_sales(digest: str, sheet: str | None, mapping: Mapping, raw: RawReport) -> SalesData:
     """The checked sales lines and row accounting for one mapping."""
-    return prepare_sales(_raw, mapping)
+    return _parsed(("sales", digest, sheet, mapping), lambda: prepare_sales(raw, mapping))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
 def cached_totals(
     key: tuple, products: tuple[str, ...], start: object, end: object, _lines: pd.DataFrame
 ) -> pd.DataFrame:
@@ -185,18 +236,17 @@ def key_analysis(
     return key_customers(lines, totals, thresholds=current_thresholds(), lang=lang(), **options)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def cached_pipeline_report(digest: str, _data: bytes, name: str) -> RawReport:
-    """The parsed pipeline export, cached on its content."""
-    return read_report(_data, name)
+def cached_pipeline_report(digest: str, data: bytes, name: str) -> RawReport:
+    """The parsed pipeline export (read in a worker process), cached on its content."""
+    return _parsed(("pipeline", digest), lambda: read_untrusted(data, name))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_deals(digest: str, stages: tuple[str, ...], shape: str | None, value_map: tuple, _raw: RawReport) -> Deals:
+def cached_deals(digest: str, stages: tuple[str, ...], shape: str | None, value_map: tuple, raw: RawReport) -> Deals:
     """One row per deal for a stage list, shape and value mapping."""
     from funnel.stages import prepare_deals
 
-    return prepare_deals(_raw, list(stages), shape=shape, value_map=dict(value_map))
+    key = ("deals", digest, stages, shape, value_map)
+    return _parsed(key, lambda: prepare_deals(raw, list(stages), shape=shape, value_map=dict(value_map)))
 
 
 def pipeline_raw(source: Source | None = None) -> RawReport:
@@ -278,12 +328,11 @@ def current_stages() -> list[str]:
     return stages or template_stages(template, lang())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def cached_other_sales(digest: str, _data: bytes, name: str) -> SalesData:
+def cached_other_sales(digest: str, data: bytes, name: str) -> SalesData:
     """A second sales report (read with detected columns), to compare with the current one."""
     from funnel.load import load_sales
 
-    return load_sales(_data, name)
+    return _parsed(("other", digest), lambda: load_sales(data, name))
 
 
 def summary_columns() -> dict:

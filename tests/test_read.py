@@ -6,8 +6,9 @@ import pytest
 import xlwt
 from conftest import csv_text, xlsx_bytes
 
+from funnel.csvfile import decode_text
 from funnel.errors import FunnelError
-from funnel.read import decode_text, file_kind, read_report
+from funnel.read import file_kind, read_report
 
 HEADER = ["日期", "客户名称", "货品名称", "价税合计"]
 ROWS = [["2026-01-05", "甲公司", "门锁", "50000"], ["2026-01-06", "乙公司", "门锁", "1,234.50"]]

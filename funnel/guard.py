@@ -1,0 +1,336 @@
+"""Read an untrusted file in a worker process, so that nothing in it can hurt the process that asked.
+
+The fast reader is native code: on a crafted file it can abort the whole process ("memory allocation of 52 GB
+failed"), and any reader can be made to allocate or loop for far too long. So a file is read in a child process
+with a memory limit and a wall-time limit; if the child aborts, is killed or runs out of time, only that read ends
+and the caller gets one sentence (a FunnelError), in the app and in the CLI alike.
+
+How the child starts: `fork` is cheap and safe only while the parent runs a single Python thread (the CLI); a
+Streamlit server runs many, and a fork could copy a lock another thread holds. There the child comes from a
+fork server: a single-threaded process started once, with pandas, pyarrow and fastexcel already imported, that
+forks a fresh child per read (a few milliseconds, against ~0.5 s to start and import in a new interpreter).
+
+How results come back: the report is pickled with protocol 5, its Arrow buffers sent out of band through the pipe
+(no copy in the child, one in the pipe); a million-row sheet costs a fraction of a second against seconds to read.
+
+Memory: the child's resident size is watched from the parent every 20 ms and the child is killed past the limit;
+address space is capped as well (at 3× the limit above what the child starts with: allocators reserve far more
+address space than they touch), so a single huge allocation fails at once instead of being made.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import multiprocessing as mp
+import os
+import pickle
+import re
+import signal
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TypeVar
+
+import funnel.xls
+import funnel.xlsx  # noqa: F401
+from funnel.errors import FunnelError
+from funnel.limits import MB, Limits, check_size
+from funnel.read import RawReport
+
+log = logging.getLogger("funnel")
+T = TypeVar("T")
+
+POLL_SECONDS = 0.02
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_ASKED = re.compile(rb"memory allocation of (\d{1,20}) bytes failed")  # Rust's abort message; short, anchored digits
+_slots: threading.BoundedSemaphore | None = None
+_slots_lock = threading.Lock()
+
+
+def read_untrusted(
+    source: bytes | Path, filename: str = "", sheet: str | None = None, limits: Limits | None = None
+) -> RawReport:
+    """Read a report (file bytes, or a path not yet read) in a worker process under the limits.
+
+    Raises FunnelError for anything the file does wrong, including making the reader run out of memory or time.
+    """
+    limits = limits or Limits.from_env()
+    size = len(source) if isinstance(source, bytes | bytearray) else _file_size(source)
+    check_size(size, limits)
+    deadline = time.monotonic() + limits.worker_seconds
+    with _slot(limits):
+        try:
+            return _run(source, filename, sheet, limits, deadline, sparse=False)
+        except FunnelError as first:
+            # The fast reader lays a sheet out as one block from its first to its last cell: scattered cells (a
+            # stray value at XFD100000, in a sheet that does not declare its size) exhaust memory. Read such a
+            # sheet once more cell by cell, if there is time left; keep the first answer if that cannot help.
+            if (
+                first.key not in ("limit_memory", "limit_memory_asked")
+                or not _is_xlsx(source)
+                or deadline - time.monotonic() < 1
+            ):
+                raise
+            try:
+                return _run(source, filename, sheet, limits, deadline, sparse=True)
+            except FunnelError as second:
+                if second.key in ("read_sparse_unsuitable", "limit_memory", "limit_memory_asked", "limit_time"):
+                    raise first from None
+                raise
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError as exc:
+        raise FunnelError("cli_file_not_found", path=str(path)) from exc
+
+
+def _is_xlsx(source: bytes | Path) -> bool:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source[:4]) == b"PK\x03\x04"
+    with Path(source).open("rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
+class _slot:
+    """At most `limits.workers` reads at once in this process (each may take the full memory limit)."""
+
+    def __init__(self, limits: Limits) -> None:
+        global _slots
+        with _slots_lock:
+            if _slots is None:
+                _slots = threading.BoundedSemaphore(limits.workers)
+        self.sem = _slots
+        self.wait = limits.worker_seconds
+
+    def __enter__(self) -> None:
+        if not self.sem.acquire(timeout=self.wait):
+            raise FunnelError("limit_busy")
+
+    def __exit__(self, *exc: object) -> None:
+        self.sem.release()
+
+
+def _context() -> mp.context.BaseContext:
+    """fork while this process runs one Python thread (the CLI), else a fork server started once (the app)."""
+    methods = mp.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return mp.get_context("fork")
+    if "forkserver" in methods:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["__main__", "funnel.guard"])  # imported once in the server, not per read
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _run(
+    source: bytes | Path, filename: str, sheet: str | None, limits: Limits, deadline: float, sparse: bool
+) -> RawReport:
+    ctx = _context()
+    results, child_end = ctx.Pipe(duplex=False)
+    errors, child_err = ctx.Pipe(duplex=False)
+    _widen(results)
+    payload = bytes(source) if isinstance(source, bytes | bytearray) else str(source)
+    proc = ctx.Process(
+        target=_work,
+        args=(payload, filename, sheet, limits, sparse, child_end, child_err),
+        name="funnel-read",
+        daemon=True,
+    )
+    proc.start()
+    try:
+        child_end.close()
+        child_err.close()
+        return _wait(proc, results, errors, limits, deadline)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(timeout=5)
+        for conn in (results, errors, child_end, child_err):
+            conn.close()
+
+
+def _widen(pipe: Connection) -> None:
+    """A 1 MB pipe buffer (Linux; 64 KB by default): a million-row report crosses in 170 wake-ups, not 2,700."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _rss(pid: int) -> int:
+    """Resident bytes of a process (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _wait(proc: mp.process.BaseProcess, results: Connection, errors: Connection, limits: Limits, deadline: float):
+    """The child's answer, or one sentence when it dies, outgrows the memory limit or runs out of time."""
+    watch_memory = sys.platform.startswith("linux")
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            proc.kill()
+            raise FunnelError("limit_time", seconds=f"{limits.worker_seconds:g}")
+        if results.poll(min(POLL_SECONDS, left)):
+            try:
+                return _receive(results, deadline)
+            except EOFError:
+                break
+        if not proc.is_alive():
+            if results.poll(0):
+                try:
+                    return _receive(results, deadline)
+                except EOFError:
+                    pass
+            break
+        if watch_memory and _rss(proc.pid) > limits.worker_memory:
+            proc.kill()
+            raise FunnelError("limit_memory", limit_mb=f"{limits.memory_mb:,}")
+    proc.join(timeout=5)
+    raise _died(proc.exitcode, _stderr_tail(errors), limits)
+
+
+def _receive(results: Connection, deadline: float) -> RawReport:
+    header = pickle.loads(results.recv_bytes())
+    if header[0] == "error":
+        raise FunnelError(header[1], **header[2])
+    if header[0] == "memory":
+        raise FunnelError("limit_memory", limit_mb=header[1])
+    if header[0] == "bug":
+        log.error("reading failed in the worker:\n%s", header[1])
+        raise RuntimeError(header[1].strip().splitlines()[-1][:200])
+    _, main_size, sizes = header
+    import pyarrow as pa
+
+    main = _read_exact(results, bytearray(main_size), deadline)
+    buffers = [_read_exact(results, pa.allocate_buffer(n), deadline) for n in sizes]  # 64-byte aligned, as Arrow likes
+    return pickle.loads(main, buffers=buffers)
+
+
+def _read_exact(results: Connection, buffer: T, deadline: float) -> T:
+    """Fill `buffer` straight from the pipe (one copy: multiprocessing's recv_bytes makes several of a large one)."""
+    view = memoryview(buffer).cast("B")
+    fd, got = results.fileno(), 0
+    while got < len(view):
+        if not results.poll(max(0.0, deadline - time.monotonic())):
+            raise FunnelError("limit_time", seconds="?")
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
+            raise EOFError
+        got += n
+    return buffer
+
+
+def _write_all(fd: int, data: memoryview | bytes) -> None:
+    view = memoryview(data).cast("B")
+    while len(view):
+        view = view[os.write(fd, view) :]
+
+
+def _stderr_tail(errors: Connection) -> bytes:
+    """What the child wrote on its standard error (Rust's abort message), at most the last 64 KB."""
+    chunks = []
+    fd = errors.fileno()
+    os.set_blocking(fd, False)
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > 1 << 20:
+                chunks = chunks[-2:]
+    except (BlockingIOError, OSError):
+        pass
+    return b"".join(chunks)[-65536:]
+
+
+def _died(exitcode: int | None, stderr: bytes, limits: Limits) -> FunnelError:
+    """The one sentence for a child that ended without an answer."""
+    asked = _ASKED.search(stderr)
+    if asked:
+        return FunnelError(
+            "limit_memory_asked", asked_mb=f"{int(asked.group(1)) / MB:,.0f}", limit_mb=f"{limits.memory_mb:,}"
+        )
+    if exitcode in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT) and b"memory" in stderr:
+        return FunnelError("limit_memory", limit_mb=f"{limits.memory_mb:,}")
+    if exitcode == -signal.SIGXCPU:
+        return FunnelError("limit_time", seconds=f"{limits.worker_seconds:g}")
+    if exitcode == -signal.SIGKILL:  # the kernel's out-of-memory killer, or an operator
+        return FunnelError("limit_memory", limit_mb=f"{limits.memory_mb:,}")
+    log.warning("the reading process ended with code %s: %s", exitcode, stderr[-500:].decode("utf-8", "replace"))
+    name = signal.Signals(-exitcode).name if exitcode and exitcode < 0 else f"exit {exitcode}"
+    return FunnelError("read_corrupt", detail=f"the reader stopped ({name})")
+
+
+# --- the child ------------------------------------------------------------------------------------------------
+
+
+def _limit_self(limits: Limits) -> None:
+    """Caps on this (child) process: address space, CPU seconds, and death with the parent."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", "rb") as f:
+            size = int(f.read().split()[0]) * _PAGE
+        cap = size + 3 * limits.worker_memory
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        cpu = int(limits.worker_seconds * 2 + 10)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    except (ImportError, OSError, ValueError):
+        pass
+    try:  # Linux: die with the parent rather than linger as an orphan
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _load(payload: bytes | str, limits: Limits) -> bytes:
+    if isinstance(payload, bytes):
+        return payload
+    with open(payload, "rb") as f:
+        data = f.read(limits.file_bytes + 1)
+    check_size(len(data), limits)
+    return data
+
+
+def _work(
+    payload: bytes | str,
+    filename: str,
+    sheet: str | None,
+    limits: Limits,
+    sparse: bool,
+    results: Connection,
+    errors: Connection,
+) -> None:
+    """The child: read the file, send back the report or the reason it could not be read."""
+    os.dup2(errors.fileno(), 2)  # a native abort message reaches the parent, not the server's log
+    faulthandler.disable()  # an abort here is expected and answered; no Python stack dump on the parent's stderr
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _limit_self(limits)
+    try:
+        from funnel.read import read_report
+
+        report = read_report(_load(payload, limits), filename, sheet, limits=limits, sparse=sparse)
+        buffers: list[pickle.PickleBuffer] = []
+        main = pickle.dumps(report, protocol=5, buffer_callback=buffers.append)
+        raws = [buffer.raw() for buffer in buffers]
+        results.send_bytes(pickle.dumps(("ok", len(main), [raw.nbytes for raw in raws])))
+        for data in (main, *raws):  # written raw: the parent reads each straight into a buffer of its size
+            _write_all(results.fileno(), data)
+    except FunnelError as exc:
+        results.send_bytes(pickle.dumps(("error", exc.key, exc.params)))
+    except MemoryError:
+        results.send_bytes(pickle.dumps(("memory", f"{limits.memory_mb:,}")))
+    except BaseException:  # a bug of ours: say so (the parent logs it), never a silent death
+        results.send_bytes(pickle.dumps(("bug", traceback.format_exc()[-4000:])))

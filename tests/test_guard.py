@@ -1,0 +1,118 @@
+"""The worker process that reads untrusted files: limits from the environment, and each way a read can go wrong
+(hang, runaway memory, native abort, a bug of ours) ending only that read, with one sentence."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import threading
+import time
+
+import pytest
+from conftest import xlsx_bytes
+from test_hostile import run_cli
+
+import funnel.guard
+import funnel.read
+from funnel.errors import FunnelError
+from funnel.guard import read_untrusted
+from funnel.limits import MB, Limits
+
+REPORT = xlsx_bytes([["客户名称", "价税合计"], ["甲公司", 100], ["乙公司", 250]])
+
+
+def test_limits_come_from_the_environment():
+    limits = Limits.from_env({"FUNNEL_MAX_FILE_MB": "50", "FUNNEL_MAX_ROWS": "1_000", "FUNNEL_WORKER_SECONDS": "2.5"})
+    assert (limits.file_bytes, limits.rows, limits.worker_seconds) == (50 * MB, 1000, 2.5)
+    assert limits.columns == Limits().columns
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "0", "nan", "inf"])
+def test_a_bad_setting_is_one_sentence_naming_it(value):
+    with pytest.raises(FunnelError) as err:
+        Limits.from_env({"FUNNEL_MAX_ROWS": value})
+    assert err.value.key == "limit_setting" and "FUNNEL_MAX_ROWS" in err.value.message("en")
+
+
+def test_a_report_comes_back_whole_from_the_worker():
+    raw = read_untrusted(REPORT, "r.xlsx")
+    assert raw.frame["客户名称"].tolist() == ["甲公司", "乙公司"]
+    assert raw.row_numbers.tolist() == [2, 3] and raw.header_row == 1
+
+
+def test_the_app_server_reads_through_a_fork_server():
+    """With other threads running (as in Streamlit) the worker comes from the fork server, and still answers."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert funnel.guard._context().get_start_method() == "forkserver"
+        assert len(read_untrusted(REPORT, "r.xlsx").frame) == 2
+    finally:
+        stop.set()
+
+
+@pytest.fixture
+def forked(monkeypatch):
+    """Workers forked from this test process, so that a reader patched here is the one the worker runs."""
+    monkeypatch.setattr(funnel.guard, "_context", lambda: mp.get_context("fork"))
+    return monkeypatch
+
+
+def _hang(*args, **kwargs):
+    time.sleep(60)
+
+
+def _grow(*args, **kwargs):
+    hog = []
+    for _ in range(200):
+        hog.append(bytearray(10 * MB))  # touched: resident, not just reserved
+        time.sleep(0.005)
+    return hog
+
+
+def _abort(*args, **kwargs):
+    os.abort()
+
+
+def _bug(*args, **kwargs):
+    raise KeyError("a bug of ours")
+
+
+def test_a_read_that_hangs_is_stopped_at_the_time_limit(forked):
+    forked.setattr(funnel.read, "read_report", _hang)
+    start = time.monotonic()
+    with pytest.raises(FunnelError) as err:
+        read_untrusted(REPORT, "r.xlsx", limits=Limits(worker_seconds=1.5))
+    assert err.value.key == "limit_time" and time.monotonic() - start < 10
+
+
+def test_a_read_that_outgrows_the_memory_limit_is_stopped(forked):
+    forked.setattr(funnel.read, "read_report", _grow)
+    with pytest.raises(FunnelError) as err:
+        read_untrusted(REPORT, "r.csv", limits=Limits(worker_memory=300 * MB))
+    assert err.value.key == "limit_memory" and "300" in err.value.message("en")
+
+
+def test_a_native_abort_ends_only_the_read(forked):
+    forked.setattr(funnel.read, "read_report", _abort)
+    with pytest.raises(FunnelError) as err:
+        read_untrusted(REPORT, "r.xlsx")
+    assert err.value.key == "read_corrupt" and "SIGABRT" in err.value.message("en")
+
+
+def test_a_bug_in_the_reader_is_not_disguised_as_a_bad_file(forked):
+    forked.setattr(funnel.read, "read_report", _bug)
+    with pytest.raises(RuntimeError, match="a bug of ours"):
+        read_untrusted(REPORT, "r.xlsx")
+
+
+def test_the_cli_refuses_an_oversized_file_from_its_size_alone(tmp_path):
+    """A 500 MB (sparse) file: refused in one line without being read (the process never grows)."""
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as f:
+        f.truncate(500 * MB)
+    code, _, err, seconds, peak = run_cli(["bands", str(path), "--lang", "en"])
+    assert seconds < 30
+    assert code == 2 and err.strip().startswith("error: The file is 500 MB, over the 200 MB limit")
+    assert peak < 400 * MB

@@ -1,0 +1,106 @@
+"""The worst hostile files uploaded through a real browser to a real `streamlit run app.py`: the server survives.
+
+After each upload the page shows one sentence (no traceback), the server still answers its health check, and at
+the end another browser session still gets the bundled sample's funnel. Skipped without Chromium or Playwright.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from hostile import cases, write
+from test_browser import ARGS, CHROMIUM, free_port, metric
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
+ROOT = Path(__file__).resolve().parent.parent
+WORST = [  # a native abort, an abort then a second read, claims, a freeze of old, amplification, XXE, CSV
+    "xls_far_cell",
+    "xlsx_xfd100000_nodim",
+    "row_2e9",
+    "xls_dimensions_4g",
+    "formula_flood_open",
+    "workbook_long_attribute",
+    "lying_zip_sizes",
+    "xxe",
+    "csv_10m_fields",
+    "csv_unbalanced_quote",
+]
+
+
+def healthy(url: str) -> bool:
+    try:
+        return urllib.request.urlopen(f"{url}/_stcore/health", timeout=5).read() == b"ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    env = {**os.environ, "FUNNEL_DB": str(tmp_path_factory.mktemp("db") / "snapshots.db")}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"),
+                *("--server.port", str(port), "--server.address", "127.0.0.1"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        if healthy(url):
+            break
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url, proc, log
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_hostile_uploads_leave_the_server_serving_everyone(server, tmp_path):
+    url, proc, log = server
+    folder = tmp_path / "files"
+    folder.mkdir()
+    by_name = {c.name: c for c in cases()}
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_role("heading", name="客户分层漏斗").wait_for(timeout=60_000)
+        for name in WORST:
+            case = by_name[name]
+            path = write(case, folder)
+            page.locator('input[type="file"]').first.set_input_files(str(path))
+            page.get_by_text(f"正在使用上传的报表：{path.name}").wait_for(timeout=30_000)
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            answer = sidebar.locator('[data-testid="stAlert"], [data-testid="stCaptionContainer"]', has_text="行")
+            if case.error is None:
+                sidebar.get_by_text("读取").first.wait_for(timeout=70_000)
+            else:
+                alert = sidebar.locator('[data-testid="stAlert"]').first
+                alert.wait_for(timeout=70_000)
+                text = alert.inner_text().strip()
+                assert text and "\n" not in text and text.count("。") <= 2, (name, text)
+            assert answer is not None
+            body = page.locator("body").inner_text()
+            assert "Traceback" not in body and page.locator('[data-testid="stException"]').count() == 0, name
+            assert proc.poll() is None and healthy(url), f"the server died on {name}"
+        other = browser.new_page(viewport={"width": 1400, "height": 1000})
+        other.goto(url)
+        other.get_by_role("heading", name="客户分层漏斗").wait_for(timeout=60_000)
+        assert metric(other, "客户总数") == "1,200"
+        browser.close()
+    assert "Traceback" not in log.read_text(errors="replace")
