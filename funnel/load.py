@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pandas as pd
 from funnel.bands import DEFAULT_THRESHOLDS, DEFAULT_UPGRADE_PCT, BandReport, band_report, customer_totals
 from funnel.errors import FunnelError
 from funnel.read import read_report
-from funnel.schema import Mapping, SalesData, detect_mapping, filter_lines, prepare_sales
+from funnel.schema import Mapping, SalesData, _flag, detect_sales, filter_lines, low_confidence, prepare_sales
 from funnel.values import name_key
 
 
@@ -22,15 +23,36 @@ def read_file_bytes(path: str | Path) -> bytes:
 
 
 def load_sales(
-    data: bytes, filename: str = "", sheet: str | None = None, overrides: dict[str, str | None] | None = None
+    data: bytes,
+    filename: str = "",
+    sheet: str | None = None,
+    overrides: dict[str, str | None] | None = None,
+    derive_amount: bool = True,
+    strict: bool = True,
 ) -> SalesData:
-    """Read and prepare a report; `overrides` replaces the detected column for the roles it names."""
+    """Read and prepare a report; `overrides` replaces the detected column for the roles it names.
+
+    With `strict`, a required column guessed with too little evidence is an error naming the option to set,
+    never a silent guess; `derive_amount` off refuses quantity × unit price when there is no amount column.
+    """
     raw = read_report(data, filename, sheet)
-    mapping = detect_mapping([str(c) for c in raw.frame.columns])
-    for role, column in (overrides or {}).items():
-        if column is not None:
-            mapping = mapping.with_role(role, column)
-    return prepare_sales(raw, mapping)
+    mapping, detected = detect_sales(raw.frame)
+    mapping = replace(mapping, derive_amount=derive_amount)
+    chosen = {role for role, column in (overrides or {}).items() if column is not None}
+    for role in chosen:
+        column = overrides[role]
+        if column not in raw.frame.columns:
+            raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=column, flag=_flag(role))
+        mapping = mapping.with_role(role, column)
+    doubtful = [r for r in low_confidence(mapping, detected) if r not in chosen]
+    if strict and doubtful:
+        raise FunnelError(
+            "schema_low_confidence",
+            roles=tuple(f"role_{r}" for r in doubtful),
+            evidence=lambda lang: "; ".join(detected[r].sentence(lang) for r in doubtful),
+            flags=" ".join(_flag(r) for r in doubtful),
+        )
+    return prepare_sales(raw, mapping, detected)
 
 
 def resolve_products(sales: SalesData, wanted: list[str] | None) -> list[str]:
