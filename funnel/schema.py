@@ -191,13 +191,13 @@ def prepare_sales(
         mapping, detected = detect_sales(frame)
     for role, column in mapping.as_dict().items():
         if column is not None and column not in frame.columns:
-            raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=column, flag=_flag(role))
+            raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=column, flag=cli_option(role))
     if mapping.missing():
         raise FunnelError(
             "schema_missing_columns",
             roles=tuple(f"role_{r}" for r in mapping.missing()),
             columns="、".join(map(str, frame.columns)),
-            flags=" ".join(_flag(r) for r in mapping.missing()),
+            flags=" ".join(cli_option(r) for r in mapping.missing()),
         )
     n = len(frame)
     reason = pd.Series([None] * n, dtype="object")
@@ -273,7 +273,7 @@ def prepare_sales(
     )
 
 
-def _flag(role: str) -> str:
+def cli_option(role: str) -> str:
     """The CLI option that sets a role's column ('--unit-price-col')."""
     return f"--{role.replace('_', '-')}-col"
 

@@ -107,27 +107,30 @@ def _spellings(values: pd.Series) -> pd.DataFrame:
 
 
 def _vocabulary_order(open_: pd.DataFrame) -> tuple[list[str], object] | None:
-    """The one vocabulary that knows every open value (no two values on one of its stages), most specific first."""
+    """The vocabulary that knows most of the open values (at least half of them and of their rows, no two values
+    on one of its stages); values it does not know stay unmatched and are listed, as with any given order."""
     found = []
+    total_rows = max(int(open_["rows"].sum()), 1)
     for rank, v in enumerate(ALL_VOCABULARIES):
         keys = v.stage_keys()
         index = {}
         for key in open_["key"]:
             hits = [i for i, ks in enumerate(keys) if key in ks]
-            if not hits:
-                break
-            index[key] = hits[0]
-        else:
-            if len(set(index.values())) == len(index):
-                found.append((len(keys) - len(index), rank, v, index))
+            if hits:
+                index[key] = hits[0]
+        if not index or len(set(index.values())) != len(index):
+            continue
+        rows = int(open_.loc[open_["key"].isin(index), "rows"].sum())
+        if 2 * len(index) < len(open_) or (open_["rows"].sum() and 2 * rows < total_rows):
+            continue
+        found.append((-len(index), -rows, len(keys) - len(index), rank, v, index))
     if not found:
         return None
-    _, _, v, index = min(found, key=lambda f: (f[0], f[1]))
+    *_, v, index = min(found, key=lambda f: f[:4])
     if v.template:
         return [name for name, _, _ in v.stages], v
-    by_index = sorted(index.items(), key=lambda kv: kv[1])
     names = dict(zip(open_["key"], open_["name"], strict=True))
-    return [display_name(names[k]) for k, _ in by_index], v
+    return [display_name(names[k]) for k, _ in sorted(index.items(), key=lambda kv: kv[1])], v
 
 
 def _distinct_order(keys: list[str], score: dict[str, float]) -> list[str] | None:
