@@ -89,7 +89,8 @@ _NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Callable | None = None) -> Fit:
     """Count the non-blank values of a column that fit a kind (date, money, number, percent, party, text, id,
-    stage, status). Pure numbers count as dates only when the header says date (else 5,000 would be 1913).
+    stage, status). Pure numbers count as dates only when the header says date (else 5,000 would be 1913); a
+    status column must hold status words, and so must a stage column recognised by its values alone.
     Each distinct value is judged once."""
     counts = _distinct(series)
     n, distinct = int(counts.sum()), len(counts)
@@ -114,7 +115,7 @@ def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Cal
             dated[digits] = ~parse_dates(text[digits])[1].to_numpy() & ~numeric[digits]
         decimal = numeric & ~text.str.match(_INTEGER).to_numpy()
         ok = ~dated & ~decimal
-        if kind in ("stage", "status") and words is not None:
+        if words is not None and (kind == "status" or not header_says):  # known words: a status, or a rescue
             ok &= text.map(words).astype(bool).to_numpy()
         elif kind == "stage" and distinct > max(50, n // 20):
             ok &= False

@@ -214,7 +214,8 @@ def prepare_sales(
         totals |= is_total(product)
     mark(totals, "total_row")
     filled = frame.notna().sum(axis=1)
-    mark((filled == 1) & (customer == "") & frame[mapping.amount].isna(), "note_row")
+    amount_blank = frame[mapping.amount].isna() if mapping.amount else frame[mapping.quantity].isna()
+    mark((filled == 1) & (customer == "") & amount_blank, "note_row")
     mark(customer == "", "blank_customer")
     mark(product == "", "blank_product")
     if mapping.amount is not None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from funnel.columns import header_scale
 from funnel.detect import Detection
 from funnel.errors import FunnelError
 from funnel.pipeline import (
@@ -280,7 +281,7 @@ def prepare_deals(
 
     used = reason.isna().to_numpy()
     amount_cents, bad_amount = (
-        parse_amounts(frame[mapping.amount])
+        parse_amounts(frame[mapping.amount], scale=header_scale(mapping.amount))
         if mapping.amount
         else (pd.Series(0, index=frame.index), pd.Series(True, index=frame.index))
     )
