@@ -134,8 +134,9 @@ def value_stage_section() -> None:
     st.subheader(tr("matrix_vs_header"))
     st.caption(tr("matrix_vs_caption"))
     try:
-        stages = current_stages()
-        deals = pipeline_deals(stages, None, st.session_state.setdefault("value_map", {}))
+        deals = pipeline_deals(current_stages(), None, st.session_state.setdefault("value_map", {}))
+        deals.check_matched()
+        stages = deals.stages
     except FunnelError as exc:  # an unusable pipeline file costs this section only, not the page
         show_error(exc)
         return
