@@ -768,6 +768,9 @@ def _match(text: str, syn: str) -> float:
     padded = f" {text} "
     if text.startswith(syn + " ") or text.endswith(" " + syn):
         return 0.8
+    joined = syn.replace(" ", "")
+    if " " not in text and len(joined) >= 5 and (text.startswith(joined) or text.endswith(joined)):
+        return 0.8  # QUANTITYORDERED, CUSTOMERNAME: words run together
     return 0.6 if f" {syn} " in padded and len(syn) > 3 else 0.0
 
 

@@ -729,6 +729,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "没有找到“进入某阶段日期”的列；请用 --stage-date 阶段=列 指定。",
         "en": "No “date entered stage” columns found; name them with --stage-date STAGE=COLUMN.",
     },
+    "stages_no_open_values": {
+        "zh": "阶段列只有赢单/输单等结果，没有进行中的阶段；请给出阶段顺序。",
+        "en": "The stage column holds only outcomes (won, lost), no open stage; please give the stage order.",
+    },
     "forecast_unknown_stage": {
         "zh": "赢率中的「{value}」不是阶段顺序中的阶段（{stages}）。",
         "en": "“{value}” in the probabilities is not a stage of the order ({stages}).",

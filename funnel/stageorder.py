@@ -108,7 +108,8 @@ def _spellings(values: pd.Series) -> pd.DataFrame:
 
 def _vocabulary_order(open_: pd.DataFrame) -> tuple[list[str], object] | None:
     """The vocabulary that knows most of the open values (at least half of them and of their rows, no two values
-    on one of its stages); values it does not know stay unmatched and are listed, as with any given order."""
+    on one of its stages, none left out that reads like a stage); values it does not know ('挂起') stay unmatched
+    and are listed, as with any given order."""
     found = []
     total_rows = max(int(open_["rows"].sum()), 1)
     for rank, v in enumerate(ALL_VOCABULARIES):
@@ -120,6 +121,12 @@ def _vocabulary_order(open_: pd.DataFrame) -> tuple[list[str], object] | None:
                 index[key] = hits[0]
         if not index or len(set(index.values())) != len(index):
             continue
+        if any(
+            word_rank(name) is not None
+            for key, name in zip(open_["key"], open_["name"], strict=True)
+            if key not in index
+        ):
+            continue  # a value that reads like a stage but is not this vocabulary's: the order must come from elsewhere
         rows = int(open_.loc[open_["key"].isin(index), "rows"].sum())
         if 2 * len(index) < len(open_) or (open_["rows"].sum() and 2 * rows < total_rows):
             continue

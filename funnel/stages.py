@@ -144,13 +144,7 @@ class Deals:
     def check_matched(self) -> None:
         """A clear error when most rows' stages match no stage (never a funnel of the remaining minority)."""
         if self.mostly_unmatched:
-            listed = "、".join(f"{r.value} ({r.rows})" for r in self.unmapped.head(12).itertuples(index=False))
-            raise FunnelError(
-                "stages_mostly_unmatched",
-                share=f"{self.unmatched_share:.0%}",
-                values=listed,
-                stages="、".join(self.stages),
-            )
+            raise FunnelError("stages_mostly_unmatched", **mostly_unmatched_params(self))
 
     @property
     def open_without_amount(self) -> int:
@@ -159,7 +153,13 @@ class Deals:
         return int(((d["status"] == "open") & d["amount_cents"].isna()).sum())
 
 
-REASONS: tuple[str, ...] = ("empty_row", "total_row", "blank_deal", "unknown_stage", "bad_date")
+def mostly_unmatched_params(deals: Deals) -> dict[str, str]:
+    """The share of unmatched stage values, the values with their rows, and the stage order, for the error."""
+    listed = "、".join(f"{r.value} ({r.rows})" for r in deals.unmapped.head(12).itertuples(index=False))
+    return {"share": f"{deals.unmatched_share:.0%}", "values": listed, "stages": "、".join(deals.stages)}
+
+
+REASONS: tuple[str, ...] = ("empty_row", "total_row", "note_row", "blank_deal", "unknown_stage", "bad_date")
 
 
 def _probabilities(series: pd.Series) -> pd.Series:
@@ -219,18 +219,18 @@ def prepare_deals(
             parsed[column] = parse_dates(frame[column])
         return parsed[column]
 
-    order = stage_order_of(frame, mapping, stages, user_probabilities, lambda c: dates(c)[0])
-    steps = list(order.stages)
-    if len(steps) < 2:
-        raise FunnelError("stages_too_few")
-    if len({stage_key(s) for s in steps}) != len(steps):
-        raise FunnelError("stages_duplicate")
-    dated = resolve_stage_dates(mapping.stage_dates, steps)
     shape = shape or detect_shape(frame, mapping)
     if shape not in SHAPES:
         raise FunnelError("stages_bad_shape", value=shape)
     if shape in ("snapshot", "event_log") and not mapping.stage and not mapping.status:
         raise FunnelError("stages_no_stage_column", columns="、".join(map(str, frame.columns)))
+    order = stage_order_of(frame, mapping, stages, user_probabilities, lambda c: dates(c)[0])
+    steps = list(order.stages)
+    if len(steps) < 2:
+        raise FunnelError("stages_too_few" if stages else "stages_no_open_values")
+    if len({stage_key(s) for s in steps}) != len(steps):
+        raise FunnelError("stages_duplicate")
+    dated = resolve_stage_dates(mapping.stage_dates, steps)
     if shape == "stage_dates" and len(dated) < 1:
         raise FunnelError("stages_no_date_columns")
     if shape == "event_log" and not mapping.deal:
@@ -250,10 +250,11 @@ def prepare_deals(
         else pd.Series([f"#{r}" for r in raw.row_numbers], dtype="object")
     )
     mark(is_total(first) | is_total(deal_text), "total_row")
+    stage_text = text_column(frame[mapping.stage]) if mapping.stage else pd.Series([""] * n, dtype="object")
+    mark((frame.notna().sum(axis=1) == 1) & (stage_text == ""), "note_row")  # 'Confidential…', '制表人：…'
     mark(deal_text == "", "blank_deal")
 
     match = stage_matcher(steps, value_map)
-    stage_text = text_column(frame[mapping.stage]) if mapping.stage else pd.Series([""] * n, dtype="object")
     target = _on_values(stage_text, match)
     lost_from_status = pd.Series(False, index=frame.index)
     if mapping.status:

@@ -209,6 +209,10 @@ _EXTRA_LOST = (
     "dead",
 )
 _OPEN_STATUS = (
+    "挂起",
+    "暂停",
+    "搁置",
+    "paused",
     "open",
     "inprogress",
     "onhold",

@@ -259,10 +259,13 @@ SALESFORCE = [
 
 
 def salesforce_opportunity_report() -> PipelineCase:
-    """A Salesforce opportunity report: Stage, Amount, Probability (%), Close Date, Opportunity Owner, plus Type,
-    Lead Source and Fiscal Period that must play no role; lost deals carry no stage history (first stage only)."""
+    """A Salesforce opportunity report exported formatted: a title and filter lines above the header, Stage,
+    Amount, Probability (%), Close Date, Opportunity Owner, plus Type, Lead Source and Fiscal Period that must play
+    no role, and a Grand Totals row and the confidentiality and copyright lines below; lost deals carry no stage
+    history (first stage only)."""
     deals = make_deals(21, 300, 8)
-    rows = [
+    rows = [["Opportunity Pipeline"], ["Filtered By:", "Opportunity Status equals Any"], []]
+    rows += [
         [
             "Opportunity Owner",
             "Account Name",
@@ -297,6 +300,9 @@ def salesforce_opportunity_report() -> PipelineCase:
                 str((d.close - d.created).days),
             ]
         )
+    total = sum((d.amount or 0) for d in deals)
+    rows += [[f"Grand Totals ({len(deals)} records)", None, None, None, None, None, None, f"{total:.2f}"], []]
+    rows += [["Confidential Information - Do Not Distribute"], ["Copyright (c) 2000-2026 salesforce.com, inc."]]
     return expect(
         "salesforce_opportunity_report",
         xlsx_bytes(rows, sheet="Opportunities"),
@@ -305,6 +311,7 @@ def salesforce_opportunity_report() -> PipelineCase:
         deals,
         lambda d: (0, "first_stage"),
         lambda d: Decimal(SALESFORCE[d.reached][1]) / 100,
+        rows_dropped={"empty_row": 1, "total_row": 1, "note_row": 2},
     )
 
 
