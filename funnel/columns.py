@@ -136,6 +136,8 @@ _PARTY_AVOID = (
     "category",
     "count",
     "owner",
+    "id card",
+    "身份证",
 )
 
 CUSTOMER = RoleSpec(
@@ -179,6 +181,7 @@ CUSTOMER = RoleSpec(
             "organization name",
             "potential customer",
             "partner",
+            "billing name",
         ),
         (
             "客户编码",
@@ -203,7 +206,7 @@ CUSTOMER = RoleSpec(
             "card no",
             "card number",
         ),
-        ("客户姓名", "收货人姓名", "收货人", "顾客", "姓名"),
+        ("客户姓名", "收货人姓名", "收货人", "顾客", "姓名", "customer email", "email"),
     ),
     _PARTY_AVOID,
 )
@@ -236,6 +239,8 @@ PRODUCT = RoleSpec(
             "material",
             "sku name",
             "sku",
+            "lineitem name",
+            "line item name",
         ),
         (
             "产品编码",
@@ -338,7 +343,17 @@ DATE = RoleSpec(
     "date",
     "date",
     (
-        ("订单付款时间", "付款时间", "付款日期", "支付时间", "付款确认时间", "收款日期", "payment date", "paid date"),
+        (
+            "订单付款时间",
+            "付款时间",
+            "付款日期",
+            "支付时间",
+            "付款确认时间",
+            "收款日期",
+            "payment date",
+            "paid date",
+            "paid at",
+        ),
         (
             "单据日期",
             "开票日期",
@@ -367,7 +382,7 @@ DATE = RoleSpec(
             "purchase date",
             "date",
         ),
-        ("订单创建时间", "创建时间", "创建日期", "制单日期", "ship date", "发货时间", "delivery date"),
+        ("订单创建时间", "创建时间", "创建日期", "制单日期", "ship date", "发货时间", "delivery date", "created at"),
     ),
     _DATE_AVOID,
 )

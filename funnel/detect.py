@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -187,12 +187,16 @@ class Detector:
                 full = fits[chosen.column, spec.kind] if len(frame) <= SAMPLE_ROWS else None
                 out[role] = self._detection(frame, spec, chosen, fitting[1:], full)
         for role, spec in self.specs.items():
-            if role in out or role not in self.rescue:
-                continue
+            if role not in self.rescue or (role in out and out[role].confidence >= CONFIDENT):
+                continue  # a role with no column, or one whose values belie its header, may be rescued by values
             rescued = self._rescue(sample, spec, [c for c in columns if c not in taken and c not in best_quality])
             if rescued is not None:
                 taken.add(rescued.column)
+                named = out.get(role)
                 out[role] = self._detection(frame, spec, rescued, [])
+                if named is not None:
+                    taken.discard(named.column)
+                    out[role] = replace(out[role], alternatives=(named.column,))
         return {role: out.get(role, Detection(role, None)) for role in self.specs}
 
     def describe(self, frame: pd.DataFrame, role: str, column: str, detected: Detection | None = None) -> Detection:

@@ -176,13 +176,14 @@ def infer_order(
     `values` is the stage of each row, `probability` each row's probability in [0, 1], `entered` the date columns
     per stage name, `status` an open/won/lost column (then the stage column holds open stages only).
     """
+    entered_names = {stage_key(k): k for k in (entered or {})}
     entered = {stage_key(k): v for k, v in (entered or {}).items()}
     spelled = _spellings(values)
     terminal = spelled["name"].map(lambda v: is_won(v) or is_lost(v) or is_status(v)) if len(spelled) else []
     open_ = spelled[~np.asarray(terminal, dtype=bool)] if len(spelled) else spelled
     extra = [k for k in entered if k not in set(open_["key"]) and k not in WON_KEYS and not is_lost(k)]
     if extra:
-        more = pd.DataFrame({"key": extra, "name": [k for k in extra], "rows": 0})
+        more = pd.DataFrame({"key": extra, "name": [entered_names[k] for k in extra], "rows": 0})
         open_ = pd.concat([open_, more], ignore_index=True)
     won_names = [display_name(n) for n in spelled["name"] if is_won(n)] if len(spelled) else []
     if status is not None:
