@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
 
 _CURRENCY = re.compile(r"(人民币|RMB|CNY|USD|EUR|HKD|元|[¥$€£])", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_CENT = Decimal("0.01")
 _LIMIT = Decimal("1e13")
 
 
@@ -48,18 +47,39 @@ def exact_number(value: object) -> Decimal | None:
     return -number if negative else number
 
 
+def _scaled(values: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each cell as an integer count of 10^-scale units (one scale for the column), and where it is no number."""
+    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    numbers = [exact_number(u) for u in uniques]
+    scale = min(max((-n.as_tuple().exponent for n in numbers if n is not None), default=0), 9)
+    scale = max(scale, 0)
+    ints = np.zeros(len(uniques) + 1, dtype=object)
+    bad = np.ones(len(uniques) + 1, dtype=bool)
+    for i, n in enumerate(numbers):
+        if n is not None and n == n.scaleb(scale).to_integral_value().scaleb(-scale):
+            ints[i], bad[i] = int(n.scaleb(scale)), False
+    return ints[codes], bad[codes], scale
+
+
 def derived_amount_cents(quantity: pd.Series, unit_price: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Quantity × unit price per line in int64 cents (half away from zero); (cents, invalid) like parse_amounts."""
-    pairs = pd.DataFrame({"q": quantity.astype("object"), "p": unit_price.astype("object")})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs.fillna("\x00")))
-    cents = np.zeros(len(uniques), dtype="int64")
-    bad = np.ones(len(uniques), dtype=bool)
-    for i, (q, p) in enumerate(uniques):
-        a, b = exact_number(None if q == "\x00" else q), exact_number(None if p == "\x00" else p)
-        if a is None or b is None:
-            continue
-        amount = (a * b).quantize(_CENT, rounding=ROUND_HALF_UP)
-        if abs(amount) < _LIMIT:
-            cents[i], bad[i] = int(amount * 100), False
+    """Quantity × unit price per line in int64 cents (half away from zero); (cents, invalid) like parse_amounts.
+
+    Both columns are read once per distinct value as exact decimals, scaled to whole numbers, multiplied as
+    integers and rounded once to the cent: no float ever touches the amount.
+    """
+    q, q_bad, q_scale = _scaled(quantity)
+    p, p_bad, p_scale = _scaled(unit_price)
+    product = q * p  # Python integers: exact whatever their size
+    shift = q_scale + p_scale - 2
+    if shift > 0:
+        divisor = 10**shift
+        cents = np.array([(abs(x) + divisor // 2) // divisor * (1 if x >= 0 else -1) for x in product], dtype=object)
+    else:
+        cents = product * 10 ** (-shift)
+    bad = q_bad | p_bad
+    limit = int(_LIMIT) * 100
+    too_big = np.array([abs(x) >= limit for x in cents], dtype=bool)
+    bad |= too_big
+    cents = np.where(bad, 0, cents).astype("int64")
     index = quantity.index
-    return pd.Series(cents[codes], index=index), pd.Series(bad[codes], index=index)
+    return pd.Series(cents, index=index), pd.Series(bad, index=index)

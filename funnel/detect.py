@@ -122,6 +122,20 @@ def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Cal
     return Fit(int(weight[ok].sum()), n, distinct, distinct < n)
 
 
+def _whole_column(series: pd.Series, sample: Fit) -> Fit:
+    """A large column's fit without parsing all of it again: its distinct and filled values counted, the share
+    that fits taken from the sample (the sales reader replaces date and amount counts with exact ones)."""
+    counts = _distinct(series)
+    filled = int(counts.sum())
+    return Fit(round(sample.share * filled), filled, len(counts), len(counts) < filled)
+
+
+def with_counts(detection: Detection, ok: int, n: int) -> Detection:
+    """The detection with its 'ok of n' counted exactly (by whoever parsed the whole column)."""
+    params = dict(detection.params) | {"ok": f"{ok:,}", "n": f"{n:,}"}
+    return replace(detection, params=tuple(params.items()))
+
+
 _EVIDENCE = {
     "date": "evidence_dates",
     "money": "evidence_amounts",
@@ -157,6 +171,7 @@ class Detector:
     specs: dict[str, RoleSpec]
     words: dict[str, Callable[[str], bool]] = field(default_factory=dict)
     rescue: tuple[str, ...] = ()  # roles a column may be given for its values alone (header unknown)
+    exact: bool = False  # count the evidence on every row (else on a sample; the caller counts what it parses)
 
     def detect(self, frame: pd.DataFrame, exclude: Sequence[str] = ()) -> dict[str, Detection]:
         """Each role's best column (or None) with evidence; every column plays one role at most."""
@@ -204,7 +219,10 @@ class Detector:
         if detected is not None and detected.column == column:
             return detected
         spec = self.specs[role]
-        fit = value_fit(frame[column], spec.kind, True, self.words.get(spec.kind))
+        rows = frame[column] if self.exact else frame[column].head(SAMPLE_ROWS)
+        fit = value_fit(rows, spec.kind, True, self.words.get(spec.kind))
+        if len(frame) > len(rows):
+            fit = _whole_column(frame[column], fit)
         params = {"ok": f"{fit.ok:,}", "n": f"{len(frame):,}", "distinct": f"{fit.distinct:,}"}
         return Detection(role, column, 1.0, _EVIDENCE[spec.kind], tuple(params.items()), chosen=True)
 
@@ -226,8 +244,10 @@ class Detector:
     def _detection(
         self, frame: pd.DataFrame, spec: RoleSpec, chosen: _Candidate, others: list[_Candidate], fit: Fit | None = None
     ) -> Detection:
-        if fit is None:
+        if fit is None and self.exact:
             fit = value_fit(frame[chosen.column], spec.kind, not chosen.rescued, self.words.get(spec.kind))
+        elif fit is None:
+            fit = _whole_column(frame[chosen.column], chosen.fit)
         if chosen.rescued:
             confidence = {"date": 0.55, "stage": 0.55, "status": 0.55}.get(spec.kind, 0.45) * fit.share
         else:

@@ -21,7 +21,10 @@ from funnel.vocab import LOST_KEYS, WON_KEYS, aliases, is_stage_word, is_status,
 
 ROLE_ORDER: tuple[str, ...] = tuple(PIPELINE_ROLES)
 DETECTOR = Detector(
-    PIPELINE_ROLES, words={"stage": is_stage_word, "status": is_status}, rescue=("stage", "status", "customer")
+    PIPELINE_ROLES,
+    words={"stage": is_stage_word, "status": is_status},
+    rescue=("stage", "status", "customer"),
+    exact=True,
 )
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from funnel.columns import REQUIRED, SALES_ROLES, header_scale
 from funnel.derived import derived_amount_cents
-from funnel.detect import Detection, Detector
+from funnel.detect import Detection, Detector, with_counts
 from funnel.errors import FunnelError
 from funnel.read import RawReport
 from funnel.values import clean_name, name_key, on_distinct, parse_amounts, parse_dates
@@ -270,8 +270,20 @@ def prepare_sales(
         sheet=raw.sheet,
         sheets=list(raw.sheets),
         header_row=raw.header_row,
-        detections=describe_mapping(frame, mapping, detected or {}),
+        detections=_exact(describe_mapping(frame, mapping, detected or {}), n, dates, cents, bad_amount, mapping),
     )
+
+
+def _exact(
+    found: dict[str, Detection], n: int, dates: pd.Series, cents: pd.Series, bad_amount: pd.Series, mapping: Mapping
+) -> dict[str, Detection]:
+    """The date and amount evidence counted on every row (the detector may have judged a sample)."""
+    out = dict(found)
+    if mapping.date and out.get("date") and out["date"].column:
+        out["date"] = with_counts(out["date"], int(dates.notna().sum()), n)
+    if mapping.amount and out.get("amount") and out["amount"].column:
+        out["amount"] = with_counts(out["amount"], int((~bad_amount).sum()), n)
+    return out
 
 
 def cli_option(role: str) -> str:
