@@ -32,7 +32,7 @@ from funnel.read import RawReport
 from funnel.schema import is_total, text_column
 from funnel.stageorder import StageOrder, funnel_steps, infer_order
 from funnel.values import name_key, parse_amounts, parse_dates
-from funnel.vocab import LOST, WON, aliases, is_lost, is_won, stage_key, template_stages
+from funnel.vocab import LOST, WON, aliases, display_name, is_lost, is_won, stage_key, template_stages
 
 __all__ = [
     "LOST",
@@ -178,10 +178,11 @@ def stage_order_of(
     dates_of: Callable[[str], pd.Series] | None = None,
 ) -> StageOrder:
     """The funnel's steps: the user's order (won step added or moved last), else inferred from the file."""
-    if stages:
-        return StageOrder(tuple(funnel_steps(stages)), "user")
-    dates_of = dates_of or (lambda column: parse_dates(frame[column])[0])
     values = frame[mapping.stage] if mapping.stage else pd.Series(dtype="object")
+    if stages:
+        spelled = [v for v in values.dropna().astype(str).str.strip().value_counts().index if is_won(v)]
+        return StageOrder(tuple(funnel_steps(stages, display_name(spelled[0]) if spelled else None)), "user")
+    dates_of = dates_of or (lambda column: parse_dates(frame[column])[0])
     probability = _probabilities(frame[mapping.probability]) if mapping.probability else None
     entered = {name: dates_of(column) for name, column in mapping.stage_dates}
     status = frame[mapping.status] if mapping.status else None
