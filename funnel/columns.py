@@ -57,156 +57,39 @@ class RoleSpec:
         return tuple(s for tier in self.tiers for s in tier)
 
 
-_MONEY_AVOID = (
-    "单价",
-    "价格",
-    "税额",
-    "税率",
-    "折扣",
-    "优惠",
-    "成本",
-    "毛利",
-    "利润",
-    "运费",
-    "邮费",
-    "退款",
-    "积分",
-    "数量",
-    "余额",
-    "占比",
-    "率",
-    "price",
-    "tax amount",
-    "tax rate",
-    "discount",
-    "cost",
-    "profit",
-    "margin",
-    "shipping",
-    "freight",
-    "refund",
-    "points",
-    "quantity",
-    "qty",
-    "rate",
-    "share",
-    "balance",
-    "weighted",
-    "加权",
+def _w(words: str) -> tuple[str, ...]:
+    """Header names written '|'-separated (one string per line of the vocabulary) → a tuple."""
+    return tuple(w for w in words.split("|") if w)
+
+
+_MONEY_AVOID = _w(
+    "单价|价格|税额|税率|折扣|优惠|成本|毛利|利润|运费|邮费|退款|积分|数量|余额|占比|率|price|tax amount|tax rate|"
+    "discount|cost|profit|margin|shipping|freight|refund|points|quantity|qty|rate|share|balance|weighted|加权"
 )
-_DATE_AVOID = ("exited", "time in", "时长", "duration", "days", "天数", "age", "周期", "次数", "期间", "period")
-_PARTY_AVOID = (
-    "经理",
-    "地址",
-    "电话",
-    "类型",
-    "类别",
-    "分类",
-    "等级",
-    "级别",
-    "来源",
-    "联系",
-    "手机",
-    "邮箱",
-    "行业",
-    "数量",
-    "次数",
-    "支付宝",
-    "支付",
-    "金额",
-    "货款",
-    "邮费",
-    "运费",
-    "时间",
-    "日期",
-    "留言",
-    "备注",
-    "manager",
-    "address",
-    "phone",
-    "type",
-    "segment",
-    "source",
-    "contact",
-    "email",
-    "city",
-    "country",
-    "state",
-    "group",
-    "category",
-    "count",
-    "owner",
-    "id card",
-    "身份证",
+_DATE_AVOID = _w("exited|time in|时长|duration|days|天数|age|周期|次数|期间|period")
+_PARTY_AVOID = _w(
+    "经理|地址|电话|类型|类别|分类|等级|级别|来源|联系|手机|邮箱|行业|数量|次数|支付宝|支付|金额|货款|邮费|运费|"
+    "时间|日期|留言|备注|manager|address|phone|type|segment|source|contact|email|city|country|state|group|category|"
+    "count|owner|id card|身份证"
 )
 
 CUSTOMER = RoleSpec(
     "customer",
     "party",
     (
-        (
-            "客户名称",
-            "客户全称",
-            "客户简称",
-            "购货单位",
-            "购买方名称",
-            "购方名称",
-            "客户",
-            "单位名称",
-            "往来单位",
-            "买家会员名",
-            "会员名",
-            "会员名称",
-            "下单帐号",
-            "下单账号",
-            "买家",
-            "customer name",
-            "customer",
-            "client name",
-            "client",
-            "account name",
-            "account",
-            "sold to party",
-            "name of sold to party",
-            "buyer",
-            "buyer name",
-            "company name",
-            "company",
-            "公司名称",
-            "所属客户",
-            "关联客户",
-            "associated company",
-            "organization",
-            "organisation",
-            "organization name",
-            "potential customer",
-            "partner",
-            "billing name",
+        _w(
+            "客户名称|客户全称|客户简称|购货单位|购买方名称|购方名称|客户|单位名称|往来单位|买家会员名|会员名|"
+            "会员名称|下单帐号|下单账号|买家|customer name|customer|client name|client|account name|account|"
+            "sold to party|name of sold to party|buyer|buyer name|company name|company|公司名称|所属客户|关联客户|"
+            "associated company|organization|organisation|organization name|potential customer|partner|"
+            "billing name"
         ),
-        (
-            "客户编码",
-            "客户编号",
-            "客户代码",
-            "客户id",
-            "社保卡号",
-            "医保卡号",
-            "会员卡号",
-            "会员号",
-            "会员编号",
-            "卡号",
-            "会员卡",
-            "customer id",
-            "customer no",
-            "customer number",
-            "customer code",
-            "account id",
-            "account number",
-            "buyer id",
-            "member id",
-            "card no",
-            "card number",
+        _w(
+            "客户编码|客户编号|客户代码|客户id|社保卡号|医保卡号|会员卡号|会员号|会员编号|卡号|会员卡|customer id|"
+            "customer no|customer number|customer code|account id|account number|buyer id|member id|card no|"
+            "card number"
         ),
-        ("客户姓名", "收货人姓名", "收货人", "顾客", "姓名", "customer email", "email"),
+        _w("客户姓名|收货人姓名|收货人|顾客|姓名|customer email|email"),
     ),
     _PARTY_AVOID,
 )
@@ -214,127 +97,32 @@ PRODUCT = RoleSpec(
     "product",
     "text",
     (
-        (
-            "产品名称",
-            "货品名称",
-            "商品名称",
-            "存货名称",
-            "物料名称",
-            "宝贝标题",
-            "商品标题",
-            "药品名称",
-            "品名",
-            "产品",
-            "货品",
-            "商品",
-            "存货",
-            "物料",
-            "product name",
-            "product",
-            "item name",
-            "item description",
-            "item",
-            "description",
-            "material description",
-            "material",
-            "sku name",
-            "sku",
-            "lineitem name",
-            "line item name",
+        _w(
+            "产品名称|货品名称|商品名称|存货名称|物料名称|宝贝标题|商品标题|药品名称|品名|产品|货品|商品|存货|物料|"
+            "product name|product|item name|item description|item|description|material description|material|"
+            "sku name|sku|lineitem name|line item name"
         ),
-        (
-            "产品编码",
-            "商品编码",
-            "物料编码",
-            "存货编码",
-            "货品编码",
-            "stock code",
-            "product id",
-            "item code",
-            "product code",
-        ),
+        _w("产品编码|商品编码|物料编码|存货编码|货品编码|stock code|product id|item code|product code"),
     ),
-    (
-        "数量",
-        "单价",
-        "价格",
-        "金额",
-        "类别",
-        "分类",
-        "类型",
-        "price",
-        "amount",
-        "quantity",
-        "category",
-        "type",
-        "count",
-    ),
+    _w("数量|单价|价格|金额|类别|分类|类型|price|amount|quantity|category|type|count"),
 )
 AMOUNT = RoleSpec(
     "amount",
     "money",
     (
-        (
-            "实收金额",
-            "实收",
-            "实付金额",
-            "买家实付金额",
-            "买家实际支付金额",
-            "实际支付金额",
-            "实际收款",
-            "实收款",
-            "实付款",
-            "收款金额",
-            "回款金额",
-            "已收金额",
-            "净销售额",
-            "净额",
-            "net sales",
-            "net amount",
-            "net revenue",
-            "amount paid",
-            "paid amount",
-            "amount received",
+        _w(
+            "实收金额|实收|实付金额|买家实付金额|买家实际支付金额|实际支付金额|实际收款|实收款|实付款|收款金额|"
+            "回款金额|已收金额|净销售额|净额|net sales|net amount|net revenue|amount paid|paid amount|"
+            "amount received"
         ),
-        (
-            "价税合计",
-            "本币价税合计",
-            "价税合计(本币)",
-            "含税金额",
-            "销售额",
-            "销售金额",
-            "金额",
-            "收入",
-            "销售收入",
-            "合同金额",
-            "成交金额",
-            "订单金额",
-            "amount incl tax",
-            "amount",
-            "sales amount",
-            "sales",
-            "revenue",
-            "net value",
-            "line total",
-            "line amount",
-            "extended price",
-            "total amount",
-            "total",
-            "value",
+        _w(
+            "价税合计|本币价税合计|价税合计(本币)|含税金额|销售额|销售金额|金额|收入|销售收入|合同金额|成交金额|"
+            "订单金额|amount incl tax|amount|sales amount|sales|revenue|net value|line total|line amount|"
+            "extended price|total amount|total|value"
         ),
-        (
-            "应收金额",
-            "应收",
-            "应付金额",
-            "应付",
-            "买家应付货款",
-            "总金额",
-            "无税金额",
-            "不含税金额",
-            "本币无税金额",
-            "gross sales",
-            "gross amount",
-            "gross value",
+        _w(
+            "应收金额|应收|应付金额|应付|买家应付货款|总金额|无税金额|不含税金额|本币无税金额|gross sales|"
+            "gross amount|gross value"
         ),
     ),
     _MONEY_AVOID,
@@ -343,46 +131,13 @@ DATE = RoleSpec(
     "date",
     "date",
     (
-        (
-            "订单付款时间",
-            "付款时间",
-            "付款日期",
-            "支付时间",
-            "付款确认时间",
-            "收款日期",
-            "payment date",
-            "paid date",
-            "paid at",
+        _w("订单付款时间|付款时间|付款日期|支付时间|付款确认时间|收款日期|payment date|paid date|paid at"),
+        _w(
+            "单据日期|开票日期|销售日期|发货日期|订单日期|业务日期|出库日期|购药时间|购买时间|购买日期|交易时间|"
+            "交易日期|下单时间|订单时间|日期|时间|invoice date|order date|document date|billing date|posting date|"
+            "sale date|sales date|transaction date|purchase date|date"
         ),
-        (
-            "单据日期",
-            "开票日期",
-            "销售日期",
-            "发货日期",
-            "订单日期",
-            "业务日期",
-            "出库日期",
-            "购药时间",
-            "购买时间",
-            "购买日期",
-            "交易时间",
-            "交易日期",
-            "下单时间",
-            "订单时间",
-            "日期",
-            "时间",
-            "invoice date",
-            "order date",
-            "document date",
-            "billing date",
-            "posting date",
-            "sale date",
-            "sales date",
-            "transaction date",
-            "purchase date",
-            "date",
-        ),
-        ("订单创建时间", "创建时间", "创建日期", "制单日期", "ship date", "发货时间", "delivery date", "created at"),
+        _w("订单创建时间|创建时间|创建日期|制单日期|ship date|发货时间|delivery date|created at"),
     ),
     _DATE_AVOID,
 )
@@ -390,105 +145,55 @@ QUANTITY = RoleSpec(
     "quantity",
     "number",
     (
-        (
-            "数量",
-            "销售数量",
-            "实发数量",
-            "发货数量",
-            "出库数量",
-            "开票数量",
-            "订购数量",
-            "购买数量",
-            "宝贝总数量",
-            "商品数量",
-            "件数",
-            "销量",
-            "qty",
-            "quantity",
-            "billed quantity",
-            "order quantity",
-            "quantity sold",
-            "units",
+        _w(
+            "数量|销售数量|实发数量|发货数量|出库数量|开票数量|订购数量|购买数量|宝贝总数量|商品数量|件数|销量|qty|"
+            "quantity|billed quantity|order quantity|quantity sold|units"
         ),
     ),
-    ("单价", "金额", "price", "amount", "次数"),
+    _w("单价|金额|price|amount|次数"),
 )
 UNIT_PRICE = RoleSpec(
     "unit_price",
     "money",
     (
-        ("含税单价", "单价", "销售单价", "售价", "零售价", "成交价", "价格", "商品单价", "京东价"),
-        ("unit price", "price", "sales price", "selling price", "price each", "unit cost"),
-        ("无税单价", "不含税单价", "net price", "list price", "原价", "标价"),
+        _w("含税单价|单价|销售单价|售价|零售价|成交价|价格|商品单价|京东价"),
+        _w("unit price|price|sales price|selling price|price each|unit cost"),
+        _w("无税单价|不含税单价|net price|list price|原价|标价"),
     ),
-    ("数量", "金额", "amount", "quantity", "合计", "total"),
+    _w("数量|金额|amount|quantity|合计|total"),
 )
 REGION = RoleSpec(
     "region",
     "text",
     (
-        ("区域", "地区", "大区", "片区", "销售区域", "region", "area", "territory", "sales region"),
-        ("省份", "省", "国家", "country", "province", "state"),
-        ("城市", "city"),
+        _w("区域|地区|大区|片区|销售区域|region|area|territory|sales region"),
+        _w("省份|省|国家|country|province|state"),
+        _w("城市|city"),
     ),
+    (),
 )
 REP = RoleSpec(
     "rep",
     "text",
     (
-        (
-            "业务员",
-            "销售员",
-            "销售人员",
-            "销售代表",
-            "负责人",
-            "客户经理",
-            "经办人",
-            "所有人",
-            "跟进人",
-            "导购",
-            "sales rep",
-            "salesperson",
-            "sales person",
-            "sales agent",
-            "account manager",
-            "opportunity owner",
-            "deal owner",
-            "owner",
-            "rep",
-            "salesman",
-            "assigned to",
+        _w(
+            "业务员|销售员|销售人员|销售代表|负责人|客户经理|经办人|所有人|跟进人|导购|sales rep|salesperson|"
+            "sales person|sales agent|account manager|opportunity owner|deal owner|owner|rep|salesman|assigned to"
         ),
     ),
+    (),
 )
 ORDER = RoleSpec(
     "order",
     "id",
     (
-        (
-            "单据编号",
-            "单据号",
-            "订单号",
-            "订单编号",
-            "发票号",
-            "发票号码",
-            "出库单号",
-            "销售单号",
-            "流水号",
-            "小票号",
-            "invoice no",
-            "invoice number",
-            "invoice",
-            "order no",
-            "order number",
-            "order id",
-            "document no",
-            "billing document",
-            "receipt no",
-            "transaction id",
+        _w(
+            "单据编号|单据号|订单号|订单编号|发票号|发票号码|出库单号|销售单号|流水号|小票号|invoice no|"
+            "invoice number|invoice|order no|order number|order id|document no|billing document|receipt no|"
+            "transaction id"
         ),
     ),
-    ("日期", "时间", "date", "状态", "status", "类型", "type", "金额", "amount"),
+    _w("日期|时间|date|状态|status|类型|type|金额|amount"),
 )
 
 # --- pipeline roles
@@ -496,106 +201,42 @@ DEAL = RoleSpec(
     "deal",
     "id",
     (
-        (
-            "商机编号",
-            "商机id",
-            "机会编号",
-            "机会id",
-            "项目编号",
-            "opportunity id",
-            "deal id",
-            "record id",
-            "hs object id",
-            "商机名称",
-            "机会名称",
-            "opportunity name",
-            "deal name",
-            "dealname",
-            "opportunity",
-            "deal",
+        _w(
+            "商机编号|商机id|机会编号|机会id|项目编号|opportunity id|deal id|record id|hs object id|商机名称|"
+            "机会名称|opportunity name|deal name|dealname|opportunity|deal"
         ),
-        ("id", "编号", "number", "项目名称", "topic", "title", "name", "名称"),
+        _w("id|编号|number|项目名称|topic|title|name|名称"),
     ),
-    ("阶段", "stage", "金额", "amount", "日期", "date", "客户", "customer", "owner", "负责人", "状态", "status"),
+    _w("阶段|stage|金额|amount|日期|date|客户|customer|owner|负责人|状态|status"),
 )
 PIPELINE_CUSTOMER = RoleSpec("customer", "party", CUSTOMER.tiers, _PARTY_AVOID)
 STAGE = RoleSpec(
     "stage",
     "stage",
     (
-        (
-            "销售阶段",
-            "商机阶段",
-            "当前阶段",
-            "阶段",
-            "to stage",
-            "new stage",
-            "deal stage",
-            "dealstage",
-            "opportunity stage",
-            "stage",
-            "sales stage",
-            "stage name",
-            "pipeline phase",
-            "pipeline stage",
-            "process stage",
-            "active stage",
-            "phase",
-            "阶段名称",
+        _w(
+            "销售阶段|商机阶段|当前阶段|阶段|to stage|new stage|deal stage|dealstage|opportunity stage|stage|"
+            "sales stage|stage name|pipeline phase|pipeline stage|process stage|active stage|phase|阶段名称"
         ),
-        ("状态", "status", "商机状态"),
+        _w("状态|status|商机状态"),
     ),
-    (
-        "from",
-        "previous",
-        "old",
-        "lost",
-        "输单",
-        "丢单",
-        "流失",
-        "日期",
-        "时间",
-        "date",
-        "time",
-        "duration",
-        "时长",
-        "probability",
-        "赢率",
-        "原",
-        "上一",
-        "变更前",
-    ),
+    _w("from|previous|old|lost|输单|丢单|流失|日期|时间|date|time|duration|时长|probability|赢率|原|上一|变更前"),
 )
 STATUS = RoleSpec(
     "status",
     "status",
-    (("商机状态", "状态", "结果", "赢输", "status", "deal status", "state", "outcome", "status reason"),),
-    ("日期", "时间", "date", "time", "原因", "reason"),
+    (_w("商机状态|状态|结果|赢输|status|deal status|state|outcome|status reason"),),
+    _w("日期|时间|date|time|原因|reason"),
 )
 PIPELINE_AMOUNT = RoleSpec(
     "amount",
     "money",
     (
-        (
-            "商机金额",
-            "预计金额",
-            "销售金额",
-            "合同金额",
-            "成交金额",
-            "金额",
-            "amount",
-            "deal amount",
-            "opportunity amount",
-            "deal value",
-            "value",
-            "close value",
-            "est revenue",
-            "estimated revenue",
-            "estimated value",
-            "预计收入",
-            "预计销售额",
+        _w(
+            "商机金额|预计金额|销售金额|合同金额|成交金额|金额|amount|deal amount|opportunity amount|deal value|"
+            "value|close value|est revenue|estimated revenue|estimated value|预计收入|预计销售额"
         ),
-        ("expected revenue", "预期收入", "planned revenue"),
+        _w("expected revenue|预期收入|planned revenue"),
     ),
     _MONEY_AVOID,
 )
@@ -603,46 +244,21 @@ PROBABILITY = RoleSpec(
     "probability",
     "percent",
     (
-        (
-            "赢率",
-            "成交概率",
-            "签约概率",
-            "赢单率",
-            "赢单概率",
-            "概率",
-            "可能性",
-            "probability",
-            "win probability",
-            "deal probability",
-            "close probability",
-            "closeprobability",
-            "chance of success",
-            "likelihood",
+        _w(
+            "赢率|成交概率|签约概率|赢单率|赢单概率|概率|可能性|probability|win probability|deal probability|"
+            "close probability|closeprobability|chance of success|likelihood"
         ),
     ),
-    ("日期", "date", "金额", "amount", "revenue"),
+    _w("日期|date|金额|amount|revenue"),
 )
 CLOSE_DATE = RoleSpec(
     "close_date",
     "date",
     (
-        (
-            "预计签约日期",
-            "预计成交日期",
-            "预计签单日期",
-            "预计结单日期",
-            "预计完成日期",
-            "结单日期",
-            "签约日期",
-            "expected close date",
-            "close date",
-            "closedate",
-            "closing date",
-            "est close date",
-            "estimated close date",
-            "expected closing",
-            "expected close",
-            "actual close date",
+        _w(
+            "预计签约日期|预计成交日期|预计签单日期|预计结单日期|预计完成日期|结单日期|签约日期|"
+            "expected close date|close date|closedate|closing date|est close date|estimated close date|"
+            "expected closing|expected close|actual close date"
         ),
     ),
     _DATE_AVOID,
@@ -651,19 +267,9 @@ CREATED = RoleSpec(
     "date",
     "date",
     (
-        (
-            "创建日期",
-            "创建时间",
-            "日期",
-            "create date",
-            "created date",
-            "createdate",
-            "created on",
-            "created time",
-            "created",
-            "deal created",
-            "add time",
-            "date",
+        _w(
+            "创建日期|创建时间|日期|create date|created date|createdate|created on|created time|created|"
+            "deal created|add time|date"
         ),
     ),
     _DATE_AVOID,
@@ -672,22 +278,9 @@ EVENT_DATE = RoleSpec(
     "event_date",
     "date",
     (
-        (
-            "变更日期",
-            "变更时间",
-            "阶段日期",
-            "阶段变更时间",
-            "修改时间",
-            "修改日期",
-            "edit date",
-            "last modified",
-            "last modified date",
-            "stage change date",
-            "changed date",
-            "change date",
-            "event date",
-            "date of change",
-            "modified date",
+        _w(
+            "变更日期|变更时间|阶段日期|阶段变更时间|修改时间|修改日期|edit date|last modified|last modified date|"
+            "stage change date|changed date|change date|event date|date of change|modified date"
         ),
     ),
     _DATE_AVOID,
@@ -695,36 +288,21 @@ EVENT_DATE = RoleSpec(
 LOST_STAGE = RoleSpec(
     "lost_stage",
     "stage",
-    (
-        (
-            "输单阶段",
-            "丢单阶段",
-            "流失阶段",
-            "lost at stage",
-            "lost stage",
-            "closed lost stage",
-            "stage lost",
-            "lost in stage",
-        ),
-    ),
+    (_w("输单阶段|丢单阶段|流失阶段|lost at stage|lost stage|closed lost stage|stage lost|lost in stage"),),
+    (),
 )
 LOST_REASON = RoleSpec(
     "lost_reason",
     "text",
-    (
-        (
-            "输单原因",
-            "丢单原因",
-            "失败原因",
-            "流失原因",
-            "lost reason",
-            "loss reason",
-            "closed lost reason",
-            "reason lost",
-        ),
-    ),
+    (_w("输单原因|丢单原因|失败原因|流失原因|lost reason|loss reason|closed lost reason|reason lost"),),
+    (),
 )
-CATEGORY = RoleSpec("category", "text", (("预测类别", "forecast category", "forecast"),), ("date", "日期", "amount"))
+CATEGORY = RoleSpec(
+    "category",
+    "text",
+    (_w("预测类别|forecast category|forecast"),),
+    _w("date|日期|amount"),
+)
 
 SALES_ROLES: dict[str, RoleSpec] = {
     s.role: s for s in (CUSTOMER, AMOUNT, PRODUCT, DATE, QUANTITY, UNIT_PRICE, REGION, REP, ORDER)
