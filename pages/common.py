@@ -246,6 +246,16 @@ def pipeline_deals(
     return cached_deals(source.digest, stages_key, shape, tuple(sorted(value_map.items())), mapping, raw)
 
 
+def pipeline_account(deals: Deals) -> None:
+    """The pipeline's rows left out (per reason) and stage values matching no stage, as a caption: never silent."""
+    if deals.reasons:
+        reasons = " · ".join(f"{tr('reason_' + k)}: {v}" for k, v in deals.reasons.items())
+        st.caption(tr("left_out_line", reasons=reasons))
+    if len(deals.unmapped):
+        values = "、".join(f"{md(r.value)} ({r.rows})" for r in deals.unmapped.itertuples(index=False))
+        st.caption(tr("unmapped_line", values=values))
+
+
 def digest_of(data: bytes, file_id: str | None = None) -> str:
     """SHA-256 of a file's bytes, computed once per upload (a 200 MB file is not re-hashed on every rerun)."""
     memo = st.session_state.setdefault("_digests", {})

@@ -42,7 +42,17 @@ from funnel.tables import (
     localise_columns,
     targets_table,
 )
-from pages.common import MONEY, PERCENT, download_buttons, lang, pipeline_deals, show_error, stage_list, tr
+from pages.common import (
+    MONEY,
+    PERCENT,
+    download_buttons,
+    lang,
+    pipeline_account,
+    pipeline_deals,
+    show_error,
+    stage_list,
+    tr,
+)
 
 
 def probability_editor(stages: list[str], known: dict[str, float]) -> dict[str, float]:
@@ -179,6 +189,7 @@ except FunnelError as exc:
 table = forecast(weighed, by)
 if deals.open_without_amount:
     st.warning(tr("no_amount_note", n=deals.open_without_amount))
+pipeline_account(deals)
 st.plotly_chart(forecast_chart(table, lang()))
 money = {tr(f"col_{c}"): MONEY for c in ("weighted", "closed", "commit", "best_case", "open_amount", "target", "gap")}
 st.dataframe(forecast_table(table, lang()), hide_index=True, width="stretch", column_config=money)

@@ -26,6 +26,7 @@ from pages.common import (
     key_analysis,
     lang,
     md,
+    pipeline_account,
     pipeline_deals,
     population_filters,
     scoped,
@@ -140,6 +141,7 @@ def value_stage_section() -> None:
     except FunnelError as exc:  # an unusable pipeline file costs this section only, not the page
         show_error(exc)
         return
+    pipeline_account(deals)
     grid = value_stage(customers, deals.deals, stages)
     v1, v2 = st.columns(2)
     v1.markdown(f"**{tr('matrix_counts')}**")

@@ -163,3 +163,18 @@ def test_the_cli_reads_the_same_file_the_same_way(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["columns"]["stage"]["column"] == "deal_stage"
     assert result["stage_dates"] == {"Engaging": "engage_date"}
+
+
+def test_rows_left_out_and_unmatched_values_are_on_every_pipeline_page(app):
+    from conftest import csv_text
+
+    rows = [["商机编号", "客户名称", "销售阶段", "预计金额", "预计签约日期"]]
+    rows += [[f"D{i}", f"客户{i}", s, "100", "2026-02-01"] for i, s in enumerate(["提案", "谈判", "赢单", "挂起"])]
+    rows.append(["合计", None, None, "400", None])
+    app.file_uploader(key="pipeline_up").upload("p.csv", csv_text(rows).encode()).run()
+    for page in ("pages/stages.py", "pages/forecast.py", "pages/key_customers.py"):
+        app.switch_page(page).run()
+        assert not app.exception, page
+        texts = [c.value for c in app.caption] + [e.value for e in app.expander if hasattr(e, "value")]
+        shown = " ".join(texts) + " ".join(s.label for s in app.selectbox)
+        assert "挂起" in shown and "合计/小计行" in shown, page
