@@ -445,8 +445,12 @@ def run_key_customers(args: argparse.Namespace, lang: str) -> None:
         head = t("pareto_sentence", lang, n=f"{n:,}", pct=f"{pct:.1%}", share=f"{reached:.1%}")
         text = [*sales_lines(sales, lang), head, "", table.to_string(index=False), ""]
         if grid is not None:
-            text += [*deals_lines(deals, lang), t("matrix_vs_header", lang), grid.counts.to_string(), ""]
-            text += [localise_columns(grid.revenue, lang).to_string(), ""]
+            from funnel.keycustomers import LOST_ALL, NO_DEAL
+
+            named = {NO_DEAL: t("stage_no_deal", lang), LOST_ALL: t("stage_all_lost", lang)}
+            counts, revenue = (localise_columns(g.rename(columns=named), lang) for g in (grid.counts, grid.revenue))
+            text += [*deals_lines(deals, lang), t("matrix_vs_header", lang), counts.to_string(), ""]
+            text += [revenue.to_string(), ""]
         _emit("\n".join(text), args.out)
 
 
