@@ -15,9 +15,10 @@ from funnel.errors import FunnelError
 from funnel.escape import terminal, terminal_json
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
-from funnel.load import analyse_bands, load_sales, parse_day, report_file, resolve_products
-from funnel.schema import SalesData
-from funnel.stages import StageFunnel
+from funnel.load import PIPELINE_OPTION_ROLES, analyse_bands, load_sales, parse_day, report_file, resolve_products
+from funnel.pipeline import resolve_stage_dates
+from funnel.schema import SalesData, cli_option
+from funnel.stages import SHAPES, StageFunnel
 from funnel.tables import band_summary_table
 
 
@@ -32,8 +33,15 @@ def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("table"
     parser.add_argument("--product", action="append", help="keep only this product (repeatable; default all)")
     parser.add_argument("--start", help="first day of the period, e.g. 2026-01-01")
     parser.add_argument("--end", help="last day of the period (inclusive)")
-    for role in ("customer", "product", "amount", "date", "region", "rep"):
-        parser.add_argument(f"--{role}-col", dest=f"{role}_col", help=f"the {role} column (default: detected)")
+    for role in SALES_OPTION_ROLES:
+        option = cli_option(role)
+        parser.add_argument(option, dest=f"{role}_col", help=f"the {role.replace('_', ' ')} column (default: detected)")
+    parser.add_argument(
+        "--no-derived-amount",
+        dest="derive_amount",
+        action="store_false",
+        help="with no amount column, refuse quantity × unit price instead of deriving the amount",
+    )
     parser.add_argument("--format", choices=formats, default="table")
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--lang", choices=("zh", "en"), default=None, help="language of labels and messages")
@@ -56,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--cutoffs", default="0.8,0.95", help="A and B cumulative-share cut-offs (default 0.8,0.95)")
     key.add_argument("--grade", action="append", choices=("A", "B", "C"), help="list only these grades")
     key.add_argument("--inactive-days", type=int, default=90, help="A/B with no order this long are at risk")
+    key.add_argument("--pipeline", help="a pipeline export: adds the value × stage grid (ABC grade × furthest stage)")
+    _pipeline_args(key, prefix="pipeline-")
     mig = sub.add_parser("migration", help="band migration and per-product change between two periods")
     _common(mig)
     mig.add_argument("--from", dest="period_from", required=True, help="earlier period START..END")
@@ -65,21 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mig.add_argument("--churn-alert", type=float, default=20.0, help="flag products whose churn exceeds this %%")
     stages = sub.add_parser("stages", help="stage funnel: reached, conversion, drop-off and the bottleneck")
-    stages.add_argument("report", help="pipeline export: xlsx, xls or csv")
-    stages.add_argument("--sheet")
-    stages.add_argument("--template", default="lead", help="stage template: lead, key4, key_account, aida")
-    stages.add_argument("--order", help='stage order, e.g. "潜在客户,初步接触,意向,提案,谈判,成交"')
-    stages.add_argument("--shape", choices=("snapshot", "stage_dates", "event_log"), help="default: detected")
-    stages.add_argument("--stage-col", dest="stage_col")
-    stages.add_argument("--id-col", dest="id_col")
-    stages.add_argument("--amount-col", dest="amount_col")
-    stages.add_argument("--won", help="values meaning won, comma-separated (added to 赢单/成交/Won…)")
-    stages.add_argument("--lost", help="values meaning lost, comma-separated (added to 输单/丢单/Lost…)")
+    _pipeline_args(stages)
     stages.add_argument("--window", type=int, help="count a later stage only within N days of the first")
     stages.add_argument("--by", help="break down by this column (or product, region, rep)")
     stages.add_argument("--format", choices=("table", "json", "csv"), default="table")
     stages.add_argument("--out")
-    stages.add_argument("--lang", choices=("zh", "en"), default=None)
     fc = sub.add_parser("forecast", help="weighted forecast per quarter or month")
     _pipeline_args(fc)
     fc.add_argument("--probabilities", help='stage probabilities, e.g. "提案=0.5,谈判=70%%" (others: defaults)')
@@ -114,29 +114,168 @@ def _book_args(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--book", help="a book in the data folder (FUNNEL_DATA_DIR), by name, as the app lists them")
 
 
-def _pipeline_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("report", help="pipeline export: xlsx, xls or csv")
-    parser.add_argument("--sheet")
-    parser.add_argument("--template", default="lead", help="stage template: lead, key4, key_account, aida")
-    parser.add_argument("--order", help="stage order, comma-separated")
-    parser.add_argument("--lang", choices=("zh", "en"), default=None)
+SALES_OPTION_ROLES: tuple[str, ...] = (
+    "customer",
+    "product",
+    "amount",
+    "date",
+    "region",
+    "rep",
+    "quantity",
+    "unit_price",
+    "order",
+)
 
 
-def _pipeline(args: argparse.Namespace):
-    """(raw report, stage order) for a pipeline export: --order, else the template named in the data's language."""
-    from funnel.guard import read_untrusted
-    from funnel.stages import template_for_data
+def _pipeline_args(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """The options of every command that reads a pipeline (prefixed 'pipeline-' beside a sales report)."""
+    dest = prefix.replace("-", "_")
+    if not prefix:
+        parser.add_argument("report", help="pipeline export: xlsx, xls or csv")
+        parser.add_argument("--lang", choices=("zh", "en"), default=None)
+    parser.add_argument(f"--{prefix}sheet", dest=f"{dest}sheet")
+    parser.add_argument(
+        f"--{prefix}template", dest=f"{dest}template", help="stage template: lead, key4, key_account, aida"
+    )
+    parser.add_argument(
+        f"--{prefix}order", dest=f"{dest}order", help="stage order, comma-separated (default: from the file)"
+    )
+    parser.add_argument(f"--{prefix}shape", dest=f"{dest}shape", choices=SHAPES, help="default: detected")
+    for role in PIPELINE_OPTION_ROLES:
+        if prefix or role not in ("deal",):
+            name = "id" if role == "deal" and not prefix else role.replace("_", "-")
+            parser.add_argument(
+                f"--{prefix}{name}-col", dest=f"{dest}{role}_col", help=f"the {role.replace('_', ' ')} column"
+            )
+    if not prefix:
+        parser.add_argument("--id-col", "--deal-col", dest="deal_col", help="the deal id column")
+    parser.add_argument(
+        f"--{prefix}stage-date",
+        dest=f"{dest}stage_date",
+        action="append",
+        metavar="STAGE=COLUMN",
+        help="the column holding the date a stage was entered (repeatable)",
+    )
+    parser.add_argument(
+        f"--{prefix}won", dest=f"{dest}won", help="values meaning won, comma-separated (added to 赢单/Won…)"
+    )
+    parser.add_argument(
+        f"--{prefix}lost", dest=f"{dest}lost", help="values meaning lost, comma-separated (added to 输单/Lost…)"
+    )
 
-    raw = read_untrusted(report_file(args.report), Path(args.report).name, args.sheet)
-    stages = [s.strip() for s in args.order.replace("，", ",").split(",") if s.strip()] if args.order else None
-    return raw, stages or template_for_data(raw.frame, args.template, getattr(args, "stage_col", None))
+
+def _split(text: str | None) -> list[str]:
+    return [v.strip() for v in (text or "").replace("，", ",").split(",") if v.strip()]
+
+
+def _deals(args: argparse.Namespace, prefix: str = "", probabilities: dict[str, float] | None = None, keep=()):
+    """The deals of the pipeline a command names, with every column option applied."""
+    from funnel.load import load_pipeline
+
+    dest = prefix.replace("-", "_")
+
+    def opt(name: str):
+        return getattr(args, f"{dest}{name}", None)
+
+    path = args.pipeline if prefix else args.report
+    stage_dates = {}
+    for item in opt("stage_date") or []:
+        stage, sep, column = item.partition("=")
+        if not sep or not stage.strip() or not column.strip():
+            raise FunnelError("cli_bad_stage_date", value=item)
+        stage_dates[stage.strip()] = column.strip()
+    value_map = {v: "won" for v in _split(opt("won"))} | {v: "lost" for v in _split(opt("lost"))}
+    return load_pipeline(
+        report_file(path),
+        Path(path).name,
+        opt("sheet"),
+        {role: opt(f"{role}_col") for role in PIPELINE_OPTION_ROLES},
+        stage_dates,
+        _split(opt("order")) or None,
+        opt("template"),
+        opt("shape"),
+        value_map,
+        list(keep),
+        probabilities,
+    )
 
 
 def _load(args: argparse.Namespace) -> SalesData:
-    overrides = {
-        role: getattr(args, f"{role}_col") for role in ("customer", "product", "amount", "date", "region", "rep")
+    overrides = {role: getattr(args, f"{role}_col") for role in SALES_OPTION_ROLES}
+    derive = getattr(args, "derive_amount", True)
+    return load_sales(report_file(args.report), Path(args.report).name, args.sheet, overrides, derive)
+
+
+def columns_json(detections: dict, lang: str) -> dict[str, object]:
+    """Each role's column with its evidence and confidence, for the JSON outputs."""
+    return {role: d.as_json(lang) for role, d in detections.items() if d.column is not None}
+
+
+def sales_extras(sales: SalesData, lang: str) -> dict[str, object]:
+    """What every sales JSON adds to the row account: the columns found and how the amount was obtained."""
+    derived = None
+    if sales.derived_amount:
+        derived = {"quantity": sales.mapping.quantity, "unit_price": sales.mapping.unit_price}
+    return {"columns": columns_json(sales.detections, lang), "derived_amount": derived}
+
+
+def account_lines(read: int, used: int, reasons: dict[str, int], lang: str) -> list[str]:
+    """The row account as text lines: read, used, left out per reason."""
+    left = sum(reasons.values())
+    head = f"{t('rows_read', lang)}: {read}  {t('rows_used', lang)}: {used}  {t('rows_left_out', lang)}: {left}"
+    return [head, *(f"  {t('reason_' + k, lang)}: {v}" for k, v in reasons.items())]
+
+
+def sales_lines(sales: SalesData, lang: str) -> list[str]:
+    """The account of a sales report for text output, with the derived amount said."""
+    lines = account_lines(sales.rows_read, sales.rows_used, sales.reasons, lang)
+    if sales.derived_amount:
+        q, p = sales.mapping.quantity, sales.mapping.unit_price
+        lines.append(t("evidence_derived", lang, quantity=q, unit_price=p))
+    return lines
+
+
+def deals_lines(deals, lang: str) -> list[str]:
+    """The account of a pipeline for text output: rows, unmatched values, stage order, lost placement, amounts."""
+    lines = account_lines(deals.rows_read, deals.rows_used, deals.reasons, lang)
+    if len(deals.unmapped):
+        values = "、".join(f"{r.value} ({r.rows})" for r in deals.unmapped.itertuples(index=False))
+        lines.append(t("unmapped_line", lang, values=values))
+    if deals.order is not None:
+        lines.append(deals.order.sentence(lang))
+    if any(deals.placements.values()):
+        lines.append(t("placement_line", lang, **deals.placements))
+    if deals.open_without_amount:
+        lines.append(t("no_amount_note", lang, n=deals.open_without_amount))
+    return lines
+
+
+def _note(lines: list[str]) -> None:
+    """The account beside a CSV or XLSX output (on standard error, so the file stays a clean table)."""
+    for line in lines:
+        print(terminal(line), file=sys.stderr)
+
+
+def deals_json(deals, lang: str) -> dict[str, object]:
+    """What every pipeline JSON carries: the row account, unmatched values, order, placement, columns."""
+    order = deals.order
+    return {
+        "rows_read": deals.rows_read,
+        "rows_used": deals.rows_used,
+        "rows_dropped": dict(deals.reasons),
+        "unmapped_values": {r.value: int(r.rows) for r in deals.unmapped.itertuples(index=False)},
+        "stage_order": {
+            "stages": list(deals.stages),
+            "source": order.source if order else "user",
+            "vocabulary": order.vocabulary if order else None,
+            "evidence": order.sentence(lang) if order else "",
+        },
+        "lost_placement": dict(deals.placements),
+        "deals_without_amount": int(deals.deals["amount_cents"].isna().sum()),
+        "open_deals_without_amount": deals.open_without_amount,
+        "columns": columns_json(deals.detections, lang),
+        "stage_dates": dict(resolve_stage_dates(deals.mapping.stage_dates, deals.stages)),
     }
-    return load_sales(report_file(args.report), Path(args.report).name, args.sheet, overrides)
 
 
 def accounting(sales: SalesData) -> dict[str, object]:
@@ -158,6 +297,7 @@ def bands_json(sales: SalesData, report: BandReport) -> dict[str, object]:
     ]
     return {
         **accounting(sales),
+        **sales_extras(sales, "en"),
         "customers": report.n_customers,
         "total_amount": report.total_cents / 100,
         "bands": bands,
@@ -208,12 +348,11 @@ def run_bands(args: argparse.Namespace, lang: str) -> None:
     elif args.format == "csv":
         from funnel.export import to_csv_bytes
 
+        _note(sales_lines(sales, lang))
         _emit(to_csv_bytes(_bands_table(report, lang)), args.out)
     else:
         lines = [
-            f"{t('rows_read', lang)}: {sales.rows_read}  {t('rows_used', lang)}: {sales.rows_used}  "
-            f"{t('rows_left_out', lang)}: {sales.rows_left_out}",
-            *(f"  {t('reason_' + k, lang)}: {v}" for k, v in sales.reasons.items()),
+            *sales_lines(sales, lang),
             f"{t('total_customers', lang)}: {report.n_customers}  "
             f"{t('total_revenue', lang)}: {report.total_cents / 100:,.2f}",
             "",
@@ -247,6 +386,7 @@ def key_json(sales: SalesData, report: KeyCustomerReport) -> dict[str, object]:
     }
     return {
         **accounting(sales),
+        **sales_extras(sales, "en"),
         "customers_total": len(customers),
         "pareto": {
             "share": report.share,
@@ -260,9 +400,29 @@ def key_json(sales: SalesData, report: KeyCustomerReport) -> dict[str, object]:
     }
 
 
+def value_stage_json(grid) -> dict[str, object]:
+    """The value × stage grid as JSON: per grade and stage, customers and revenue; pipeline-only customers."""
+    from funnel.keycustomers import LOST_ALL, NO_DEAL
+
+    def name(stage: str) -> str:
+        return {NO_DEAL: "no_deal", LOST_ALL: "all_lost"}.get(stage, stage)
+
+    cells = [
+        {
+            "grade": grade,
+            "stage": name(stage),
+            "customers": int(grid.counts.loc[grade, stage]),
+            "revenue": round(float(grid.revenue.loc[grade, stage]), 2),
+        }
+        for grade in grid.counts.index
+        for stage in grid.counts.columns
+    ]
+    return {"cells": cells, "pipeline_only_customers": len(grid.pipeline_only)}
+
+
 def run_key_customers(args: argparse.Namespace, lang: str) -> None:
     from funnel.bands import customer_totals
-    from funnel.keycustomers import filter_customers, key_customers
+    from funnel.keycustomers import filter_customers, key_customers, value_stage
     from funnel.schema import filter_lines
     from funnel.tables import KEY_COLUMNS, customer_list
 
@@ -272,24 +432,45 @@ def run_key_customers(args: argparse.Namespace, lang: str) -> None:
     report = key_customers(
         lines, customer_totals(lines), cutoffs, args.share, lang=lang, inactive_days=args.inactive_days
     )
+    deals = grid = None
+    if args.pipeline:
+        deals = _deals(args, prefix="pipeline-")
+        grid = value_stage(report.customers, deals.deals, deals.stages)
     if args.format == "json":
-        _emit(_json(key_json(sales, report)), args.out)
+        out = key_json(sales, report)
+        if grid is not None:
+            out["pipeline"] = deals_json(deals, "en")
+            out["value_stage"] = value_stage_json(grid)
+        _emit(_json(out), args.out)
         return
     table = customer_list(filter_customers(report.customers, args.grade or ()), lang, KEY_COLUMNS)
+    notes = sales_lines(sales, lang) + (deals_lines(deals, lang) if deals is not None else [])
     if args.format == "csv":
         from funnel.export import to_csv_bytes
 
+        _note(notes)
         _emit(to_csv_bytes(table), args.out)
     elif args.format == "xlsx":
         from funnel.export import to_xlsx_bytes
 
         if not args.out:
             raise FunnelError("cli_xlsx_needs_out")
+        _note(notes)
         _emit(to_xlsx_bytes(table, sheet=t("page_key", lang)), args.out)
     else:
+        from funnel.tables import localise_columns
+
         n, pct, reached = report.pareto
         head = t("pareto_sentence", lang, n=f"{n:,}", pct=f"{pct:.1%}", share=f"{reached:.1%}")
-        _emit(head + "\n\n" + table.to_string(index=False) + "\n", args.out)
+        text = [*sales_lines(sales, lang), head, "", table.to_string(index=False), ""]
+        if grid is not None:
+            from funnel.keycustomers import LOST_ALL, NO_DEAL
+
+            named = {NO_DEAL: t("stage_no_deal", lang), LOST_ALL: t("stage_all_lost", lang)}
+            counts, revenue = (localise_columns(g.rename(columns=named), lang) for g in (grid.counts, grid.revenue))
+            text += [*deals_lines(deals, lang), t("matrix_vs_header", lang), counts.to_string(), ""]
+            text += [revenue.to_string(), ""]
+        _emit("\n".join(text), args.out)
 
 
 def run_migration(args: argparse.Namespace, lang: str) -> None:
@@ -319,6 +500,7 @@ def run_migration(args: argparse.Namespace, lang: str) -> None:
         ]
         out = {
             **accounting(sales),
+            **sales_extras(sales, "en"),
             "from": earlier.label(),
             "to": later.label(),
             "moves": result.moves(),
@@ -329,9 +511,11 @@ def run_migration(args: argparse.Namespace, lang: str) -> None:
     elif args.format == "csv":
         from funnel.export import to_csv_bytes
 
+        _note(sales_lines(sales, lang))
         _emit(to_csv_bytes(migration_matrix_table(result, lang)), args.out)
     else:
         text = [
+            *sales_lines(sales, lang),
             t("periods_caption", lang, a=earlier.label(), b=later.label()),
             t("moves_line", lang, **result.moves()),
             "",
@@ -375,29 +559,18 @@ def _bottleneck(funnel: StageFunnel) -> dict[str, object] | None:
 
 
 def run_stages(args: argparse.Namespace, lang: str) -> None:
-    from dataclasses import replace
-
-    from funnel.stages import breakdown, detect_pipeline_mapping, prepare_deals, stage_funnel
+    from funnel.stages import breakdown, stage_funnel
     from funnel.tables import stage_table
 
-    raw, stages = _pipeline(args)
-    mapping = detect_pipeline_mapping([str(c) for c in raw.frame.columns], stages)
-    for role, value in (("stage", args.stage_col), ("deal", args.id_col), ("amount", args.amount_col)):
-        if value:
-            if value not in raw.frame.columns:
-                raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=value)
-            mapping = replace(mapping, **{role: value})
-    value_map = {v.strip(): "won" for v in (args.won or "").split(",") if v.strip()}
-    value_map |= {v.strip(): "lost" for v in (args.lost or "").split(",") if v.strip()}
     by = args.by
     keep = [by] if by and by not in ("product", "region", "rep") else []
-    deals = prepare_deals(raw, stages, mapping, args.shape, value_map, keep=keep)
+    deals = _deals(args, keep=keep)
+    stages = deals.stages
     funnel = stage_funnel(deals.deals, stages, args.window)
-    account = {"rows_read": deals.rows_read, "rows_used": deals.rows_used, "rows_dropped": dict(deals.reasons)}
     groups = breakdown(deals.deals, stages, f"by:{by}" if keep else by, args.window) if by else {}
     if args.format == "json":
         out = {
-            **account,
+            **deals_json(deals, "en"),
             "shape": deals.shape,
             "deals": len(deals.deals),
             "stages": _stage_rows(funnel),
@@ -406,7 +579,6 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
             "won": funnel.won,
             "lost": funnel.lost,
             "lost_without_stage": deals.lost_without_stage,
-            "unmapped_values": {r.value: int(r.rows) for r in deals.unmapped.itertuples(index=False)},
         }
         if groups:
             out["by"] = by
@@ -420,9 +592,12 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
     if args.format == "csv":
         from funnel.export import to_csv_bytes
 
+        _note(deals_lines(deals, lang))
         _emit(to_csv_bytes(table), args.out)
         return
-    text = [table.to_string(index=False), ""]
+    text = [*deals_lines(deals, lang), "", table.to_string(index=False), ""]
+    if funnel.win_rate is not None:
+        text.append(f"{t('win_rate', lang)}: {funnel.win_rate:.1%}")
     if funnel.bottleneck is not None:
         b = funnel.bottleneck
         share = f"{funnel.table['drop_share'].iloc[b]:.1%}"
@@ -434,33 +609,43 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
 
 
 def _weighed(args: argparse.Namespace, lang: str):
-    from funnel.forecast import parse_probabilities, weigh
-    from funnel.stages import prepare_deals
+    """(deals, the probability table used, every deal weighed) for the forecast and snapshot commands."""
+    from funnel.forecast import parse_probabilities, read_probabilities, weigh
 
-    raw, stages = _pipeline(args)
-    deals = prepare_deals(raw, stages)
-    table = parse_probabilities(getattr(args, "probabilities", None) or "", stages)
+    given = read_probabilities(getattr(args, "probabilities", None) or "")
+    deals = _deals(args, probabilities=given or None)
+    known = deals.order.default_probabilities() if deals.order else {}
+    table = parse_probabilities(getattr(args, "probabilities", None) or "", deals.stages, known)
     use_column = not getattr(args, "ignore_probability_column", False)
-    return deals, weigh(deals.deals, stages, table, use_column=use_column)
+    return deals, table, weigh(deals.deals, deals.stages, table, use_column=use_column)
 
 
 def run_forecast(args: argparse.Namespace, lang: str) -> None:
     from funnel.forecast import forecast
     from funnel.tables import forecast_table
 
-    deals, weighed = _weighed(args, lang)
+    deals, probabilities, weighed = _weighed(args, lang)
     table = forecast(weighed, args.by)
     if args.format == "json":
         keys = ("weighted", "commit", "best_case", "closed", "open_amount")
-        periods = [{"period": r["period"], **{k: round(float(r[k]), 2) for k in keys}} for _, r in table.iterrows()]
-        account = {"rows_read": deals.rows_read, "rows_used": deals.rows_used, "rows_dropped": dict(deals.reasons)}
-        _emit(_json({**account, "by": args.by, "periods": periods}), args.out)
+        periods = [
+            {
+                "period": r["period"],
+                **{k: round(float(r[k]), 2) for k in keys},
+                "deals_without_amount": int(r["no_amount"]),
+            }
+            for _, r in table.iterrows()
+        ]
+        out = {**deals_json(deals, "en"), "by": args.by, "probabilities": probabilities, "periods": periods}
+        _emit(_json(out), args.out)
     elif args.format == "csv":
         from funnel.export import to_csv_bytes
 
+        _note(deals_lines(deals, lang))
         _emit(to_csv_bytes(forecast_table(table, lang)), args.out)
     else:
-        _emit(forecast_table(table, lang).to_string(index=False) + "\n", args.out)
+        text = [*deals_lines(deals, lang), "", forecast_table(table, lang).to_string(index=False), ""]
+        _emit("\n".join(text), args.out)
 
 
 def run_snapshot(args: argparse.Namespace, lang: str) -> None:
@@ -469,9 +654,11 @@ def run_snapshot(args: argparse.Namespace, lang: str) -> None:
     path = Path(args.db) if args.db else book_path(args.book) if args.book else default_db_path()
     with Store(path, writable=args.action != "list", book=args.db or args.book or str(path)) as store:
         if args.action == "save":
-            _, weighed = _weighed(args, lang)
+            deals, _, weighed = _weighed(args, lang)
             week = check_week(args.week or iso_week())
             n = store.save(weighed, week, args.label, Path(args.report).name, replace=args.replace)
+            for line in deals_lines(deals, lang):
+                print(terminal(line), file=sys.stderr)
             print(t("snap_saved", lang, week=week, n=n))
         elif args.action == "list":
             weeks = store.weeks()
@@ -513,7 +700,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         COMMANDS[args.command](args, lang)
     except FunnelError as exc:
-        print(f"error: {_one_line(exc.message(lang))}", file=sys.stderr)
+        print(f"error: {_one_line(exc.message(lang, 'cli'))}", file=sys.stderr)
         return 2
     except Exception as exc:  # the last line of defence: one line, no traceback
         print(f"error: {_one_line(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)

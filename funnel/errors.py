@@ -11,9 +11,12 @@ PARAM_CHARS = 200  # and at most about this many characters
 class FunnelError(Exception):
     """A problem with the user's input that we can explain in one sentence (never a traceback).
 
-    A parameter given as a tuple is a tuple of string keys, each shown in the user's language. Any other parameter
-    may come from the user's file (a column header, a sheet name, a value): it is shortened to a readable length
-    and, given `escape`, made inert for where the message is shown; the message template itself is ours.
+    A parameter given as a tuple is a tuple of string keys, each shown in the user's language; a callable is asked
+    for its text in the user's language. Any other parameter may come from the user's file (a column header, a sheet
+    name, a value): it is shortened to a readable length and, given `escape`, made inert for where the message is
+    shown; the message template itself is ours. The same error is told in the words of where it is read:
+    `message(lang, "cli")` uses the key's command-line variant (`key@cli`, naming the --*-col option to set) when
+    there is one, the app's text (naming the mapping panel) otherwise.
     """
 
     def __init__(self, key: str, **params: object) -> None:
@@ -21,13 +24,16 @@ class FunnelError(Exception):
         self.params = params
         super().__init__(self.message("en"))
 
-    def message(self, lang: str = "zh", escape: Callable[[object], str] | None = None) -> str:
-        """The one-sentence explanation in `lang` ("zh" or "en"); `escape` is applied to each user-supplied part."""
-        from funnel.i18n import t
+    def message(self, lang: str = "zh", context: str = "app", escape: Callable[[object], str] | None = None) -> str:
+        """The one-sentence explanation in `lang` ("zh" or "en") for `context` ("app" or "cli"); `escape` is applied
+        to each user-supplied part."""
+        from funnel.i18n import STRINGS, t
 
         sep = "、" if lang == "zh" else ", "
         params = {}
         for name, value in self.params.items():
+            if callable(value):
+                value = value(lang)
             if isinstance(value, tuple):
                 params[name] = sep.join(t(x, lang) for x in value)
             elif isinstance(value, str):
@@ -35,7 +41,8 @@ class FunnelError(Exception):
                 params[name] = escape(short) if escape else short
             else:
                 params[name] = value
-        return t(self.key, lang, **params)
+        key = f"{self.key}@{context}" if f"{self.key}@{context}" in STRINGS else self.key
+        return t(key, lang, **params)
 
 
 def shorten(text: str, lang: str = "zh") -> str:

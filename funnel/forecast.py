@@ -26,32 +26,48 @@ _CATEGORY_WORDS = {
 }
 
 
-def default_probabilities(stages: Sequence[str]) -> dict[str, float]:
-    """10% at the first stage rising evenly to 90% before the last, which is 100% (10/30/50/70/90/100 for six)."""
+def default_probabilities(stages: Sequence[str], known: dict[str, float] | None = None) -> dict[str, float]:
+    """10% at the first stage rising evenly to 90% before the last, which is 100% (10/30/50/70/90/100 for six);
+    `known` (a CRM's own defaults, such as Salesforce's Value Proposition 50%) replaces the spread where given."""
     n = len(stages)
     if n < 2:
         raise FunnelError("stages_too_few")
     open_ = np.linspace(0.10, 0.90, n - 1) if n > 2 else np.array([0.5])
-    return {stage: round(float(p), 4) for stage, p in zip(stages, [*open_, 1.0], strict=True)}
+    table = {stage: round(float(p), 4) for stage, p in zip(stages, [*open_, 1.0], strict=True)}
+    table.update({s: p for s, p in (known or {}).items() if s in table and s != stages[-1]})
+    return table
 
 
-def parse_probabilities(text: str, stages: Sequence[str]) -> dict[str, float]:
-    """'提案=0.5,谈判=70%' → {stage: probability}, over the defaults; a clear error for anything else."""
-    table = default_probabilities(stages)
-    known = {name_key(s): s for s in stages}
-    for part in text.replace("，", ",").split(","):
+def read_probabilities(text: str) -> dict[str, float]:
+    """'提案=0.5,谈判=70%' → {name: probability} as typed; a clear error for anything that is not name=p."""
+    out: dict[str, float] = {}
+    for part in (text or "").replace("，", ",").split(","):
         if not part.strip():
             continue
         if "=" not in part:
             raise FunnelError("forecast_bad_probability", value=part.strip())
         name, value = (x.strip() for x in part.split("=", 1))
-        stage = known.get(name_key(name))
         try:
             p = float(value.rstrip("%")) / (100 if value.endswith("%") else 1)
         except ValueError as exc:
             raise FunnelError("forecast_bad_probability", value=part.strip()) from exc
-        if stage is None or not 0 <= p <= 1:
+        if not name or not 0 <= p <= 1:
             raise FunnelError("forecast_bad_probability", value=part.strip())
+        out[name] = p
+    return out
+
+
+def parse_probabilities(text: str, stages: Sequence[str], known: dict[str, float] | None = None) -> dict[str, float]:
+    """'提案=0.5,谈判=70%' → {stage: probability}, over the defaults. A name is matched to a stage loosely (width,
+    case, step numbers, a CRM's internal id); one that names no stage is an error listing the stages."""
+    from funnel.vocab import aliases, stage_key
+
+    table = default_probabilities(stages, known)
+    for name, p in read_probabilities(text).items():
+        stage = next((s for s in stages if stage_key(s) == stage_key(name)), None)
+        stage = stage or next((s for s in stages if stage_key(name) in aliases(s)), None)
+        if stage is None:
+            raise FunnelError("forecast_unknown_stage", value=name, stages="、".join(stages))
         table[stage] = p
     return table
 
@@ -84,6 +100,7 @@ def weigh(
     p = p.where(out["status"] != "won", 1.0).where(out["status"] != "lost", 0.0)
     out["p"] = p
     out["stage"] = out["furthest"].map(lambda i: stages[int(i)])
+    out["has_amount"] = out["amount_cents"].notna()
     out["amount"] = out["amount_cents"].fillna(0) / 100
     out["weighted"] = out["amount"] * out["p"]
     category = np.where(
@@ -113,7 +130,8 @@ def period_of(dates: pd.Series, by: str = "quarter") -> pd.Series:
 
 def forecast(weighed: pd.DataFrame, by: str = "quarter") -> pd.DataFrame:
     """Per period: weighted forecast, closed won, commit and best case (each including the closed), open amount,
-    and the four category sums (not cumulative) for a stacked chart. Deals without a signing date are 'undated'."""
+    and the four category sums (not cumulative) for a stacked chart. Deals without a signing date are 'undated';
+    open deals without an amount are counted (`no_amount`), never summed as 0 unsaid."""
     live = weighed[weighed["status"] != "lost"]
     frame = live.assign(period=period_of(live["signing_date"], by).replace("", "—"))
     rows = []
@@ -129,6 +147,7 @@ def forecast(weighed: pd.DataFrame, by: str = "quarter") -> pd.DataFrame:
                 "best_case": sums["closed"] + sums["commit"] + sums["best_case"],
                 "open_amount": float(open_part["amount"].sum()),
                 "deals": len(part),
+                "no_amount": int((~open_part["has_amount"]).sum()) if "has_amount" in part else 0,
                 **{f"cat_{c}": sums[c] for c in CATEGORIES},
             }
         )

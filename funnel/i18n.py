@@ -58,6 +58,49 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "data_error": {"zh": "无法使用这个文件：{msg}", "en": "This file cannot be used: {msg}"},
     "back_to_sample": {"zh": "已改回内置示例报表。", "en": "Showing the bundled sample instead."},
+    # --- exports: column detection, evidence and derived amount (issue #10)
+    "role_unit_price": {"zh": "单价", "en": "Unit price"},
+    "evidence_none": {"zh": "没有找到", "en": "not found"},
+    "evidence_dates": {"zh": "{column}：{n} 个值中 {ok} 个是日期", "en": "{column}: {ok} of {n} values are dates"},
+    "evidence_amounts": {"zh": "{column}：{n} 个值中 {ok} 个是金额", "en": "{column}: {ok} of {n} values are amounts"},
+    "evidence_numbers": {"zh": "{column}：{n} 个值中 {ok} 个是数字", "en": "{column}: {ok} of {n} values are numbers"},
+    "evidence_percent": {
+        "zh": "{column}：{n} 个值中 {ok} 个是概率",
+        "en": "{column}: {ok} of {n} values are probabilities",
+    },
+    "evidence_distinct": {
+        "zh": "{column}：{n} 行中有 {distinct} 个不同的值",
+        "en": "{column}: {distinct} distinct values in {n} rows",
+    },
+    "evidence_status": {
+        "zh": "{column}：{n} 个值中 {ok} 个是进行中/赢单/输单",
+        "en": "{column}: {ok} of {n} values are open/won/lost",
+    },
+    "evidence_preferred": {
+        "zh": "{column}：实际收到的金额（实收/实付/净额），优先于 {others}（应收/应付/总额）",
+        "en": "{column}: the amount received (net), preferred to {others} (due or gross)",
+    },
+    "evidence_rescued": {"zh": "（表头不认识，按取值识别）", "en": " (unknown header, recognised by its values)"},
+    "evidence_chosen": {"zh": "（您选择的）", "en": " (your choice)"},
+    "evidence_alternatives": {"zh": "；其他候选：{others}", "en": "; also possible: {others}"},
+    "evidence_derived": {
+        "zh": "金额 = {quantity} × {unit_price}（文件中没有金额列），按分精确计算",
+        "en": "Amount = {quantity} × {unit_price} (the file has no amount column), exact to the cent",
+    },
+    "derive_amount": {
+        "zh": "没有金额列时，金额 = 数量 × 单价",
+        "en": "No amount column: amount = quantity × unit price",
+    },
+    "choose_column": {"zh": "请选择…", "en": "Choose…"},
+    "ask_column": {
+        "zh": "无法确定「{role}」是哪一列，请选择（{evidence}）。",
+        "en": "Not sure which column is the {role}; please choose ({evidence}).",
+    },
+    "period_off": {
+        "zh": "没有日期列，期间筛选不可用：请在「列映射」中选择日期列。",
+        "en": "No date column, so the period is off: choose a date column under “Column mapping”.",
+    },
+    "detections_header": {"zh": "识别依据", "en": "How the columns were found"},
     # --- reasons a row is left out
     "reason_empty_row": {"zh": "空行", "en": "Empty row"},
     "reason_total_row": {"zh": "合计/小计行", "en": "Total or subtotal row"},
@@ -386,12 +429,63 @@ STRINGS: dict[str, dict[str, str]] = {
     "stages_bad_shape": {"zh": "未知的数据形态「{value}」。", "en": "Unknown input shape “{value}”."},
     "stages_unknown_template": {"zh": "未知的阶段模板「{value}」。", "en": "Unknown stage template “{value}”."},
     "stages_no_stage_column": {
-        "zh": "没有找到阶段列；现有列：{columns}。",
-        "en": "No stage column found; the file has: {columns}.",
+        "zh": "没有找到阶段列；现有列：{columns}。请在「商机列映射」中选择。",
+        "en": "No stage column found; the file has: {columns}. Choose it under “Pipeline column mapping”.",
     },
     "stages_no_date_columns": {"zh": "没有找到“进入某阶段日期”的列。", "en": "No “date entered stage” columns found."},
     "stages_no_deal_column": {"zh": "阶段日志需要商机编号列。", "en": "An event log needs a deal id column."},
     "stages_no_date_column": {"zh": "阶段日志需要日期列。", "en": "An event log needs a date column."},
+    # --- exports: pipeline mapping, stage order, lost placement (issue #10)
+    "pipeline_mapping_header": {
+        "zh": "商机列映射（自动识别，可修改）",
+        "en": "Pipeline column mapping (detected, editable)",
+    },
+    "role_probability": {"zh": "赢率", "en": "Probability"},
+    "role_close_date": {"zh": "预计签约日期", "en": "Expected close date"},
+    "role_status": {"zh": "状态（进行中/赢单/输单）", "en": "Status (open/won/lost)"},
+    "role_lost_stage": {"zh": "输单阶段", "en": "Lost at stage"},
+    "role_lost_reason": {"zh": "输单原因", "en": "Lost reason"},
+    "role_event_date": {"zh": "阶段变更日期", "en": "Stage change date"},
+    "role_category": {"zh": "预测类别", "en": "Forecast category"},
+    "role_stage_date": {"zh": "阶段日期", "en": "Stage date"},
+    "stage_date_of": {"zh": "进入「{stage}」的日期", "en": "Date entered “{stage}”"},
+    "stage_dates_header": {"zh": "每个阶段的进入日期列", "en": "Date each stage was entered"},
+    "order_user": {"zh": "阶段顺序：您给出的", "en": "Stage order: as you gave it"},
+    "order_template": {"zh": "阶段顺序：取值与模板一致", "en": "Stage order: the values are the template's"},
+    "order_vocabulary": {"zh": "阶段顺序：{label} 的标准阶段", "en": "Stage order: {label}'s standard stages"},
+    "order_probabilities": {
+        "zh": "阶段顺序：按您给出的赢率从低到高",
+        "en": "Stage order: by the probabilities you gave, ascending",
+    },
+    "order_probability": {
+        "zh": "阶段顺序：按文件中赢率列的中位数从低到高推断，请确认",
+        "en": "Stage order: inferred from the file's probability column (median, ascending); please confirm",
+    },
+    "order_dates": {
+        "zh": "阶段顺序：按各阶段的进入日期先后推断，请确认",
+        "en": "Stage order: inferred from the dates each stage was entered; please confirm",
+    },
+    "order_words": {
+        "zh": "阶段顺序：按阶段名称推断（线索在前、谈判在后），请确认",
+        "en": "Stage order: inferred from the stage names (lead early, negotiation late); please confirm",
+    },
+    "order_unknown": {
+        "zh": "阶段顺序：无法从文件推断，请给出",
+        "en": "Stage order: the file does not tell it; please give it",
+    },
+    "order_unplaced": {"zh": "；无法排序的取值：{values}", "en": "; values that could not be placed: {values}"},
+    "order_confirm": {"zh": "阶段顺序正确", "en": "This stage order is right"},
+    "order_from_data": {"zh": "从数据识别", "en": "From the data"},
+    "placement_line": {
+        "zh": "输单商机的位置：按阶段日期 {dates} 个 · 按输单阶段列 {lost_stage_column} 个 · 按状态/输单原因列及当时阶段 {current_stage} 个 · 只计入第一阶段 {first_stage} 个",
+        "en": "Lost deals placed by stage dates: {dates} · by the lost-at-stage column: {lost_stage_column} · by a status or lost-reason column at their stage: {current_stage} · at the first stage only: {first_stage}",
+    },
+    "no_amount_note": {
+        "zh": "{n} 个进行中的商机没有金额（空白或不是数字），未计入任何预测金额。",
+        "en": "{n} open deals have no amount (blank or not a number) and are in no forecast sum.",
+    },
+    "unmapped_line": {"zh": "无法对应阶段的取值：{values}", "en": "Stage values matching no stage: {values}"},
+    "left_out_line": {"zh": "剔除的行：{reasons}", "en": "Rows left out: {reasons}"},
     # --- forecast and snapshots
     "page_forecast": {"zh": "销售预测", "en": "Sales forecast"},
     "forecast_hint": {
@@ -755,6 +849,75 @@ STRINGS: dict[str, dict[str, str]] = {
     "values_sum_too_large": {
         "zh": "合计金额超出了可精确计算的范围；请检查金额列或分开导出。",
         "en": "A total is beyond the range that can be summed exactly; check the amount column or export in parts.",
+    },
+    # --- exports: errors that name what to set (issue #10)
+    "stages_mostly_unmatched": {
+        "zh": "{share} 的商机阶段取值无法对应阶段顺序（{stages}）：{values}。请调整阶段顺序，或在下方指定这些取值对应的阶段。",
+        "en": "{share} of the deals' stage values match no stage of the order ({stages}): {values}. Change the stage order, or map these values below.",
+    },
+    "stages_mostly_unmatched@cli": {
+        "zh": "{share} 的商机阶段取值无法对应阶段顺序（{stages}）：{values}。请用 --order 给出阶段顺序，或用 --stage-col 指定阶段列。",
+        "en": "{share} of the deals' stage values match no stage of the order ({stages}): {values}. Give the order with --order, or the stage column with --stage-col.",
+    },
+    "stages_order_unknown": {
+        "zh": "无法从文件推断这些阶段的先后：{values}；请在阶段顺序中排好。",
+        "en": "The file does not tell the order of these stages: {values}; put them in order in the stage list.",
+    },
+    "stages_order_unknown@cli": {
+        "zh": "无法从文件推断这些阶段的先后：{values}；请用 --order 给出阶段顺序。",
+        "en": "The file does not tell the order of these stages: {values}; give the order with --order.",
+    },
+    "stages_no_stage_column@cli": {
+        "zh": "没有找到阶段列；现有列：{columns}。请用 --stage-col 指定。",
+        "en": "No stage column found; the file has: {columns}. Name it with --stage-col.",
+    },
+    "stages_no_deal_column@cli": {
+        "zh": "阶段日志需要商机编号列；请用 --id-col 指定。",
+        "en": "An event log needs a deal id column; name it with --id-col.",
+    },
+    "stages_no_date_column@cli": {
+        "zh": "阶段日志需要日期列；请用 --event-date-col 指定。",
+        "en": "An event log needs a date column; name it with --event-date-col.",
+    },
+    "stages_no_date_columns@cli": {
+        "zh": "没有找到“进入某阶段日期”的列；请用 --stage-date 阶段=列 指定。",
+        "en": "No “date entered stage” columns found; name them with --stage-date STAGE=COLUMN.",
+    },
+    "stages_no_open_values": {
+        "zh": "阶段列只有赢单/输单等结果，没有进行中的阶段；请给出阶段顺序。",
+        "en": "The stage column holds only outcomes (won, lost), no open stage; please give the stage order.",
+    },
+    "forecast_unknown_stage": {
+        "zh": "赢率中的「{value}」不是阶段顺序中的阶段（{stages}）。",
+        "en": "“{value}” in the probabilities is not a stage of the order ({stages}).",
+    },
+    "cli_bad_stage_date": {
+        "zh": "「{value}」格式不对；请写成 --stage-date 阶段=列。",
+        "en": "“{value}” is not understood; write it as --stage-date STAGE=COLUMN.",
+    },
+    "schema_missing_columns@cli": {
+        "zh": "没有找到必需的列（{roles}）；现有列：{columns}。请用 {flags} 指定。",
+        "en": "Required columns not found ({roles}); the file has: {columns}. Name them with {flags}.",
+    },
+    "schema_unknown_column@cli": {
+        "zh": "所选的{role}列「{column}」不在文件中；请检查 {flag}。",
+        "en": "The {role} column “{column}” is not in the file; check {flag}.",
+    },
+    "schema_low_confidence": {
+        "zh": "无法确定哪一列是{roles}（{evidence}）；请在「列映射」中选择。",
+        "en": "Not sure which column is the {roles} ({evidence}); choose it under “Column mapping”.",
+    },
+    "schema_low_confidence@cli": {
+        "zh": "无法确定哪一列是{roles}（{evidence}）；请用 {flags} 指定。",
+        "en": "Not sure which column is the {roles} ({evidence}); name it with {flags}.",
+    },
+    "period_needs_dates": {
+        "zh": "报表没有日期列，不能按期间筛选；请在「列映射」中选择日期列。",
+        "en": "The report has no date column, so no period can be applied; choose a date column under “Column mapping”.",
+    },
+    "period_needs_dates@cli": {
+        "zh": "报表没有可用的日期列，不能使用 --start/--end；请用 {flag} 指定日期列。",
+        "en": "The report has no usable date column, so --start/--end cannot apply; name it with {flag}.",
     },
 }
 

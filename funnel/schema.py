@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from funnel.columns import REQUIRED, ROLES, header_scale, role_score
+from funnel.columns import REQUIRED, SALES_ROLES, header_scale
+from funnel.derived import derived_amount_cents
+from funnel.detect import Detection, Detector, with_counts
 from funnel.errors import FunnelError
 from funnel.read import RawReport
 from funnel.values import clean_name, name_key, on_distinct, parse_amounts, parse_dates
@@ -29,9 +31,25 @@ _TOTAL = re.compile(
 NO_PRODUCT = "ALL"
 
 
+ROLE_ORDER: tuple[str, ...] = (
+    "customer",
+    "amount",
+    "product",
+    "date",
+    "region",
+    "rep",
+    "order",
+    "quantity",
+    "unit_price",
+)
+
+
 @dataclass(frozen=True)
 class Mapping:
-    """Which report column plays which role (None: the report has no such column)."""
+    """Which report column plays which role (None: the report has no such column).
+
+    With no amount column, the amount is quantity × unit price (`derive_amount`, on unless switched off).
+    """
 
     customer: str | None = None
     amount: str | None = None
@@ -41,13 +59,21 @@ class Mapping:
     region: str | None = None
     rep: str | None = None
     order: str | None = None
+    unit_price: str | None = None
+    derive_amount: bool = True
+
+    @property
+    def derived(self) -> bool:
+        """True when the amount is quantity × unit price (no amount column, both others present)."""
+        return self.amount is None and self.derive_amount and bool(self.quantity and self.unit_price)
 
     def missing(self) -> list[str]:
-        """Required roles with no column."""
-        return [role for role in REQUIRED if getattr(self, role) is None]
+        """Required roles with no column (an amount can be derived from quantity × unit price)."""
+        return [r for r in REQUIRED if getattr(self, r) is None and not (r == "amount" and self.derived)]
 
     def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        """Role → column, for every role (the derive switch left out)."""
+        return {role: getattr(self, role) for role in ROLE_ORDER}
 
     def with_role(self, role: str, column: str | None) -> Mapping:
         """A copy with one role remapped; a column already used by another role is freed from it."""
@@ -56,21 +82,38 @@ class Mapping:
         return replace(self, **changes)
 
 
+DETECTOR = Detector(SALES_ROLES, rescue=("date", "customer"))
+
+
 def detect_mapping(columns: list[str]) -> Mapping:
-    """Best guess of each role's column from its header, each column used at most once, best matches first."""
-    candidates = []
-    for priority, role in enumerate(ROLES):
-        for position, column in enumerate(columns):
-            score = role_score(column, role)
-            if score:
-                candidates.append((-score, priority, position, role, column))
-    chosen: dict[str, str] = {}
-    used: set[str] = set()
-    for _, _, _, role, column in sorted(candidates):
-        if role not in chosen and column not in used:
-            chosen[role] = column
-            used.add(column)
-    return Mapping(**chosen)
+    """Best guess of each role's column from its header alone (each column used at most once)."""
+    return detect_sales(pd.DataFrame(columns=[str(c) for c in columns]))[0]
+
+
+def detect_sales(frame: pd.DataFrame) -> tuple[Mapping, dict[str, Detection]]:
+    """Each role's column from headers and values, with the evidence for each choice."""
+    found = DETECTOR.detect(frame)
+    return Mapping(**{role: d.column for role, d in found.items()}), found
+
+
+def describe_mapping(frame: pd.DataFrame, mapping: Mapping, detected: dict[str, Detection]) -> dict[str, Detection]:
+    """The evidence for every mapped role (detected, or chosen by the user) and the unmapped ones."""
+    out = {}
+    for role, column in mapping.as_dict().items():
+        if column is None or column not in frame.columns:
+            out[role] = Detection(role, None)
+        else:
+            out[role] = DETECTOR.describe(frame, role, column, detected.get(role))
+    return out
+
+
+def low_confidence(mapping: Mapping, detections: dict[str, Detection]) -> list[str]:
+    """Required roles whose column was guessed with too little evidence (a person should choose them)."""
+    return [
+        role
+        for role in REQUIRED
+        if getattr(mapping, role) is not None and role in detections and not detections[role].confident
+    ]
 
 
 @dataclass
@@ -88,6 +131,12 @@ class SalesData:
     sheet: str = ""
     sheets: list[str] = field(default_factory=list)
     header_row: int = 1
+    detections: dict[str, Detection] = field(default_factory=dict)
+
+    @property
+    def derived_amount(self) -> bool:
+        """True when the amounts are quantity × unit price (the report has no amount column)."""
+        return self.mapping.derived
 
     @property
     def rows_used(self) -> int:
@@ -127,22 +176,29 @@ def is_total(text: pd.Series) -> pd.Series:
     return on_distinct(text, lambda u: u.str.contains(_TOTAL), False).astype(bool)
 
 
-def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None) -> SalesData:
-    """Turn a raw report into sales lines (amounts in cents) and account for every row under REASONS."""
+def prepare_sales(
+    raw: RawReport | pd.DataFrame, mapping: Mapping | None = None, detected: dict[str, Detection] | None = None
+) -> SalesData:
+    """Turn a raw report into sales lines (amounts in cents) and account for every row under REASONS.
+
+    Without a mapping the columns are detected from headers and values; `detected` (a detection already made)
+    lets the evidence of the detected columns be reused for a mapping the user changed.
+    """
     if isinstance(raw, pd.DataFrame):
         raw = RawReport(frame=raw, sheet="", sheets=[], header_row=1, row_numbers=pd.Series(range(2, len(raw) + 2)))
     frame = raw.frame.reset_index(drop=True)
-    mapping = mapping or detect_mapping([str(c) for c in frame.columns])
+    if mapping is None:
+        mapping, detected = detect_sales(frame)
     for role, column in mapping.as_dict().items():
         if column is not None and column not in frame.columns:
-            raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=column)
+            raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=column, flag=cli_option(role))
     if mapping.missing():
         raise FunnelError(
             "schema_missing_columns",
             roles=tuple(f"role_{r}" for r in mapping.missing()),
             columns="、".join(map(str, frame.columns)),
+            flags=" ".join(cli_option(r) for r in mapping.missing()),
         )
-
     n = len(frame)
     reason = pd.Series([None] * n, dtype="object")
 
@@ -158,11 +214,16 @@ def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None)
         totals |= is_total(product)
     mark(totals, "total_row")
     filled = frame.notna().sum(axis=1)
-    mark((filled == 1) & (customer == "") & frame[mapping.amount].isna(), "note_row")
+    amount_blank = frame[mapping.amount].isna() if mapping.amount else frame[mapping.quantity].isna()
+    mark((filled == 1) & (customer == "") & amount_blank, "note_row")
     mark(customer == "", "blank_customer")
     mark(product == "", "blank_product")
-    scale = header_scale(mapping.amount)
-    cents, bad_amount = parse_amounts(frame[mapping.amount], scale=scale)
+    if mapping.amount is not None:
+        scale = header_scale(mapping.amount)
+        cents, bad_amount = parse_amounts(frame[mapping.amount], scale=scale)
+    else:
+        scale = 1.0
+        cents, bad_amount = derived_amount_cents(frame[mapping.quantity], frame[mapping.unit_price])
     mark(bad_amount, "bad_amount")
     if mapping.date:
         dates, bad_date = parse_dates(frame[mapping.date])
@@ -186,9 +247,10 @@ def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None)
     for role in ("region", "rep", "order"):
         column = getattr(mapping, role)
         lines[role] = text_column(frame[column])[used].to_numpy() if column else ""
-    if mapping.quantity:
-        qty = pd.to_numeric(frame[mapping.quantity], errors="coerce")
-        lines["quantity"] = qty[used].to_numpy()
+    for role in ("quantity", "unit_price"):
+        column = getattr(mapping, role)
+        if column:
+            lines[role] = parse_amounts(frame[column])[0][used].to_numpy() / 100
 
     left_out = frame[~used].copy()
     left_out.insert(0, "reason", reason[~used].to_numpy())
@@ -208,7 +270,25 @@ def prepare_sales(raw: RawReport | pd.DataFrame, mapping: Mapping | None = None)
         sheet=raw.sheet,
         sheets=list(raw.sheets),
         header_row=raw.header_row,
+        detections=_exact(describe_mapping(frame, mapping, detected or {}), n, dates, cents, bad_amount, mapping),
     )
+
+
+def _exact(
+    found: dict[str, Detection], n: int, dates: pd.Series, cents: pd.Series, bad_amount: pd.Series, mapping: Mapping
+) -> dict[str, Detection]:
+    """The date and amount evidence counted on every row (the detector may have judged a sample)."""
+    out = dict(found)
+    if mapping.date and out.get("date") and out["date"].column:
+        out["date"] = with_counts(out["date"], int(dates.notna().sum()), n)
+    if mapping.amount and out.get("amount") and out["amount"].column:
+        out["amount"] = with_counts(out["amount"], int((~bad_amount).sum()), n)
+    return out
+
+
+def cli_option(role: str) -> str:
+    """The CLI option that sets a role's column ('--unit-price-col')."""
+    return f"--{role.replace('_', '-')}-col"
 
 
 def filter_lines(
@@ -217,7 +297,12 @@ def filter_lines(
     start: object | None = None,
     end: object | None = None,
 ) -> pd.DataFrame:
-    """The lines of the chosen products (None or [] = all) dated within [start, end] inclusive (None = open)."""
+    """The lines of the chosen products (None or [] = all) dated within [start, end] inclusive (None = open).
+
+    A period asked of lines without dates is an error, never an empty answer.
+    """
+    if (start is not None or end is not None) and len(lines) and not lines["date"].notna().any():
+        raise FunnelError("period_needs_dates", flag="--date-col")
     mask = pd.Series(True, index=lines.index)
     if products:
         mask &= lines["product"].isin(products)

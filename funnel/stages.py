@@ -11,77 +11,52 @@ counts once for every stage it ever reached. Reached counts therefore never incr
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from funnel.columns import normalise_header
+from funnel.columns import header_scale
+from funnel.detect import Detection
 from funnel.errors import FunnelError
+from funnel.pipeline import (
+    PipelineMapping,
+    check_mapping,
+    detect_pipeline,
+    detect_pipeline_mapping,
+    detect_shape,
+    resolve_stage_dates,
+)
 from funnel.read import RawReport
 from funnel.schema import is_total, text_column
-from funnel.values import clean_name, name_key, parse_amounts, parse_dates
+from funnel.stageorder import StageOrder, funnel_steps, infer_order
+from funnel.values import name_key, parse_amounts, parse_dates
+from funnel.vocab import LOST, WON, aliases, display_name, is_lost, is_won, stage_key, template_stages
 
-# --- stage templates (DOMAIN.md §3), each stage with its Chinese and English name
-TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
-    "lead": (
-        ("潜在客户", "Leads"),
-        ("初步接触", "Contact"),
-        ("意向", "Engagement"),
-        ("提案", "Proposal"),
-        ("谈判", "Negotiation"),
-        ("成交", "Closed"),
-    ),
-    "key4": (("目标市场", "Target market"), ("潜在客户", "Potential"), ("目标客户", "Target"), ("签约客户", "Signed")),
-    "key_account": (
-        ("潜在客户开发", "Prospecting"),
-        ("需求了解与分析", "Needs analysis"),
-        ("产品演示与方案制定", "Demo and solution"),
-        ("商务谈判与签约", "Negotiation and signing"),
-        ("售后服务与持续跟进", "After-sales follow-up"),
-    ),
-    "aida": (("意识", "Awareness"), ("兴趣", "Interest"), ("决策", "Decision"), ("行动", "Action")),
-}
-WON_VALUES: tuple[str, ...] = ("赢单", "成交", "已成交", "签约", "已签约", "won", "closed won", "closedwon", "win")
-LOST_VALUES: tuple[str, ...] = ("输单", "丢单", "失败", "已流失", "流失", "lost", "closed lost", "closedlost", "lose")
+__all__ = [
+    "LOST",
+    "WON",
+    "Deals",
+    "PipelineMapping",
+    "StageFunnel",
+    "breakdown",
+    "classify_values",
+    "compare",
+    "detect_pipeline_mapping",
+    "detect_shape",
+    "dropped_at",
+    "filter_deals",
+    "first_date_range",
+    "prepare_deals",
+    "stage_funnel",
+    "template_stages",
+]
+
+TEMPLATES: tuple[str, ...] = ("lead", "key4", "key_account", "aida")
 SHAPES: tuple[str, ...] = ("snapshot", "stage_dates", "event_log")
-
-PIPELINE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "deal": (
-        "商机编号",
-        "商机id",
-        "机会编号",
-        "机会id",
-        "商机名称",
-        "机会名称",
-        "项目编号",
-        "opportunity id",
-        "opportunity",
-        "deal id",
-        "deal name",
-        "deal",
-        "record id",
-    ),
-    "customer": ("客户名称", "客户", "公司名称", "account name", "company name", "customer", "company", "account"),
-    "stage": ("销售阶段", "商机阶段", "当前阶段", "阶段", "deal stage", "opportunity stage", "stage", "status"),
-    "amount": ("预计金额", "商机金额", "合同金额", "金额", "amount", "deal amount", "opportunity amount", "value"),
-    "date": ("创建日期", "日期", "变更日期", "阶段日期", "create date", "created date", "date", "event date"),
-    "lost_stage": ("输单阶段", "丢单阶段", "流失阶段", "lost at stage", "lost stage", "closed lost stage"),
-    "close_date": ("预计签约日期", "预计成交日期", "签约日期", "expected close date", "close date", "closing date"),
-    "probability": ("赢率", "成交概率", "签约概率", "probability", "win probability", "deal probability"),
-    "product": ("产品名称", "产品", "product"),
-    "region": ("区域", "地区", "region", "territory"),
-    "rep": ("业务员", "销售员", "负责人", "owner", "deal owner", "sales rep"),
-    "category": ("预测类别", "forecast category", "category"),
-}
-
-
-def template_stages(key: str, lang: str = "zh") -> list[str]:
-    """The stage names of a template in the user's language."""
-    if key not in TEMPLATES:
-        raise FunnelError("stages_unknown_template", value=key)
-    return [zh if lang == "zh" else en for zh, en in TEMPLATES[key]]
+PLACEMENTS: tuple[str, ...] = ("dates", "lost_stage_column", "current_stage", "first_stage")
+MOSTLY = 0.5  # more than this share of stage values matching no stage: an error, not a funnel of the rest
 
 
 def template_for_data(frame: pd.DataFrame, template: str, stage_column: str | None = None) -> list[str]:
@@ -94,127 +69,45 @@ def template_for_data(frame: pd.DataFrame, template: str, stage_column: str | No
     return template_stages(template, "zh" if chinese else "en")
 
 
-def _aliases(stages: Sequence[str]) -> dict[str, int]:
-    """name_key of every known name of each stage (the given name, and its other-language twin) → index."""
-    out: dict[str, int] = {}
-    for i, stage in enumerate(stages):
-        out[name_key(stage)] = i
-        for pairs in TEMPLATES.values():
-            for zh, en in pairs:
-                if name_key(stage) in (name_key(zh), name_key(en)):
-                    out.setdefault(name_key(zh), i)
-                    out.setdefault(name_key(en), i)
-    return out
+def stage_matcher(steps: Sequence[str], value_map: dict[str, str] | None = None) -> Callable[[object], object]:
+    """raw value → step index, WON, LOST or None. The steps' own names first (the last step is won), then the
+    won and lost words of every vocabulary, then other names of a step (its twin in the other language, a CRM's
+    internal id); `value_map` (raw value → stage name, 'won' or 'lost') is the user's own and wins over all."""
+    k = len(steps)
+    exact = {stage_key(s): i for i, s in enumerate(steps)}
+    known: dict[str, int] = {}
+    for i, s in enumerate(steps):
+        for key in aliases(s):
+            known.setdefault(key, i)
+    user = {stage_key(a): b for a, b in (value_map or {}).items()}
 
+    def as_target(i: int | None) -> object:
+        return None if i is None else WON if i == k - 1 else i
 
-WON, LOST = "__won__", "__lost__"
+    def match(raw: object) -> object:
+        key = stage_key(raw)
+        if not key:
+            return None
+        if key in user:
+            choice = user[key]
+            return WON if choice == "won" else LOST if choice == "lost" else as_target(exact.get(stage_key(choice)))
+        if key in exact:
+            return as_target(exact[key])
+        if is_won(raw):
+            return WON
+        if is_lost(raw):
+            return LOST
+        return as_target(known.get(key))
+
+    return match
 
 
 def classify_values(
-    values: Sequence[object],
-    stages: Sequence[str],
-    value_map: dict[str, str] | None = None,
-    won_values: Sequence[str] = WON_VALUES,
-    lost_values: Sequence[str] = LOST_VALUES,
+    values: Sequence[object], stages: Sequence[str], value_map: dict[str, str] | None = None
 ) -> dict[str, int | str | None]:
-    """Each distinct raw stage value → a stage index, WON, LOST, or None (maps to no stage).
-
-    `value_map` (raw value → stage name, 'won' or 'lost') is the user's own mapping and wins over the rest.
-    """
-    aliases = _aliases(stages)
-    won, lost = {name_key(v) for v in won_values}, {name_key(v) for v in lost_values}
-    user = {name_key(k): v for k, v in (value_map or {}).items()}
-    stage_index = {name_key(s): i for i, s in enumerate(stages)}
-    out: dict[str, int | str | None] = {}
-    for raw in values:
-        if raw is None or (isinstance(raw, float) and np.isnan(raw)):
-            continue
-        key = name_key(raw)
-        target: int | str | None = None
-        if key in user:
-            choice = user[key]
-            target = WON if choice == "won" else LOST if choice == "lost" else stage_index.get(name_key(choice))
-        elif key in aliases:
-            target = aliases[key]
-        elif key in won:
-            target = WON
-        elif key in lost:
-            target = LOST
-        else:
-            stripped = re.sub(r"^\s*(?:\d+[.、)）]|[a-z][.)])\s*", "", clean_name(raw)).strip()
-            stripped = re.sub(r"[（(]?\d{1,3}\s*%[)）]?$", "", stripped).strip()  # '谈判 (70%)', '3. 提案'
-            target = aliases.get(name_key(stripped))
-        out[str(raw)] = target
-    return out
-
-
-@dataclass(frozen=True)
-class PipelineMapping:
-    """Which column plays which role in a pipeline export, plus the stage-date columns (stage → column)."""
-
-    deal: str | None = None
-    customer: str | None = None
-    stage: str | None = None
-    amount: str | None = None
-    date: str | None = None
-    lost_stage: str | None = None
-    close_date: str | None = None
-    probability: str | None = None
-    product: str | None = None
-    region: str | None = None
-    rep: str | None = None
-    category: str | None = None
-    stage_dates: tuple[tuple[str, str], ...] = ()
-
-    def stage_date_map(self) -> dict[str, str]:
-        return dict(self.stage_dates)
-
-
-def _score(header: object, synonyms: Sequence[str]) -> int:
-    text = normalise_header(header)
-    if text in synonyms:
-        return 3
-    if any(len(s) >= 2 and text.startswith(s) for s in synonyms):
-        return 2
-    return 0
-
-
-def detect_pipeline_mapping(columns: Sequence[str], stages: Sequence[str]) -> PipelineMapping:
-    """Best guess of each pipeline role's column, and which columns are 'date entered <stage>' columns."""
-    aliases = _aliases(stages)
-    stage_dates: dict[int, str] = {}
-    used: set[str] = set()
-    for column in columns:
-        text = normalise_header(column)
-        core = re.sub(r"^(进入|到达|date entered|entered|date)\s*[\"'“”‘’「」]?", "", text)
-        core = re.sub(r"[\"'“”‘’「」]?\s*(的)?(日期|时间|date|entered|阶段日期)$", "", core).strip()
-        if core != text and name_key(core) in aliases and aliases[name_key(core)] not in stage_dates:
-            stage_dates[aliases[name_key(core)]] = column
-            used.add(column)
-    chosen: dict[str, str] = {}
-    candidates = []
-    for priority, (role, synonyms) in enumerate(PIPELINE_SYNONYMS.items()):
-        for position, column in enumerate(columns):
-            if column in used:
-                continue
-            score = _score(column, synonyms)
-            if score:
-                candidates.append((-score, priority, position, role, column))
-    for _, _, _, role, column in sorted(candidates):
-        if role not in chosen and column not in used:
-            chosen[role] = column
-            used.add(column)
-    ordered = tuple((stages[i], stage_dates[i]) for i in sorted(stage_dates))
-    return PipelineMapping(**chosen, stage_dates=ordered)
-
-
-def detect_shape(frame: pd.DataFrame, mapping: PipelineMapping) -> str:
-    """stage_dates when two or more stage-date columns exist; event_log when deal ids repeat; else snapshot."""
-    if len(mapping.stage_dates) >= 2:
-        return "stage_dates"
-    if mapping.deal and mapping.stage and frame[mapping.deal].dropna().duplicated().any():
-        return "event_log"
-    return "snapshot"
+    """Each distinct raw stage value → a stage index, WON, LOST, or None (maps to no stage)."""
+    match = stage_matcher(stages, value_map)
+    return {str(v): match(v) for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))}
 
 
 @dataclass
@@ -230,6 +123,11 @@ class Deals:
     unmapped: pd.DataFrame = field(default_factory=pd.DataFrame)
     lost_without_stage: int = 0
     missing_amount: int = 0
+    order: StageOrder | None = None
+    placements: dict[str, int] = field(default_factory=dict)
+    mapping: PipelineMapping = field(default_factory=PipelineMapping)
+    detections: dict[str, Detection] = field(default_factory=dict)
+    unmatched_share: float = 0.0
 
     @property
     def rows_used(self) -> int:
@@ -239,37 +137,102 @@ class Deals:
     def has_dates(self) -> bool:
         return bool(self.deals[[f"d{k}" for k in range(len(self.stages))]].notna().to_numpy().any())
 
+    @property
+    def mostly_unmatched(self) -> bool:
+        return self.unmatched_share > MOSTLY
 
-REASONS: tuple[str, ...] = ("empty_row", "total_row", "blank_deal", "unknown_stage", "bad_date")
+    def check_matched(self) -> None:
+        """A clear error when most rows' stages match no stage (never a funnel of the remaining minority)."""
+        if self.mostly_unmatched:
+            raise FunnelError("stages_mostly_unmatched", **mostly_unmatched_params(self))
+
+    @property
+    def open_without_amount(self) -> int:
+        """Open deals whose amount is blank or not a number (not in any forecast sum)."""
+        d = self.deals
+        return int(((d["status"] == "open") & d["amount_cents"].isna()).sum())
+
+
+def mostly_unmatched_params(deals: Deals) -> dict[str, str]:
+    """The share of unmatched stage values, the values with their rows, and the stage order, for the error."""
+    listed = "、".join(f"{r.value} ({r.rows})" for r in deals.unmapped.head(12).itertuples(index=False))
+    return {"share": f"{deals.unmatched_share:.0%}", "values": listed, "stages": "、".join(deals.stages)}
+
+
+REASONS: tuple[str, ...] = ("empty_row", "total_row", "note_row", "blank_deal", "unknown_stage", "bad_date")
+
+
+def _probabilities(series: pd.Series) -> pd.Series:
+    """Probabilities in [0, 1]: '30%' and 0.3 and a bare 30 all mean 30%; anything else is NaN."""
+    cents, bad = parse_amounts(series)
+    p = cents / 100.0
+    p = p.where(p <= 1.0, p / 100.0)
+    return p.where(~bad & (p >= 0) & (p <= 1))
+
+
+def stage_order_of(
+    frame: pd.DataFrame,
+    mapping: PipelineMapping,
+    stages: Sequence[str] | None = None,
+    user_probabilities: dict[str, float] | None = None,
+    dates_of: Callable[[str], pd.Series] | None = None,
+) -> StageOrder:
+    """The funnel's steps: the user's order (won step added or moved last), else inferred from the file."""
+    values = frame[mapping.stage] if mapping.stage else pd.Series(dtype="object")
+    if stages:
+        spelled = [v for v in values.dropna().astype(str).str.strip().value_counts().index if is_won(v)]
+        return StageOrder(tuple(funnel_steps(stages, display_name(spelled[0]) if spelled else None)), "user")
+    dates_of = dates_of or (lambda column: parse_dates(frame[column])[0])
+    probability = _probabilities(frame[mapping.probability]) if mapping.probability else None
+    entered = {name: dates_of(column) for name, column in mapping.stage_dates}
+    status = frame[mapping.status] if mapping.status else None
+    return infer_order(values, probability, entered, user_probabilities, status)
 
 
 def prepare_deals(
     raw: RawReport | pd.DataFrame,
-    stages: Sequence[str],
+    stages: Sequence[str] | None = None,
     mapping: PipelineMapping | None = None,
     shape: str | None = None,
     value_map: dict[str, str] | None = None,
     keep: Sequence[str] = (),
+    user_probabilities: dict[str, float] | None = None,
+    strict: bool = True,
 ) -> Deals:
     """Turn a pipeline export into one row per deal, accounting for every input row.
 
-    `keep` names extra report columns to carry onto each deal (to break the funnel down by them).
+    `stages` is the user's order (None: inferred from the file); the won step is always the last step.
+    `keep` names extra report columns to carry onto each deal (to break the funnel down by them). With `strict`,
+    most rows matching no stage is an error listing the values.
     """
     if isinstance(raw, pd.DataFrame):
         raw = RawReport(frame=raw, sheet="", sheets=[], header_row=1, row_numbers=pd.Series(range(2, len(raw) + 2)))
-    stages = list(stages)
-    if len(stages) < 2:
-        raise FunnelError("stages_too_few")
-    if len({name_key(s) for s in stages}) != len(stages):
-        raise FunnelError("stages_duplicate")
     frame = raw.frame.reset_index(drop=True)
-    mapping = mapping or detect_pipeline_mapping([str(c) for c in frame.columns], stages)
+    detections: dict[str, Detection] = {}
+    if mapping is None:
+        found = detect_pipeline(frame, stages or ())
+        mapping, detections = found.mapping, found.detections
+    check_mapping(frame, mapping)
+    parsed: dict[str, tuple[pd.Series, pd.Series]] = {}
+
+    def dates(column: str) -> tuple[pd.Series, pd.Series]:
+        if column not in parsed:
+            parsed[column] = parse_dates(frame[column])
+        return parsed[column]
+
     shape = shape or detect_shape(frame, mapping)
     if shape not in SHAPES:
         raise FunnelError("stages_bad_shape", value=shape)
-    if shape in ("snapshot", "event_log") and not mapping.stage:
+    if shape in ("snapshot", "event_log") and not mapping.stage and not mapping.status:
         raise FunnelError("stages_no_stage_column", columns="、".join(map(str, frame.columns)))
-    if shape == "stage_dates" and len(mapping.stage_dates) < 1:
+    order = stage_order_of(frame, mapping, stages, user_probabilities, lambda c: dates(c)[0])
+    steps = list(order.stages)
+    if len(steps) < 2:
+        raise FunnelError("stages_too_few" if stages else "stages_no_open_values")
+    if len({stage_key(s) for s in steps}) != len(steps):
+        raise FunnelError("stages_duplicate")
+    dated = resolve_stage_dates(mapping.stage_dates, steps)
+    if shape == "stage_dates" and len(dated) < 1:
         raise FunnelError("stages_no_date_columns")
     if shape == "event_log" and not mapping.deal:
         raise FunnelError("stages_no_deal_column")
@@ -288,30 +251,43 @@ def prepare_deals(
         else pd.Series([f"#{r}" for r in raw.row_numbers], dtype="object")
     )
     mark(is_total(first) | is_total(deal_text), "total_row")
+    stage_text = text_column(frame[mapping.stage]) if mapping.stage else pd.Series([""] * n, dtype="object")
+    mark((frame.notna().sum(axis=1) == 1) & (stage_text == ""), "note_row")  # 'Confidential…', '制表人：…'
     mark(deal_text == "", "blank_deal")
 
-    stage_text = text_column(frame[mapping.stage]) if mapping.stage else pd.Series([""] * n, dtype="object")
-    classes = classify_values(stage_text[stage_text != ""].unique().tolist(), stages, value_map)
-    target = stage_text.map(lambda v: classes.get(v) if v else None)
+    match = stage_matcher(steps, value_map)
+    target = _on_values(stage_text, match)
+    lost_from_status = pd.Series(False, index=frame.index)
+    if mapping.status:
+        said = _on_values(text_column(frame[mapping.status]), match)
+        won_said, lost_said = said == WON, said == LOST
+        lost_from_status = lost_said & target.map(lambda v: isinstance(v, int | np.integer))
+        target = target.where(~won_said, WON).where(~(lost_said & ~lost_from_status), LOST)
+    elif mapping.lost_reason:
+        gave_reason = text_column(frame[mapping.lost_reason]) != ""
+        lost_from_status = gave_reason & target.map(lambda v: isinstance(v, int | np.integer))
     unmapped_mask = (stage_text != "") & target.isna()
+    candidates = reason.isna() & (stage_text != "")
     unmapped = stage_text[unmapped_mask & reason.isna()].value_counts().rename_axis("value").reset_index(name="rows")
+    unmatched_share = float((unmapped_mask & candidates).sum() / candidates.sum()) if candidates.any() else 0.0
     if shape != "stage_dates":
-        mark(unmapped_mask | (stage_text == ""), "unknown_stage")
+        mark(target.isna(), "unknown_stage")
 
     event_dates = None
     if shape == "event_log":
-        if not mapping.date:
+        column = mapping.event_date or mapping.date
+        if not column:
             raise FunnelError("stages_no_date_column")
-        event_dates, bad = parse_dates(frame[mapping.date])
+        event_dates, bad = dates(column)
         mark(bad, "bad_date")
 
     used = reason.isna().to_numpy()
     amount_cents, bad_amount = (
-        parse_amounts(frame[mapping.amount])
+        parse_amounts(frame[mapping.amount], scale=header_scale(mapping.amount))
         if mapping.amount
         else (pd.Series(0, index=frame.index), pd.Series(True, index=frame.index))
     )
-    k = len(stages)
+    k = len(steps)
     per_row = pd.DataFrame(
         {
             "row": raw.row_numbers.reset_index(drop=True),
@@ -322,37 +298,30 @@ def prepare_deals(
             "product": text_column(frame[mapping.product]) if mapping.product else "",
             "region": text_column(frame[mapping.region]) if mapping.region else "",
             "rep": text_column(frame[mapping.rep]) if mapping.rep else "",
+            "lost_from_status": lost_from_status.to_numpy(),
         }
     )
     for role in ("close_date", "date"):
         column = getattr(mapping, role)
-        per_row[role] = parse_dates(frame[column])[0] if column else pd.NaT
-    if mapping.probability:
-        prob, bad_prob = parse_amounts(frame[mapping.probability])
-        p = prob / 100.0
-        p = p.where(p <= 1.0, p / 100.0)  # '30%' parses to 0.30; a bare 30 means 30%
-        per_row["probability"] = p.where(~bad_prob)
-    else:
-        per_row["probability"] = np.nan
+        per_row[role] = dates(column)[0] if column else pd.NaT
+    per_row["probability"] = _probabilities(frame[mapping.probability]) if mapping.probability else np.nan
     per_row["category"] = text_column(frame[mapping.category]) if mapping.category else ""
     for column in keep:
         if column not in frame.columns:
-            raise FunnelError("schema_unknown_column", role=("col_group",), column=column)
+            raise FunnelError("schema_unknown_column", role=("col_group",), column=column, flag="--by")
         per_row[f"by:{column}"] = text_column(frame[column])
-    stage_date_columns = mapping.stage_date_map()
-    for i, stage in enumerate(stages):
-        column = stage_date_columns.get(stage)
-        per_row[f"d{i}"] = parse_dates(frame[column])[0] if column else pd.NaT
+    for i, stage in enumerate(steps):
+        column = dated.get(stage)
+        per_row[f"d{i}"] = dates(column)[0] if column else pd.NaT
     lost_at = None
     if mapping.lost_stage:
-        lost_classes = classify_values(text_column(frame[mapping.lost_stage]).unique().tolist(), stages, value_map)
-        lost_at = text_column(frame[mapping.lost_stage]).map(lambda v: lost_classes.get(v) if v else None)
+        lost_at = _on_values(text_column(frame[mapping.lost_stage]), match)
     per_row = per_row[used]
 
     if shape == "event_log":
-        deals, lost_without = _from_events(per_row, event_dates[used], k)
+        deals = _from_events(per_row, event_dates[used], k)
     else:
-        deals, lost_without = _from_rows(per_row, k, shape, lost_at[used] if lost_at is not None else None)
+        deals = _from_rows(per_row, k, shape, lost_at[used] if lost_at is not None else None)
 
     deals["customer_key"] = deals["customer"].map(name_key)
     left_out = frame[~used].copy()
@@ -360,49 +329,79 @@ def prepare_deals(
     left_out.insert(0, "row", raw.row_numbers.reset_index(drop=True)[~used].to_numpy())
     counts = reason[~used].value_counts()
     reasons = {code: int(counts.get(code, 0)) for code in REASONS if counts.get(code, 0)}
-    return Deals(
+    lost = deals[deals["status"] == "lost"]
+    placed = lost["placed"].value_counts()
+    result = Deals(
         deals=deals.reset_index(drop=True),
-        stages=stages,
+        stages=steps,
         shape=shape,
         rows_read=n,
         reasons=reasons,
         left_out=left_out.reset_index(drop=True),
         unmapped=unmapped,
-        lost_without_stage=lost_without,
+        lost_without_stage=int(placed.get("first_stage", 0)),
         missing_amount=int(deals["amount_cents"].isna().sum()),
+        order=order,
+        placements={p: int(placed.get(p, 0)) for p in PLACEMENTS},
+        mapping=mapping,
+        detections=detections,
+        unmatched_share=unmatched_share,
     )
+    if strict:
+        result.check_matched()
+        if order.unplaced:
+            raise FunnelError("stages_order_unknown", values="、".join(order.unplaced))
+    return result
 
 
-def _from_rows(rows: pd.DataFrame, k: int, shape: str, lost_at: pd.Series | None) -> tuple[pd.DataFrame, int]:
-    """Snapshot and stage-date rows: one deal per row."""
+def _on_values(text: pd.Series, match: Callable[[object], object]) -> pd.Series:
+    """`match` applied once per distinct value ('' → None)."""
+    table = {v: match(v) for v in text.unique() if v}
+    return text.map(lambda v: table.get(v) if v else None).astype("object")
+
+
+def _from_rows(rows: pd.DataFrame, k: int, shape: str, lost_at: pd.Series | None) -> pd.DataFrame:
+    """Snapshot and stage-date rows: one deal per row.
+
+    A lost deal reached the furthest stage any evidence shows, in order of trust: its stage-entry dates, a
+    lost-at-stage column, the stage it was in when a status (or lost-reason) column marks it lost; with none of
+    these only the first stage. `placed` says which.
+    """
     deals = rows.copy()
     target = deals["target"]
     dates = deals[[f"d{i}" for i in range(k)]]
     from_dates = dates.notna().to_numpy()
     furthest_dated = np.where(from_dates.any(axis=1), k - 1 - np.argmax(from_dates[:, ::-1], axis=1), -1)
     status = np.where(target == WON, "won", np.where(target == LOST, "lost", "open"))
-    current = pd.to_numeric(target.where(~target.isin([WON, LOST])), errors="coerce").fillna(-1).astype(int)
-    furthest = np.where(status == "won", k - 1, current.to_numpy())
+    lost_status = deals["lost_from_status"].to_numpy()
+    status = np.where(lost_status, "lost", status)
+    current = pd.to_numeric(target.where(~target.isin([WON, LOST])), errors="coerce").fillna(-1).astype(int).to_numpy()
     lost = status == "lost"
     lost_known = np.full(len(deals), -1)
     if lost_at is not None:
         lost_known = (
             pd.to_numeric(lost_at.where(~lost_at.isin([WON, LOST])), errors="coerce").fillna(-1).astype(int).to_numpy()
         )
-    furthest = np.where(lost & (lost_known >= 0), lost_known, furthest)
-    furthest = np.where(lost & (lost_known < 0), furthest_dated, furthest)
+    by_dates = np.minimum(furthest_dated, k - 2)
+    by_status = np.where(lost_status, current, -1)
+    evidence = np.stack([by_dates, lost_known, by_status], axis=1)
+    best = evidence.max(axis=1)
+    source = np.array(PLACEMENTS[:3])[np.argmax(evidence == best[:, None], axis=1)]
+    furthest = np.where(status == "won", k - 1, current)
+    furthest = np.where(lost, best, furthest)
     if shape == "stage_dates":
-        furthest = np.maximum(furthest, furthest_dated)
+        furthest = np.where(status == "open", np.maximum(furthest, furthest_dated), furthest)
         status = np.where((status == "open") & (furthest_dated == k - 1), "won", status)
-    lost_without = int((lost & (furthest < 0)).sum())
-    furthest = np.where(furthest < 0, 0, furthest)
-    deals["furthest"] = furthest
+        furthest = np.where(status == "won", k - 1, furthest)
+    placed = np.where(lost & (best >= 0), source, np.where(lost, "first_stage", ""))
+    deals["furthest"] = np.where(furthest < 0, 0, furthest)
     deals["status"] = status
-    deals["lost_stage_known"] = ~(lost & (lost_known < 0) & (furthest_dated < 0))
-    return deals.drop(columns=["target"]), lost_without
+    deals["placed"] = placed
+    deals["lost_stage_known"] = ~(lost & (best < 0))
+    return deals.drop(columns=["target", "lost_from_status"])
 
 
-def _from_events(rows: pd.DataFrame, dates: pd.Series, k: int) -> tuple[pd.DataFrame, int]:
+def _from_events(rows: pd.DataFrame, dates: pd.Series, k: int) -> pd.DataFrame:
     """Event-log rows: a deal's furthest stage is the furthest it ever reached (moving back does not undo it)."""
     ev = rows.assign(event_date=dates.to_numpy())
     stage_rows = ev[~ev["target"].isin([WON, LOST])].copy()
@@ -425,13 +424,13 @@ def _from_events(rows: pd.DataFrame, dates: pd.Series, k: int) -> tuple[pd.DataF
     for i in range(k):
         deals[f"d{i}"] = entered[i].reindex(deals.index) if i in entered.columns else pd.NaT
     deals[f"d{k - 1}"] = deals[f"d{k - 1}"].fillna(won_dates.reindex(deals.index))
-    reach = np.where(status == "won", k - 1, reach.fillna(-1).to_numpy())
-    lost_without = int(((status == "lost") & (reach < 0)).sum())
+    reach = np.where(status == "won", k - 1, np.minimum(reach.fillna(-1).to_numpy(), k - 2))
+    is_lost_ = (status == "lost").to_numpy()
     deals["furthest"] = np.where(reach < 0, 0, reach).astype(int)
     deals["status"] = status.to_numpy()
-    deals["lost_stage_known"] = ~((status == "lost") & (reach < 0)).to_numpy()
-    deals = deals.reset_index()
-    return deals, lost_without
+    deals["placed"] = np.where(is_lost_ & (reach >= 0), "dates", np.where(is_lost_, "first_stage", ""))
+    deals["lost_stage_known"] = ~(is_lost_ & (reach < 0))
+    return deals.reset_index()
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,15 @@ def mapping_table(sales: SalesData, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[t("mapping_role", lang), t("mapping_column", lang)])
 
 
+def detections_table(detections: dict, lang: str = "zh") -> pd.DataFrame:
+    """Each role, the column that plays it and why (the evidence sentence), for the data page."""
+    rows = [
+        (t(f"role_{role}", lang), d.column, d.sentence(lang)) for role, d in detections.items() if d.column is not None
+    ]
+    headers = [t("mapping_role", lang), t("mapping_column", lang), t("detections_header", lang)]
+    return pd.DataFrame(rows, columns=headers)
+
+
 def lines_table(lines: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Sales lines as read: sheet row, customer, product, amount in yuan, date, region, rep, order no."""
     frame = pd.DataFrame(

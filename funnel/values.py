@@ -128,6 +128,28 @@ _WEEKDAY = re.compile(r"(星期|周|礼拜)[一二三四五六日天]|\b(mon|tue
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DMY = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4}|\d{2})(?:[ T]+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _COMPACT = re.compile(r"^(19|20)(\d{2})(\d{2})(\d{2})$")
+# a time of day after the date (the day is all that counts): ' 10:00 AM', 'T10:00:00.000Z', ' 10:00:00+08:00'
+_CLOCK = re.compile(
+    r"(?:\s+|(?<=\d)T)\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
+)
+_MONTHS = {
+    m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
+}
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[-\s]+([A-Za-z]{3,9})\.?[-\s,]+(\d{4})$")  # 05-Jan-2023, 5 January 2023
+_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$")  # Jan 5, 2023
+
+
+def _month_names(text: pd.Series) -> pd.Series:
+    """'05-Jan-2023', '5 January 2023' and 'Jan 5, 2023' as '2023-1-5' (an unknown month name is left alone)."""
+
+    def ymd(year: str, month: str, day: str, whole: str) -> str:
+        number = _MONTHS.get(month[:3].casefold())
+        return f"{year}-{number}-{int(day)}" if number else whole
+
+    text = text.str.replace(_DAY_MONTH_YEAR, lambda m: ymd(m[3], m[2], m[1], m[0]), regex=True)
+    return text.str.replace(_MONTH_DAY_YEAR, lambda m: ymd(m[3], m[1], m[2], m[0]), regex=True)
+
+
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -136,7 +158,8 @@ def _date_text(values: pd.Series) -> pd.Series:
     text = _as_text(values).astype("object")
     mask = text.notna()
     t = text[mask].astype(str)
-    t = t.str.replace(_WEEKDAY, "", regex=True)
+    t = t.str.replace(_WEEKDAY, "", regex=True).str.strip(" ,")
+    t = _month_names(t.str.replace(_CLOCK, "", regex=True).str.strip())
     t = t.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
     t = t.str.replace(r"\s+", " ", regex=True).str.strip().str.rstrip("-")
     text[mask] = t

@@ -8,6 +8,7 @@ for the whole server, a few files per session, expiry, and release when the sess
 
 from __future__ import annotations
 
+import hashlib
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,13 +18,15 @@ import pandas as pd
 import streamlit as st
 
 from funnel.bands import BandReport, band_report, customer_totals
+from funnel.detect import Detection
 from funnel.errors import FunnelError
 from funnel.escape import markdown
 from funnel.guard import read_untrusted
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
+from funnel.pipeline import PipelineDetection, PipelineMapping, detect_pipeline
 from funnel.read import RawReport
-from funnel.schema import Mapping, SalesData, detect_mapping, filter_lines, prepare_sales
+from funnel.schema import Mapping, SalesData, detect_sales, filter_lines, prepare_sales
 from funnel.stages import Deals
 from pages.parsecache import ParsedFiles
 
@@ -120,14 +123,16 @@ def cached_report(digest: str, sheet: str | None, data: bytes, name: str) -> Raw
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
-def cached_mapping(digest: str, sheet: str | None, _raw: RawReport) -> Mapping:
-    """The detected column mapping of a parsed sheet."""
-    return detect_mapping([str(c) for c in _raw.frame.columns])
+def cached_mapping(digest: str, sheet: str | None, _raw: RawReport) -> tuple[Mapping, dict[str, Detection]]:
+    """The detected column mapping of a parsed sheet, from headers and values, with the evidence per role."""
+    return detect_sales(_raw.frame)
 
 
-def cached_sales(digest: str, sheet: str | None, mapping: Mapping, raw: RawReport) -> SalesData:
+def cached_sales(
+    digest: str, sheet: str | None, mapping: Mapping, raw: RawReport, detected: dict | None = None
+) -> SalesData:
     """The checked sales lines and row accounting for one mapping."""
-    return _parsed(("sales", digest, sheet, mapping), lambda: prepare_sales(raw, mapping))
+    return _parsed(("sales", digest, sheet, mapping), lambda: prepare_sales(raw, mapping, detected))
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
@@ -195,6 +200,9 @@ def population_filters(sales: SalesData, with_period: bool = True) -> tuple[list
         args=(f"w_{products_key}", products_key),
     )
     start = end = None
+    if with_period and not sales.has_dates:
+        st.date_input(tr("period"), value=None, disabled=True, key=f"w_{period_key}_off", help=tr("period_off"))
+        st.caption(tr("period_off"))
     if with_period and sales.has_dates:
         lo, hi = sales.lines["date"].min().date(), sales.lines["date"].max().date()
         period = st.date_input(
@@ -241,12 +249,27 @@ def cached_pipeline_report(digest: str, data: bytes, name: str) -> RawReport:
     return _parsed(("pipeline", digest), lambda: read_untrusted(data, name))
 
 
-def cached_deals(digest: str, stages: tuple[str, ...], shape: str | None, value_map: tuple, raw: RawReport) -> Deals:
-    """One row per deal for a stage list, shape and value mapping."""
+@st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
+def cached_pipeline_detection(digest: str, _raw: RawReport) -> PipelineDetection:
+    """The detected columns of a pipeline export (roles and stage-date columns) with their evidence."""
+    return detect_pipeline(_raw.frame)
+
+
+def cached_deals(
+    digest: str,
+    stages: tuple[str, ...] | None,
+    shape: str | None,
+    value_map: tuple,
+    mapping: PipelineMapping,
+    raw: RawReport,
+) -> Deals:
+    """One row per deal for a stage list (None: the order the file gives), shape, value mapping and columns."""
     from funnel.stages import prepare_deals
 
-    key = ("deals", digest, stages, shape, value_map)
-    return _parsed(key, lambda: prepare_deals(raw, list(stages), shape=shape, value_map=dict(value_map)))
+    key = ("deals", digest, stages, shape, value_map, mapping)
+    return _parsed(
+        key, lambda: prepare_deals(raw, list(stages) if stages else None, mapping, shape, dict(value_map), strict=False)
+    )
 
 
 def pipeline_raw(source: Source | None = None) -> RawReport:
@@ -255,19 +278,38 @@ def pipeline_raw(source: Source | None = None) -> RawReport:
     return cached_pipeline_report(source.digest, source.data, source.name)
 
 
+def pipeline_mapping(source: Source | None = None) -> PipelineMapping:
+    """The pipeline columns: as set in the sidebar's pipeline mapping for the current file, else detected."""
+    source = source or st.session_state["pipeline_source"]
+    chosen = st.session_state.get("pipeline_mapping")
+    if chosen is not None and chosen[0] == source.digest:
+        return chosen[1]
+    return cached_pipeline_detection(source.digest, pipeline_raw(source)).mapping
+
+
 def pipeline_deals(
-    stages: list[str], shape: str | None, value_map: dict[str, str], source: Source | None = None
+    stages: list[str] | None, shape: str | None, value_map: dict[str, str], source: Source | None = None
 ) -> Deals:
     """Deals of the current (or given) pipeline source for the page's stage list, shape and value mapping."""
     source = source or st.session_state["pipeline_source"]
     raw = pipeline_raw(source)
-    return cached_deals(source.digest, tuple(stages), shape, tuple(sorted(value_map.items())), raw)
+    mapping = pipeline_mapping(source)
+    stages_key = tuple(stages) if stages else None
+    return cached_deals(source.digest, stages_key, shape, tuple(sorted(value_map.items())), mapping, raw)
+
+
+def pipeline_account(deals: Deals) -> None:
+    """The pipeline's rows left out (per reason) and stage values matching no stage, as a caption: never silent."""
+    if deals.reasons:
+        reasons = " · ".join(f"{tr('reason_' + k)}: {v}" for k, v in deals.reasons.items())
+        st.caption(tr("left_out_line", reasons=reasons))
+    if len(deals.unmapped):
+        values = "、".join(f"{md(r.value)} ({r.rows})" for r in deals.unmapped.itertuples(index=False))
+        st.caption(tr("unmapped_line", values=values))
 
 
 def digest_of(data: bytes, file_id: str | None = None) -> str:
     """SHA-256 of a file's bytes, computed once per upload (a 200 MB file is not re-hashed on every rerun)."""
-    import hashlib
-
     memo = st.session_state.setdefault("_digests", {})
     if file_id and file_id in memo:
         return memo[file_id]
@@ -287,45 +329,95 @@ def _keep(widget_key: str, store_key: str) -> None:
     st.session_state[store_key] = st.session_state[widget_key]
 
 
-def stage_list() -> list[str]:
-    """The stage order the user works with (a template, edited as text); shared by the stage and forecast pages.
+def _stage_text_key(template: str) -> str:
+    """Where the typed order is kept: per template, or per file and stage column for the file's own order."""
+    if template != "detected":
+        return f"stage_text_{template}_{lang()}"
+    digest = st.session_state["pipeline_source"].digest[:12]
+    column = hashlib.sha256(str(pipeline_mapping().stage).encode()).hexdigest()[:8]
+    return f"stage_text_detected_{digest}_{column}_{lang()}"
+
+
+def _detected_order():
+    """The stage order the current pipeline file gives by itself (its vocabulary, probabilities, dates, words)."""
+    return pipeline_deals(None, None, {}).order
+
+
+def _template_store() -> str:
+    """Where the chosen template of the current pipeline file is kept (a new file starts from its own order)."""
+    return f"stage_template_store_{st.session_state['pipeline_source'].digest[:12]}"
+
+
+def _default_template() -> str:
+    """The template the file's values are, else 'detected' (the order the file gives)."""
+    from funnel.stages import TEMPLATES
+
+    try:
+        order = _detected_order()
+    except FunnelError:
+        return "detected"
+    label = order.label if order.source == "template" else ""
+    return label if label in TEMPLATES else "detected"
+
+
+def _order_text(template: str) -> str:
+    from funnel.stages import template_stages
+
+    if template != "detected":
+        return "\n".join(template_stages(template, lang()))
+    try:
+        return "\n".join(_detected_order().stages)
+    except FunnelError:
+        return ""
+
+
+def stage_list() -> list[str] | None:
+    """The stage order the user works with: the order the file gives, or a template, edited as text; shared by
+    the stage and forecast pages. None means the file's own order, unedited (its source is then stated).
 
     The text lives in a plain session key, not only in the widget, because Streamlit drops a widget's state when
     another page is shown: the edited order must survive going from the stage page to the forecast page.
     """
-    from funnel.stages import TEMPLATES, template_stages
+    from funnel.stages import TEMPLATES
 
-    st.session_state.setdefault("stage_template_store", "lead")
+    store = _template_store()
+    st.session_state.setdefault(store, _default_template())
+    options = ["detected", *TEMPLATES]
     template = st.selectbox(
         tr("stage_template"),
-        list(TEMPLATES),
-        index=list(TEMPLATES).index(st.session_state["stage_template_store"]),
-        format_func=lambda k: tr(f"template_{k}"),
-        key="stage_template",
+        options,
+        index=options.index(st.session_state[store]),
+        format_func=lambda k: tr("order_from_data") if k == "detected" else tr(f"template_{k}"),
+        key=f"stage_template_{store}",
         on_change=_keep,
-        args=("stage_template", "stage_template_store"),
+        args=(f"stage_template_{store}", store),
     )
-    store = f"stage_text_{template}_{lang()}"
-    st.session_state.setdefault(store, "\n".join(template_stages(template, lang())))
+    text_store = _stage_text_key(template)
+    st.session_state.setdefault(text_store, _order_text(template))
     text = st.text_area(
         tr("stage_list"),
-        value=st.session_state[store],
-        key=f"w_{store}",
+        value=st.session_state[text_store],
+        key=f"w_{text_store}",
         height=170,
         on_change=_keep,
-        args=(f"w_{store}", store),
+        args=(f"w_{text_store}", text_store),
     )
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return _chosen_stages(template, text)
 
 
-def current_stages() -> list[str]:
-    """The stage order set on the stage page (the lead template until then), without drawing the widget."""
-    from funnel.stages import template_stages
+def _chosen_stages(template: str, text: str) -> list[str] | None:
+    """The typed order, or None when it is the file's own order untouched (then its source is stated)."""
+    stages = [line.strip() for line in text.splitlines() if line.strip()]
+    if template == _default_template() and text == _order_text(template):
+        return None
+    return stages or None
 
-    template = st.session_state.get("stage_template_store", "lead")
-    text = st.session_state.get(f"stage_text_{template}_{lang()}")
-    stages = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return stages or template_stages(template, lang())
+
+def current_stages() -> list[str] | None:
+    """The stage order set on the stage page (the file's own until then), without drawing the widget."""
+    template = st.session_state.get(_template_store()) or _default_template()
+    text = st.session_state.get(_stage_text_key(template))
+    return _chosen_stages(template, _order_text(template) if text is None else text)
 
 
 def cached_other_sales(digest: str, data: bytes, name: str) -> SalesData:

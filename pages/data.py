@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from funnel.tables import accounting_table, left_out_table, lines_table, localise_columns, mapping_table
+from funnel.tables import (
+    accounting_table,
+    detections_table,
+    left_out_table,
+    lines_table,
+    localise_columns,
+    mapping_table,
+)
 from pages.common import current_sales, download_buttons, lang, md, tr
 
 sales = current_sales()
@@ -18,6 +25,8 @@ if sales.duplicates:
 left, right = st.columns(2)
 left.dataframe(mapping_table(sales, lang()), hide_index=True, width="stretch")
 right.dataframe(accounting_table(sales, lang()), hide_index=True, width="stretch")
+if sales.derived_amount:
+    st.info(md(tr("evidence_derived", quantity=sales.mapping.quantity, unit_price=sales.mapping.unit_price)))
 
 st.subheader(tr("left_out_rows"))
 left_out = left_out_table(sales, lang())
@@ -30,6 +39,9 @@ if len(sales.name_variants):
     st.subheader(tr("name_variants"))
     st.caption(tr("variants_note", n=len(sales.name_variants)))
     st.dataframe(localise_columns(sales.name_variants, lang()), hide_index=True, width="stretch")
+
+st.subheader(tr("detections_header"))
+st.dataframe(detections_table(sales.detections, lang()), hide_index=True, width="stretch")
 
 st.subheader(tr("lines_preview"))
 st.dataframe(lines_table(sales.lines.head(200), lang()), hide_index=True, width="stretch")

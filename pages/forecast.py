@@ -46,12 +46,24 @@ from funnel.tables import (
     localise_columns,
     targets_table,
 )
-from pages.common import MONEY, PERCENT, download_buttons, lang, md, pipeline_deals, show_error, stage_list, tr
+from pages.common import (
+    MONEY,
+    PERCENT,
+    download_buttons,
+    lang,
+    md,
+    pipeline_account,
+    pipeline_deals,
+    show_error,
+    stage_list,
+    tr,
+)
 
 
-def probability_editor(stages: list[str]) -> dict[str, float]:
-    """The stage → probability table, shown and editable (percent), never hidden."""
-    frame = probability_frame(default_probabilities(stages), tr("col_stage"), tr("col_probability"))
+def probability_editor(stages: list[str], known: dict[str, float]) -> dict[str, float]:
+    """The stage → probability table, shown and editable (percent), never hidden; a CRM's own defaults where the
+    stage order is that CRM's."""
+    frame = probability_frame(default_probabilities(stages, known), tr("col_stage"), tr("col_probability"))
     edited = st.data_editor(
         frame,
         hide_index=True,
@@ -200,7 +212,11 @@ st.title(tr("page_forecast"))
 st.caption(tr("forecast_hint"))
 
 with st.sidebar:
-    stages = stage_list()
+    try:
+        chosen = stage_list()
+    except FunnelError as exc:
+        show_error(exc)
+        st.stop()
     by = st.radio(
         tr("forecast_by"), ["quarter", "month"], format_func=lambda b: tr(f"by_{b}"), key="forecast_by", horizontal=True
     )
@@ -209,15 +225,20 @@ with st.sidebar:
     best_at = st.slider(tr("best_bound"), 0, 100, 40, step=5, key="best_bound")
 
 try:
-    deals = pipeline_deals(stages, None, st.session_state.setdefault("value_map", {}))
+    deals = pipeline_deals(chosen, None, st.session_state.setdefault("value_map", {}))
+    stages = deals.stages
+    deals.check_matched()
     with st.expander(tr("probability_table"), expanded=False):
-        probabilities = probability_editor(stages)
+        probabilities = probability_editor(stages, deals.order.default_probabilities() if deals.order else {})
     weighed = weigh(deals.deals, stages, probabilities, (commit_at / 100, best_at / 100), use_column)
 except FunnelError as exc:
     show_error(exc)
     st.stop()
 
 table = forecast(weighed, by)
+if deals.open_without_amount:
+    st.warning(tr("no_amount_note", n=deals.open_without_amount))
+pipeline_account(deals)
 st.plotly_chart(forecast_chart(table, lang()))
 money = {tr(f"col_{c}"): MONEY for c in ("weighted", "closed", "commit", "best_case", "open_amount", "target", "gap")}
 st.dataframe(forecast_table(table, lang()), hide_index=True, width="stretch", column_config=money)

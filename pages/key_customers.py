@@ -26,6 +26,7 @@ from pages.common import (
     key_analysis,
     lang,
     md,
+    pipeline_account,
     pipeline_deals,
     population_filters,
     scoped,
@@ -134,11 +135,13 @@ def value_stage_section() -> None:
     st.subheader(tr("matrix_vs_header"))
     st.caption(tr("matrix_vs_caption"))
     try:
-        stages = current_stages()
-        deals = pipeline_deals(stages, None, st.session_state.setdefault("value_map", {}))
+        deals = pipeline_deals(current_stages(), None, st.session_state.setdefault("value_map", {}))
+        deals.check_matched()
+        stages = deals.stages
     except FunnelError as exc:  # an unusable pipeline file costs this section only, not the page
         show_error(exc)
         return
+    pipeline_account(deals)
     grid = value_stage(customers, deals.deals, stages)
     v1, v2 = st.columns(2)
     v1.markdown(f"**{tr('matrix_counts')}**")

@@ -10,11 +10,11 @@ from funnel.stages import (
     SHAPES,
     breakdown,
     compare,
-    detect_pipeline_mapping,
     detect_shape,
     dropped_at,
     filter_deals,
     first_date_range,
+    mostly_unmatched_params,
     stage_funnel,
 )
 from funnel.tables import breakdown_table, compare_table, deals_table, download_name, stage_table
@@ -25,6 +25,7 @@ from pages.common import (
     lang,
     md,
     pipeline_deals,
+    pipeline_mapping,
     pipeline_raw,
     show_error,
     stage_list,
@@ -52,16 +53,25 @@ def value_mapping(unmapped, stages: list[str]) -> None:
                 st.rerun()
 
 
+def order_note(deals) -> None:
+    """Where the stage order came from; a warning asking to confirm or edit it when the file did not tell it."""
+    if deals.order is None:
+        return
+    if deals.order.confident and deals.order.source in ("user", "template", "vocabulary"):
+        st.caption(md(deals.order.sentence(lang())))
+    else:
+        st.warning(md(deals.order.sentence(lang())))
+
+
 st.title(tr("page_stages"))
 st.caption(tr("stages_hint"))
 st.session_state.setdefault("value_map", {})
 
 with st.sidebar:
-    stages = stage_list()
     try:
+        chosen = stage_list()
         raw = pipeline_raw()
-        mapping = detect_pipeline_mapping([str(c) for c in raw.frame.columns], stages)
-        detected = detect_shape(raw.frame, mapping)
+        detected = detect_shape(raw.frame, pipeline_mapping())
     except FunnelError as exc:
         show_error(exc)
         st.stop()
@@ -85,10 +95,16 @@ with st.sidebar:
     )
 
 try:
-    deals = pipeline_deals(stages, shape, st.session_state["value_map"])
+    deals = pipeline_deals(chosen, shape, st.session_state["value_map"])
 except FunnelError as exc:
     show_error(exc)
     st.stop()
+stages = deals.stages
+if deals.mostly_unmatched:  # most values match no stage: say so and let them be mapped, never a funnel of the rest
+    show_error(FunnelError("stages_mostly_unmatched", **mostly_unmatched_params(deals)))
+    value_mapping(deals.unmapped, stages)
+    st.stop()
+order_note(deals)
 
 window_days = int(window) or None
 funnel = stage_funnel(deals.deals, stages, window_days)
@@ -114,6 +130,8 @@ else:
     )
 if deals.lost_without_stage:
     st.warning(tr("lost_without_stage_note", n=deals.lost_without_stage))
+if any(deals.placements.values()):
+    st.caption(tr("placement_line", **deals.placements))
 if deals.missing_amount:
     st.caption(tr("missing_amount_note", n=deals.missing_amount))
 if deals.reasons:

@@ -131,7 +131,10 @@ def test_event_log_counts_a_deal_once_per_stage_it_ever_reached():
 
 def test_unknown_stage_values_are_listed_and_counted():
     frame = snapshot([("D1", "甲", "意向", 1), ("D2", "乙", "搁置", 1), ("D3", "丙", "搁置", 1), ("D4", "丁", None, 1)])
-    deals = prepare_deals(frame, STAGES)
+    with pytest.raises(FunnelError) as err:  # most rows match no stage: an error listing them, not a funnel of one
+        prepare_deals(frame, STAGES)
+    assert err.value.key == "stages_mostly_unmatched" and "搁置 (2)" in err.value.message("en")
+    deals = prepare_deals(frame, STAGES, strict=False)
     assert deals.reasons == {"unknown_stage": 3}
     assert deals.unmapped.to_dict("records") == [{"value": "搁置", "rows": 2}]
     assert deals.rows_used + sum(deals.reasons.values()) == deals.rows_read
@@ -183,7 +186,7 @@ def test_bad_stage_lists(stages):
 def test_funnel_laws(rows, window):
     frame = snapshot([(f"D{i}", f"客户{i}", s, a) for i, (s, a) in enumerate(rows)])
     frame["创建日期"] = "2026-01-01"
-    deals = prepare_deals(frame, STAGES)
+    deals = prepare_deals(frame, STAGES, strict=False)  # mostly unmatched rows are an error (tested elsewhere)
     assert deals.rows_used + sum(deals.reasons.values()) == deals.rows_read == len(rows)
     if deals.deals.empty:
         return

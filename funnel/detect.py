@@ -1,0 +1,268 @@
+"""Which column plays which role, decided from headers and values, each choice with its evidence and confidence.
+
+One mechanism for sales reports and pipeline exports: a header that names a role makes the column a candidate,
+its values confirm it (dates parse, amounts are numbers, a customer column repeats names or ids), and a column
+whose header is unknown is rescued by its values alone (a column of dates is a date candidate whatever it is
+called). Each column plays at most one role, the one its header and values fit best. Below CONFIDENT a caller
+asks (the app) or stops and names the option to set (the CLI) instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from funnel.columns import RoleSpec, header_match
+from funnel.values import parse_amounts, parse_dates
+
+CONFIDENT = 0.5
+SAMPLE_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One role's column with why: an i18n evidence key and its parameters, a confidence in [0, 1]."""
+
+    role: str
+    column: str | None
+    confidence: float = 0.0
+    evidence: str = "evidence_none"
+    params: tuple[tuple[str, object], ...] = ()
+    alternatives: tuple[str, ...] = ()
+    rescued: bool = False
+    chosen: bool = False  # set by the user (mapping panel, a --*-col option), not detected
+
+    @property
+    def confident(self) -> bool:
+        return self.column is not None and self.confidence >= CONFIDENT
+
+    def sentence(self, lang: str = "zh") -> str:
+        """'购药时间: 6,553 of 6,578 values are dates' in the user's language."""
+        from funnel.i18n import t
+
+        params = dict(self.params)
+        text = t(self.evidence, lang, column=self.column or "", **params)
+        if self.chosen:
+            text += t("evidence_chosen", lang)
+        elif self.rescued:
+            text += t("evidence_rescued", lang)
+        if self.alternatives and self.evidence != "evidence_preferred":
+            text += t("evidence_alternatives", lang, others="、".join(self.alternatives))
+        return text
+
+    def as_json(self, lang: str = "en") -> dict[str, object]:
+        return {
+            "column": self.column,
+            "confidence": round(self.confidence, 3),
+            "evidence": self.sentence(lang),
+            "alternatives": list(self.alternatives),
+        }
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How well a column's values suit a kind: `ok` of `filled` non-blank values fit; `distinct` values."""
+
+    ok: int
+    filled: int
+    distinct: int
+    repeats: bool
+
+    @property
+    def share(self) -> float:
+        return self.ok / self.filled if self.filled else 1.0
+
+
+def _distinct(series: pd.Series) -> pd.Series:
+    """Non-blank values as stripped text → how many rows hold each."""
+    text = series[series.notna()].astype(str).str.strip()
+    return text[text != ""].value_counts(sort=False)
+
+
+_INTEGER = re.compile(r"^[+-]?\d+(\.0+)?$")
+_NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Callable | None = None) -> Fit:
+    """Count the non-blank values of a column that fit a kind (date, money, number, percent, party, text, id,
+    stage, status). Pure numbers count as dates only when the header says date (else 5,000 would be 1913); a
+    status column must hold status words, and so must a stage column recognised by its values alone.
+    Each distinct value is judged once."""
+    counts = _distinct(series)
+    n, distinct = int(counts.sum()), len(counts)
+    if n == 0:
+        return Fit(0, 0, 0, False)
+    text = pd.Series(counts.index, dtype="object")
+    weight = counts.to_numpy()
+    numeric = text.str.replace(",", "", regex=False).str.match(_NUMERIC).to_numpy()
+    if kind == "date":
+        ok = ~parse_dates(text)[1].to_numpy()
+        if not header_says:
+            ok &= ~numeric
+    elif kind in ("money", "number"):
+        ok = ~parse_amounts(text)[1].to_numpy()
+    elif kind == "percent":
+        cents, bad = parse_amounts(text)
+        ok = (~bad & (cents >= 0) & (cents <= 10_000)).to_numpy()
+    else:
+        digits = text.str.contains(r"\d", regex=True).to_numpy()
+        dated = np.zeros(len(text), dtype=bool)
+        if digits.any():
+            dated[digits] = ~parse_dates(text[digits])[1].to_numpy() & ~numeric[digits]
+        decimal = numeric & ~text.str.match(_INTEGER).to_numpy()
+        ok = ~dated & ~decimal
+        if words is not None and (kind == "status" or not header_says):  # known words: a status, or a rescue
+            ok &= text.map(words).astype(bool).to_numpy()
+        elif kind == "stage" and distinct > max(50, n // 20):
+            ok &= False
+    return Fit(int(weight[ok].sum()), n, distinct, distinct < n)
+
+
+def _whole_column(series: pd.Series, sample: Fit) -> Fit:
+    """A large column's fit without parsing all of it again: its distinct and filled values counted, the share
+    that fits taken from the sample (the sales reader replaces date and amount counts with exact ones)."""
+    counts = _distinct(series)
+    filled = int(counts.sum())
+    return Fit(round(sample.share * filled), filled, len(counts), len(counts) < filled)
+
+
+def with_counts(detection: Detection, ok: int, n: int) -> Detection:
+    """The detection with its 'ok of n' counted exactly (by whoever parsed the whole column)."""
+    params = dict(detection.params) | {"ok": f"{ok:,}", "n": f"{n:,}"}
+    return replace(detection, params=tuple(params.items()))
+
+
+_EVIDENCE = {
+    "date": "evidence_dates",
+    "money": "evidence_amounts",
+    "number": "evidence_numbers",
+    "percent": "evidence_percent",
+    "party": "evidence_distinct",
+    "text": "evidence_distinct",
+    "id": "evidence_distinct",
+    "stage": "evidence_distinct",
+    "status": "evidence_status",
+}
+
+
+@dataclass
+class _Candidate:
+    column: str
+    position: int
+    level: float
+    tier: int
+    rank: int
+    fit: Fit
+    rescued: bool = False
+
+    @property
+    def quality(self) -> float:
+        return self.level * (0.3 + 0.7 * self.fit.share)
+
+
+@dataclass
+class Detector:
+    """Detect roles over a frame; `words` gives stage/status kinds a test of known values."""
+
+    specs: dict[str, RoleSpec]
+    words: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    rescue: tuple[str, ...] = ()  # roles a column may be given for its values alone (header unknown)
+    exact: bool = False  # count the evidence on every row (else on a sample; the caller counts what it parses)
+
+    def detect(self, frame: pd.DataFrame, exclude: Sequence[str] = ()) -> dict[str, Detection]:
+        """Each role's best column (or None) with evidence; every column plays one role at most."""
+        sample = frame.head(SAMPLE_ROWS)
+        columns = [c for c in map(str, frame.columns) if c not in set(exclude)]
+        cands: dict[str, list[_Candidate]] = {role: [] for role in self.specs}
+        best_quality: dict[str, float] = {}
+        fits: dict[tuple[str, str], Fit] = {}
+        for position, column in enumerate(columns):
+            for role, spec in self.specs.items():
+                level, tier, rank = header_match(column, spec)
+                if not level:
+                    continue
+                if (column, spec.kind) not in fits:
+                    fits[column, spec.kind] = value_fit(sample[column], spec.kind, True, self.words.get(spec.kind))
+                fit = fits[column, spec.kind]
+                cand = _Candidate(column, position, level, tier, rank, fit)
+                cands[role].append(cand)
+                best_quality[column] = max(best_quality.get(column, 0.0), cand.quality)
+        taken: set[str] = set()
+        out: dict[str, Detection] = {}
+        for role, spec in self.specs.items():
+            fitting = [c for c in cands[role] if c.quality >= best_quality[c.column] - 1e-9 and c.column not in taken]
+            fitting.sort(key=lambda c: (c.fit.share < 0.5, c.tier, -c.level, -c.fit.share, c.rank, c.position))
+            if fitting:
+                chosen = fitting[0]
+                taken.add(chosen.column)
+                full = fits[chosen.column, spec.kind] if len(frame) <= SAMPLE_ROWS else None
+                out[role] = self._detection(frame, spec, chosen, fitting[1:], full)
+        for role, spec in self.specs.items():
+            if role not in self.rescue or (role in out and out[role].confidence >= CONFIDENT):
+                continue  # a role with no column, or one whose values belie its header, may be rescued by values
+            rescued = self._rescue(sample, spec, [c for c in columns if c not in taken and c not in best_quality])
+            if rescued is not None:
+                taken.add(rescued.column)
+                named = out.get(role)
+                out[role] = self._detection(frame, spec, rescued, [])
+                if named is not None:
+                    taken.discard(named.column)
+                    out[role] = replace(out[role], alternatives=(named.column,))
+        return {role: out.get(role, Detection(role, None)) for role in self.specs}
+
+    def describe(self, frame: pd.DataFrame, role: str, column: str, detected: Detection | None = None) -> Detection:
+        """The evidence for a column the user chose (or the detected one, unchanged)."""
+        if detected is not None and detected.column == column:
+            return detected
+        spec = self.specs[role]
+        rows = frame[column] if self.exact else frame[column].head(SAMPLE_ROWS)
+        fit = value_fit(rows, spec.kind, True, self.words.get(spec.kind))
+        if len(frame) > len(rows):
+            fit = _whole_column(frame[column], fit)
+        params = {"ok": f"{fit.ok:,}", "n": f"{len(frame):,}", "distinct": f"{fit.distinct:,}"}
+        return Detection(role, column, 1.0, _EVIDENCE[spec.kind], tuple(params.items()), chosen=True)
+
+    def _rescue(self, sample: pd.DataFrame, spec: RoleSpec, columns: list[str]) -> _Candidate | None:
+        """An unknown header whose values clearly fit: dates, ids/names that repeat, stage or status words."""
+        found = []
+        for position, column in enumerate(columns):
+            fit = value_fit(sample[column], spec.kind, False, self.words.get(spec.kind))
+            if fit.filled < 2 or fit.share < 0.9:
+                continue
+            if spec.kind == "party" and not (fit.repeats and fit.distinct >= 2):
+                continue
+            if spec.kind in ("stage", "status") and spec.kind not in self.words:
+                continue
+            found.append(_Candidate(column, position, 0.0, 0, 0, fit, rescued=True))
+        found.sort(key=lambda c: (-c.fit.share, c.position))
+        return found[0] if found else None
+
+    def _detection(
+        self, frame: pd.DataFrame, spec: RoleSpec, chosen: _Candidate, others: list[_Candidate], fit: Fit | None = None
+    ) -> Detection:
+        if fit is None and self.exact:
+            fit = value_fit(frame[chosen.column], spec.kind, not chosen.rescued, self.words.get(spec.kind))
+        elif fit is None:
+            fit = _whole_column(frame[chosen.column], chosen.fit)
+        if chosen.rescued:
+            confidence = {"date": 0.55, "stage": 0.55, "status": 0.55}.get(spec.kind, 0.45) * fit.share
+        else:
+            confidence = chosen.level * (fit.share if fit.filled else 1.0)
+        evidence = _EVIDENCE[spec.kind]
+        params: dict[str, object] = {"ok": f"{fit.ok:,}", "n": f"{len(frame):,}", "distinct": f"{fit.distinct:,}"}
+        worse = [c.column for c in others if c.tier > chosen.tier]
+        if spec.role == "amount" and worse and chosen.tier == 0:
+            evidence, params["others"] = "evidence_preferred", "、".join(worse)
+        return Detection(
+            spec.role,
+            chosen.column,
+            float(np.clip(confidence, 0, 1)),
+            evidence,
+            tuple(params.items()),
+            tuple(c.column for c in others),
+            chosen.rescued,
+        )
