@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from funnel.errors import FunnelError
+
+if TYPE_CHECKING:
+    from funnel.units import Unit
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = (10_000, 50_000, 100_000, 200_000)
 DEFAULT_UPGRADE_PCT = 0.20
@@ -71,8 +75,13 @@ def format_amount(yuan: float, lang: str) -> str:
     return f"{float(yuan):,.2f}".removesuffix(".00")
 
 
-def band_labels(thresholds: Sequence[float], lang: str = "zh") -> list[str]:
-    """Labels for len(thresholds)+1 bands: 1万以下, 1–5万, …, 20万以上 · < 10,000, 10,000–50,000, …, ≥ 200,000."""
+def band_labels(thresholds: Sequence[float], lang: str = "zh", unit: Unit | None = None) -> list[str]:
+    """Labels for len(thresholds)+1 bands: 1万以下, 1–5万, …, 20万以上 · < 10,000, 10,000–50,000, …, ≥ 200,000;
+    in a chosen money unit when one is given (funnel.units: 10,000–50,000元, $10,000–$50,000, 10k–50k…)."""
+    if unit is not None:
+        from funnel.units import band_labels as in_unit
+
+        return in_unit(thresholds, unit, lang)
     t = [float(x) for x in thresholds]
     if lang == "zh":
         wan = [format_amount(x, "zh").removesuffix("万") for x in t]
@@ -175,12 +184,14 @@ def band_report(
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     lang: str = "zh",
     upgrade_pct: float = DEFAULT_UPGRADE_PCT,
+    unit: Unit | None = None,
 ) -> BandReport:
-    """Band the per-customer totals. Upgrade candidates: within `upgrade_pct` of the next threshold (gap ≤ pct × it)."""
+    """Band the per-customer totals. Upgrade candidates: within `upgrade_pct` of the next threshold (gap ≤ pct × it).
+    Band labels are in `unit` when given (see band_labels)."""
     cents = validate_thresholds(thresholds)
     if not 0 <= upgrade_pct <= 1:
         raise FunnelError("bands_bad_pct", value=upgrade_pct)
-    labels = band_labels(thresholds, lang)
+    labels = band_labels(thresholds, lang, unit)
     customers = totals.copy()
     band = assign_bands(customers["amount_cents"], cents)
     customers["band"] = band.astype("int64")

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from funnel.bands import DEFAULT_THRESHOLDS, band_report
 from funnel.errors import FunnelError
+
+if TYPE_CHECKING:
+    from funnel.units import Unit
 
 DEFAULT_CUTOFFS: tuple[float, float] = (0.80, 0.95)
 DEFAULT_SHARE = 0.80
@@ -136,6 +140,7 @@ def key_customers(
     drop_pct: float = DEFAULT_DROP_PCT,
     upgrade_pct: float = 0.20,
     as_of: object | None = None,
+    unit: Unit | None = None,
 ) -> KeyCustomerReport:
     """Grade the customers of `totals` (per-customer totals of `lines`) and flag the ones to act on.
 
@@ -144,7 +149,7 @@ def key_customers(
     `inactive_days` before.
     """
     graded = abc_grades(totals, cutoffs)
-    banded = band_report(totals, thresholds, lang, upgrade_pct).customers.set_index("customer_key")
+    banded = band_report(totals, thresholds, lang, upgrade_pct, unit=unit).customers.set_index("customer_key")
     graded = graded.join(banded[["band", "band_label", "gap_to_next", "upgrade_candidate"]], on="customer_key")
     gap = _next_grade_gap(graded)
     graded["gap_to_next_grade"] = gap / 100

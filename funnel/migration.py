@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from funnel.bands import DEFAULT_THRESHOLDS, assign_bands, band_labels, validate_thresholds
 from funnel.errors import FunnelError
+
+if TYPE_CHECKING:
+    from funnel.units import Unit
 
 NEW, LOST = "new", "lost"
 CHANGE_COLUMNS: tuple[str, ...] = (
@@ -123,10 +127,11 @@ def migrate(
     lang: str = "zh",
     earlier: str = "",
     later: str = "",
+    unit: Unit | None = None,
 ) -> Migration:
-    """Band migration between two sets of lines: two periods of one report, or two reports."""
+    """Band migration between two sets of lines: two periods of one report, or two reports (labels in `unit`)."""
     cents = validate_thresholds(thresholds)
-    labels = tuple(band_labels(thresholds, lang))
+    labels = tuple(band_labels(thresholds, lang, unit))
     a, b = period_totals(earlier_lines), period_totals(later_lines)
     both = a.join(b, how="outer", suffixes=("_from", "_to"))
     both["customer"] = both["customer_from"].fillna(both["customer_to"])
@@ -206,11 +211,11 @@ def change_between(
 
 
 def monthly_trend(
-    lines: pd.DataFrame, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, lang: str = "zh"
+    lines: pd.DataFrame, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, lang: str = "zh", unit: Unit | None = None
 ) -> pd.DataFrame:
-    """Per month: customers, revenue, and customers per band of their net total in that month."""
+    """Per month: customers, revenue, and customers per band of their net total in that month (labels in `unit`)."""
     cents = validate_thresholds(thresholds)
-    labels = band_labels(thresholds, lang)
+    labels = band_labels(thresholds, lang, unit)
     dated = lines[lines["date"].notna()]
     if dated.empty:
         return pd.DataFrame(columns=["month", "customers", "revenue", *labels])
