@@ -355,3 +355,27 @@ def localise_columns(frame: pd.DataFrame, lang: str = "zh", drop: Sequence[str] 
     out.index.name = name(out.index.name) if out.index.name else None
     out.columns.name = name(out.columns.name) if out.columns.name else None
     return out
+
+
+def flags_table(flags: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Flagged products (funnel.trends.product_flags), worst first, each flag said in words that fit the signs of
+    its figures ('customers grew 10.0% while revenue fell 20.0%', never 'grew faster (-50%)')."""
+    from funnel.formats import percent
+    from funnel.trends import per_customer_words
+
+    def words(row) -> str:
+        said = []
+        if "per_customer_down" in row.flags:
+            case = per_customer_words(row.customer_growth, row.revenue_growth)
+            cg, rg = percent(abs(row.customer_growth)), percent(abs(row.revenue_growth))
+            said.append(t(f"flag_{case}", lang, cg=cg, rg=rg))
+        if "churn" in row.flags:
+            said.append(t("flag_churn_words", lang, churn=percent(row.churn), lost=row.lost, n=row.customers_from))
+        return "；".join(said) if lang == "zh" else "; ".join(said)
+
+    columns = ("product", "customers_from", "customers_to", "customer_growth", "revenue_growth", "churn",
+               "revenue_at_stake")  # fmt: skip
+    out = flags[list(columns)].copy()
+    out.insert(1, "flags", [words(row) for row in flags.itertuples(index=False)])
+    out.columns = [t(f"col_{c}", lang) for c in ("product", "flag", *columns[1:])]
+    return out
