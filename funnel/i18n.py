@@ -122,25 +122,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "page_data": {"zh": "数据与列映射", "en": "Data and mapping"},
     "products": {"zh": "产品（默认全部）", "en": "Products (default: all)"},
     "period": {"zh": "期间", "en": "Period"},
-    "thresholds": {"zh": "分层阈值（元）", "en": "Band thresholds (yuan)"},
+    "thresholds": {"zh": "分层阈值", "en": "Band thresholds"},
     "threshold_n": {"zh": "阈值 {n}", "en": "Threshold {n}"},
-    "add_band": {"zh": "增加一层", "en": "Add a band"},
-    "remove_band": {"zh": "删除最高一层", "en": "Remove the top band"},
-    "reset_bands": {"zh": "恢复默认", "en": "Reset to default"},
+    "add_band": {"zh": "增加一层", "en": "Add band"},
+    "remove_band": {"zh": "减少一层", "en": "Remove band"},
+    "reset_bands": {"zh": "恢复默认分层", "en": "Default bands"},
     "upgrade_pct": {
         "zh": "升级候选：距下一阈值不超过（%）",
         "en": "Upgrade candidates: within (%) of the next threshold",
     },
     "customers": {"zh": "客户数", "en": "Customers"},
     "customer_share": {"zh": "客户占比", "en": "Share of customers"},
-    "revenue": {"zh": "销售额（元）", "en": "Revenue"},
+    "revenue": {"zh": "销售额", "en": "Revenue"},
     "revenue_share": {"zh": "销售额占比", "en": "Share of revenue"},
     "band": {"zh": "分层", "en": "Band"},
     "upgrade_candidates": {"zh": "升级候选", "en": "Upgrade candidates"},
     "funnel_customers": {"zh": "各层客户数", "en": "Customers per band"},
     "funnel_revenue": {"zh": "各层销售额", "en": "Revenue per band"},
     "total_customers": {"zh": "客户总数", "en": "Customers"},
-    "total_revenue": {"zh": "销售总额（元）", "en": "Total revenue"},
+    "total_revenue": {"zh": "销售总额", "en": "Total revenue"},
     "choose_band": {"zh": "查看哪一层的客户", "en": "Show the customers of band"},
     "only_upgrade": {"zh": "只看升级候选", "en": "Upgrade candidates only"},
     "band_list_caption": {
@@ -154,8 +154,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "name_variants": {"zh": "同一客户的不同写法", "en": "Customer name variants"},
     "download_left_out": {"zh": "下载被剔除的行", "en": "Download the rows left out"},
     "bands_hint": {
-        "zh": "区间为左闭右开：恰好 5 万元的客户属于「5–10万」。退货（负数行）已冲减客户合计。",
-        "en": "Bands are [lower, upper): a customer at exactly 50,000 is in 50,000–100,000. Returns are netted in.",
+        "zh": "区间为左闭右开：合计恰好等于某个阈值的客户属于上面一层。退货（负数行）已冲减客户合计。",
+        "en": "Bands are [lower, upper): a customer whose total is exactly a threshold is in the band above it. Returns are netted in.",
     },
     # --- key customers
     "page_key": {"zh": "关键客户", "en": "Key customers"},
@@ -192,7 +192,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "filter_product": {"zh": "主要产品", "en": "Main product"},
     "filter_region": {"zh": "区域", "en": "Region"},
     "filter_rep": {"zh": "业务员", "en": "Sales rep"},
-    "min_revenue": {"zh": "最低销售额（元）", "en": "Minimum revenue"},
+    "min_revenue": {"zh": "最低销售额", "en": "Minimum revenue"},
     "search": {"zh": "搜索客户名称", "en": "Search customer name"},
     "list_caption": {"zh": "显示 {shown} / {total} 个客户", "en": "Showing {shown} of {total} customers"},
     "tier_high": {"zh": "高优先级", "en": "High"},
@@ -918,6 +918,156 @@ STRINGS: dict[str, dict[str, str]] = {
     "period_needs_dates@cli": {
         "zh": "报表没有可用的日期列，不能使用 --start/--end；请用 {flag} 指定日期列。",
         "en": "The report has no usable date column, so --start/--end cannot apply; name it with {flag}.",
+    },
+    # --- interaction: units, links, thresholds, trends, formatting (issue #11)
+    "unit_label": {"zh": "金额单位", "en": "Money unit"},
+    "unit_help": {
+        "zh": "所有金额、坐标轴和表格都按这个单位显示；“自动”：人民币数据中文用万元、英文用元，其他币种用文件中的币种。下载的文件始终以元（或文件的币种）为单位。",
+        "en": "Every amount, axis and table is shown in this unit. Auto: 万元 in Chinese and yuan in English for yuan data, the file's own currency otherwise. Downloads are always in yuan (or the file's currency).",
+    },
+    "unit_auto": {"zh": "自动（{unit}）", "en": "Auto ({unit})"},
+    "unit_plain_none": {"zh": "不带单位", "en": "plain numbers"},
+    "upload_help": {
+        "zh": "xlsx、xls、csv、txt 或 tsv 文件，每个不超过 200MB。",
+        "en": "An xlsx, xls, csv, txt or tsv file of up to 200MB.",
+    },
+    "upload_button": {"zh": "选择文件", "en": "Browse files"},
+    "upload_limit": {"zh": "每个文件不超过 200MB · xlsx、xls、csv", "en": "Up to 200MB per file · xlsx, xls, csv"},
+    "products_placeholder": {"zh": "全部产品", "en": "All products"},
+    "all_placeholder": {"zh": "全部", "en": "All"},
+    "search_placeholder": {"zh": "输入名称中的字", "en": "Part of a name"},
+    "sample_name": {"zh": "内置示例报表", "en": "the bundled sample"},
+    "no_data_rows": {
+        "zh": "这个文件只有表头，没有数据行。",
+        "en": "This file has a header but no data rows.",
+    },
+    "no_rows_used": {
+        "zh": "读取的 {n} 行都被剔除了，没有可用的销售明细（原因见「数据与列映射」）。",
+        "en": "All {n} rows read were left out, so there are no sales lines to use (see “Data and mapping”).",
+    },
+    "link_bad_value": {
+        "zh": "链接中的 {name}={value} 无法识别，已忽略。",
+        "en": "The link's {name}={value} is not understood and was ignored.",
+    },
+    "link_bad_period": {
+        "zh": "链接中的期间「{start}」至「{end}」无法识别，已忽略（请写成 2025-01-31）。",
+        "en": "The link's period “{start}” to “{end}” is not understood and was ignored (write dates as 2025-01-31).",
+    },
+    "link_products_missing": {
+        "zh": "链接中的 {n} 个产品不在当前报表中，未应用：{values}",
+        "en": "{n} of the link's products are not in this report and were not applied: {values}",
+    },
+    "link_period_no_dates": {
+        "zh": "链接中的期间未应用：当前报表没有日期列。",
+        "en": "The link's period was not applied: this report has no dates.",
+    },
+    "link_period_outside": {
+        "zh": "链接中的期间 {start} 至 {end} 不在当前报表的日期（{lo} 至 {hi}）之内，未应用。",
+        "en": "The link's period {start} to {end} is outside this report's dates ({lo} to {hi}) and was not applied.",
+    },
+    "threshold_exact_help": {"zh": "输入这个阈值的精确金额", "en": "Type this threshold exactly"},
+    "thresholds_reordered": {
+        "zh": "阈值越过了相邻的阈值，已按从小到大重新排列。",
+        "en": "A threshold moved past its neighbour; the thresholds were put back in order.",
+    },
+    "suggest_bands": {"zh": "按客户分布建议", "en": "Suggest from the data"},
+    "add_band_help": {
+        "zh": "在最高阈值之上增加一层（新阈值 {value}）",
+        "en": "Add a band above the top threshold (at {value})",
+    },
+    "remove_band_help": {
+        "zh": "删除最高的阈值（最高一层并入下一层）",
+        "en": "Remove the top threshold (the top band joins the one below)",
+    },
+    "reset_bands_help": {"zh": "恢复为 {values}", "en": "Back to {values}"},
+    "suggest_caption": {
+        "zh": "建议：{values}（约 50%、75%、90%、97% 的客户在各阈值以下）",
+        "en": "Suggested: {values} (about 50%, 75%, 90% and 97% of customers below each)",
+    },
+    "bands_crowded": {
+        "zh": "{share} 的客户都在「{band}」：这些阈值不太适合这份数据，可以在侧边栏使用「按客户分布建议」。",
+        "en": "{share} of the customers are in “{band}”: these thresholds do not fit this data well; try “Suggest from the data” in the sidebar.",
+    },
+    "shape_detected": {"zh": "从文件识别为：{shape}", "en": "The file looks like: {shape}"},
+    "shape_hint": {
+        "zh": "当前按「{shape}」读取，而文件看起来是「{detected}」；可在侧边栏的「数据形式」中改回。",
+        "en": "The file is read as “{shape}” but looks like “{detected}”; change it back under the input shape in the sidebar.",
+    },
+    "compare_needs_dates": {
+        "zh": "商机数据没有可用的日期，不能按期间对比。",
+        "en": "The pipeline has no usable dates, so periods cannot be compared.",
+    },
+    "vs_sample_pipeline": {
+        "zh": "商机数据仍是内置示例，与你上传的销售报表无关，所以这里不做关联；请在侧边栏「商机数据」上传你的商机导出。",
+        "en": "The pipeline is still the bundled sample, unrelated to your sales report, so it is not joined here; upload your pipeline export under “Pipeline data” in the sidebar.",
+    },
+    "vs_use_sample": {"zh": "仍用示例商机数据查看", "en": "Join the sample pipeline anyway"},
+    "vs_sample_note": {
+        "zh": "正在使用内置示例销售报表与内置示例商机数据。",
+        "en": "Using the bundled sample sales report and the bundled sample pipeline.",
+    },
+    "no_signing_date": {"zh": "未定签单日期", "en": "No signing date"},
+    "points_format": {"zh": "%+.1f 个百分点", "en": "%+.1f pp"},
+    "date_column_format": {"zh": "YYYY年M月D日", "en": "D MMM YYYY"},
+    "snap_times_zone": {
+        "zh": "保存时间按你的浏览器时区（{zone}）显示。",
+        "en": "Save times are in your browser's time zone ({zone}).",
+    },
+    "preset_quarter_prev": {"zh": "本季度 vs 上季度同期", "en": "This quarter vs the same days last quarter"},
+    "preset_month_prev": {"zh": "本月 vs 上月同期", "en": "This month vs the same days last month"},
+    "preset_no_data": {"zh": "（无数据）", "en": " (no data)"},
+    "preset_default_why": {
+        "zh": "默认使用「{chosen}」：「{first}」的前一期间在报表中没有数据。",
+        "en": "“{chosen}” is the default: the earlier period of “{first}” has no data in this report.",
+    },
+    "preset_empty": {
+        "zh": "「{preset}」的两个期间中有一个在报表中没有数据：所有客户都会显示为新增或流失。",
+        "en": "One of the two periods of “{preset}” has no data in this report: every customer will show as new or lost.",
+    },
+    "period_has_no_lines": {
+        "zh": "{which}没有销售明细：所有客户都显示为新增或流失。",
+        "en": "The {which} has no sales lines: every customer shows as new or lost.",
+    },
+    "min_customers": {"zh": "至少多少个客户才标记", "en": "Flag only with at least (customers)"},
+    "min_customers_help": {
+        "zh": "客户数少于此值的产品不做流失率和客单额标记（1 个客户流失就是 100%）。",
+        "en": "Products with fewer customers than this are not flagged for churn or revenue per customer (one lost customer is 100%).",
+    },
+    "flags_header": {
+        "zh": "需要关注的产品：{n} 个（至少 {min} 个客户，按减少的销售额排序）",
+        "en": "Products to look at: {n} (at least {min} customers, largest revenue loss first)",
+    },
+    "flag_kinds": {"zh": "标记类型", "en": "Flag"},
+    "flags_caption": {"zh": "显示 {shown} / {total} 个产品", "en": "Showing {shown} of {total} products"},
+    "flag_kind_churn": {"zh": "流失率高", "en": "High churn"},
+    "flag_kind_per_customer_down": {"zh": "客单额下降", "en": "Revenue per customer falling"},
+    "flag_search": {"zh": "搜索产品", "en": "Search products"},
+    "no_flags": {
+        "zh": "没有需要标记的产品（只看至少 {min} 个客户的产品）。",
+        "en": "No product is flagged (only products with at least {min} customers are looked at).",
+    },
+    "all_products": {"zh": "全部 {n} 个产品的变化", "en": "Change for all {n} products"},
+    "flag_churn_words": {
+        "zh": "流失率 {churn}（{n} 个客户中流失 {lost} 个）",
+        "en": "churn {churn} ({lost} of {n} customers lost)",
+    },
+    "flag_grew_faster": {
+        "zh": "客户数增长 {cg}，快于销售额增长 {rg}",
+        "en": "customers grew {cg}, faster than revenue ({rg})",
+    },
+    "flag_grew_while_fell": {
+        "zh": "客户数增长 {cg}，销售额却下降 {rg}",
+        "en": "customers grew {cg} while revenue fell {rg}",
+    },
+    "flag_fell_faster": {
+        "zh": "销售额下降 {rg}，快于客户数下降 {cg}",
+        "en": "revenue fell {rg}, faster than customers ({cg})",
+    },
+    "col_flag": {"zh": "标记", "en": "Flag"},
+    "col_revenue_at_stake": {"zh": "减少的销售额", "en": "Revenue lost"},
+    "partial_months": {
+        "zh": "{months} 的数据不完整（报表的日期到 {last} 为止），图中以空心点标出并加 *，不是断崖。",
+        "en": "{months}: only part of the month is in the report (its dates end on {last}); marked with * and an open dot, not a cliff.",
     },
 }
 
