@@ -1,7 +1,8 @@
 """Customer Funnel (客户漏斗): the Streamlit entry point.
 
-It owns the shared data source (an upload, or the bundled sample with no upload), the column mapping and the
-language switch, then runs the chosen page with st.navigation. Every page reads the same SalesData.
+It owns the shared data source (an upload, or the bundled sample with no upload), the column mapping, the language
+and the money unit, and the navigation; then it runs the chosen page. Every page reads the same SalesData. The
+user's choices live in one state model (pages/state.py), mirrored in the URL.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from funnel.detect import Detection
 from funnel.errors import FunnelError
 from funnel.i18n import t
 from funnel.pipeline import PipelineMapping, resolve_stage_dates
-from funnel.sample import SAMPLE_SALES
+from funnel.sample import SAMPLE_PIPELINE, SAMPLE_SALES
 from funnel.schema import Mapping
+from funnel.units import UNIT_CHOICES, detect_currency, resolve_unit, unit_choice_label
+from pages import state
 from pages.common import (
+    UPLOAD_TYPES,
     Source,
     cached_mapping,
     cached_pipeline_detection,
@@ -29,6 +33,7 @@ from pages.common import (
     error_text,
     lang,
     leave_v1_multipage_mode,
+    localise_uploaders,
     md,
     pipeline_deals,
     pipeline_raw,
@@ -53,18 +58,30 @@ PIPELINE_ROLES_SHOWN = (
     "product",
     "region",
 )
-
-leave_v1_multipage_mode()
-st.set_page_config(page_title=f"{t('app_title', 'zh')} · {t('app_title', 'en')}", page_icon="🔻", layout="wide")
+PIPELINE_PAGES = ("stages", "forecast")
 
 
 def choose_language() -> None:
-    st.sidebar.radio(
-        t("language", "zh"),
-        options=["zh", "en"],
+    state.radio(
+        "lang",
+        t("language", "zh") if lang() == "zh" else t("language", "en"),
+        ["zh", "en"],
         format_func=lambda code: t("lang_name", code),
         horizontal=True,
-        key="lang",
+        where=st.sidebar,
+    )
+
+
+def choose_unit(where, currency: str | None) -> None:
+    """元 / 万元 / the file's own currency (or plain numbers), 'auto' by default; every amount follows it."""
+    state.select(
+        "unit",
+        tr("unit_label"),
+        UNIT_CHOICES,
+        default="auto",
+        format_func=lambda c: unit_choice_label(c, resolve_unit(c, currency, lang()), lang()),
+        where=where,
+        help=tr("unit_help"),
     )
 
 
@@ -81,7 +98,7 @@ def sample_source(path: Path) -> Source:
 
 def choose_source() -> Source:
     st.sidebar.header(tr("source_header"))
-    upload = st.sidebar.file_uploader(tr("upload_label"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="upload")
+    upload = st.sidebar.file_uploader(tr("upload_label"), type=UPLOAD_TYPES, key="upload", help=tr("upload_help"))
     if upload is not None:
         st.sidebar.caption(tr("using_upload", name=md(upload.name)))
         return upload_source(upload)
@@ -91,10 +108,8 @@ def choose_source() -> Source:
 
 def choose_pipeline() -> None:
     """The pipeline export the stage and forecast pages read (the bundled sample until one is uploaded)."""
-    from funnel.sample import SAMPLE_PIPELINE
-
     with st.sidebar.expander(tr("pipeline_source")):
-        upload = st.file_uploader(tr("pipeline_upload"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="pipeline_up")
+        upload = st.file_uploader(tr("pipeline_upload"), type=UPLOAD_TYPES, key="pipeline_up", help=tr("upload_help"))
         if upload is not None:
             st.caption(tr("using_upload", name=md(upload.name)))
             source = upload_source(upload)
@@ -104,30 +119,41 @@ def choose_pipeline() -> None:
     st.session_state["pipeline_source"] = source
 
 
-def role_select(role: str, columns: list[str], detection: Detection | None, key: str) -> str | None:
+def role_select(role: str, columns: list[str], detection: Detection | None, name: str, key: str) -> str | None:
     """One role's column: the detected one, or an explicit choice asked for when the evidence is weak; the
-    evidence is shown under it."""
+    evidence is shown under it. The choice is kept per file in the state model."""
     none = tr("no_column")
-    options = [none, *columns]
+    options = ["", *columns]
     ask = detection is not None and detection.column is not None and not detection.confident
-    default = detection.column if detection is not None else None
-    index = None if ask else options.index(default) if default in columns else 0
-    value = st.selectbox(tr(f"role_{role}"), options, index=index, key=key, placeholder=tr("choose_column"))
-    if ask:
+    default = None if ask else detection.column if detection is not None and detection.column in columns else ""
+    value = state.select(
+        name,
+        tr(f"role_{role}"),
+        options,
+        default=default,
+        allow_none=ask,
+        format_func=lambda c: c or none,
+        key=key,
+        placeholder=tr("choose_column"),
+    )
+    if ask and value is None:
         st.warning(tr("ask_column", role=tr(f"role_{role}"), evidence=md(detection.sentence(lang()))))
     elif detection is not None and detection.column is not None and value == detection.column:
         st.caption(md(detection.sentence(lang())))
-    return None if value in (None, none) else value
+    return value or None
 
 
-def choose_mapping(source: Source, columns: list[str], detected: Mapping, detections: dict) -> Mapping:
-    """One select box per role, defaulting to the detected column with its evidence; a new file resets them."""
+def choose_mapping(
+    source: Source, sheet: str | None, columns: list[str], detected: Mapping, detections: dict
+) -> Mapping:
+    """One select box per role, defaulting to the detected column with its evidence; each file keeps its own."""
     doubtful = any(d.column and not d.confident for d in detections.values())
+    scope = f"{source.digest[:12]}:{sheet or ''}"
     chosen: dict[str, str | None] = {}
     with st.sidebar.expander(tr("mapping_header"), expanded=bool(detected.missing()) or doubtful):
         for role in ROLES_SHOWN:
-            chosen[role] = role_select(role, columns, detections.get(role), f"map_{source.digest[:12]}_{role}")
-        derive = st.toggle(tr("derive_amount"), value=True, key=f"derive_{source.digest[:12]}")
+            chosen[role] = role_select(role, columns, detections.get(role), f"map_{role}@{scope}", f"map_{role}")
+        derive = state.toggle(f"derive@{scope}", tr("derive_amount"), default=True, key="derive")
         mapping = Mapping(**chosen, derive_amount=derive)
         if mapping.derived:
             st.caption(md(tr("evidence_derived", quantity=mapping.quantity, unit_price=mapping.unit_price)))
@@ -136,7 +162,7 @@ def choose_mapping(source: Source, columns: list[str], detected: Mapping, detect
 
 def choose_pipeline_mapping() -> None:
     """The pipeline's columns, mapped like the sales report's: each role with its evidence (asked for when weak),
-    and one entry-date column per stage; a new pipeline file is detected afresh."""
+    and one entry-date column per stage; a new pipeline file is detected afresh (its choices are its own)."""
     source = st.session_state["pipeline_source"]
     try:
         raw = pipeline_raw(source)
@@ -149,81 +175,121 @@ def choose_pipeline_mapping() -> None:
     stage = found.detections.get("stage")
     with st.sidebar.expander(tr("pipeline_mapping_header"), expanded=stage is not None and not stage.confident):
         chosen = {
-            role: role_select(role, columns, found.detections.get(role), f"pmap_{tag}_{role}")
+            role: role_select(role, columns, found.detections.get(role), f"pmap_{role}@{tag}", f"pmap_{role}")
             for role in PIPELINE_ROLES_SHOWN
         }
         st.markdown(f"**{tr('stage_dates_header')}**")
         detected_dates = resolve_stage_dates(found.mapping.stage_dates, steps)
-        none = tr("no_column")
         dates = []
         for i, step in enumerate(steps):
             default = detected_dates.get(step)
-            options = [none, *columns]
-            value = st.selectbox(
+            value = state.select(
+                f"pdate_{i}_{step}@{tag}",
                 tr("stage_date_of", stage=md(step)),
-                options,
-                index=options.index(default) if default in columns else 0,
-                key=f"pdate_{tag}_{i}_{step}",
+                ["", *columns],
+                default=default if default in columns else "",
+                format_func=lambda c: c or tr("no_column"),
+                key=f"pdate_{i}",
             )
-            if value != none:
+            if value:
                 dates.append((step, value))
     mapping = PipelineMapping(**chosen, stage_dates=tuple(dates))
     st.session_state["pipeline_mapping"] = (source.digest, mapping)
 
 
-def load_data(source: Source) -> None:
-    """Read, map and check the source; leave SalesData (or the reason it failed) in session state."""
+def load_data(source: Source) -> str | None:
+    """Read, map and check the source; leave SalesData (or the reason it failed) in session state and tie the
+    file-specific choices to it. Returns the currency its amounts are in (None when the file does not say)."""
     st.session_state["sales"], st.session_state["sales_error"] = None, None
     try:
         raw = cached_report(source.digest, None, source.data, source.name)  # best-guess sheet
         sheet = raw.sheet
         if len(raw.sheets) > 1:
-            key = f"sheet_{source.digest[:12]}"
-            sheet = st.sidebar.selectbox(tr("sheet"), raw.sheets, index=raw.sheets.index(raw.sheet), key=key)
+            sheet = state.select(
+                f"sheet@{source.digest[:12]}", tr("sheet"), raw.sheets, default=raw.sheet, where=st.sidebar, key="sheet"
+            )
             if sheet != raw.sheet:
                 raw = cached_report(source.digest, sheet, source.data, source.name)
         detected, detections = cached_mapping(source.digest, sheet, raw)
-        mapping = choose_mapping(source, [str(c) for c in raw.frame.columns], detected, detections)
+        mapping = choose_mapping(source, sheet, [str(c) for c in raw.frame.columns], detected, detections)
         sales = cached_sales(source.digest, sheet, mapping, raw, detections)
     except FunnelError as exc:
         st.session_state["sales_error"] = error_text(exc)
-        st.sidebar.error(error_text(exc))
-        return
+        state.use_data(source.digest[:12], [], None)
+        return None
     except Exception as exc:
         if os.environ.get("FUNNEL_DEBUG"):
             raise
         logging.getLogger("funnel").exception("reading failed")
         st.session_state["sales_error"] = tr("unexpected_error", kind=type(exc).__name__)
-        st.sidebar.error(st.session_state["sales_error"])
-        return
+        state.use_data(source.digest[:12], [], None)
+        return None
     st.session_state["sales"] = sales
     st.session_state["sales_raw"] = raw
     st.session_state["sales_key"] = (source.digest, sheet, mapping)
+    span = None
+    if sales.has_dates and len(sales.lines):
+        span = (sales.lines["date"].min().date(), sales.lines["date"].max().date())
+    state.use_data(f"{source.digest[:12]}:{sheet or ''}", sales.products, span)
     st.sidebar.caption(
         tr("rows_summary", read=f"{sales.rows_read:,}", used=f"{sales.rows_used:,}", left=f"{sales.rows_left_out:,}")
     )
+    column = mapping.amount
+    sample = raw.frame[column].dropna().head(200).tolist() if column in raw.frame.columns else []
+    return detect_currency(column or "", sample)
 
 
-choose_language()
-source = choose_source()
-load_data(source)
-choose_pipeline()
-choose_pipeline_mapping()
+def draw_navigation(where, pages: list) -> None:
+    """The page links, each carrying the view in its address (a page switch keeps the view and is one history
+    entry, so the back button returns to the page and view before it)."""
+    params = state.view_params()
+    for page in pages:
+        where.page_link(page, label=page.title, icon=page.icon, query_params=params)
 
-pages = [
-    st.Page("pages/bands.py", title=tr("page_bands"), icon=":material/filter_alt:", default=True, url_path="bands"),
-    st.Page("pages/key_customers.py", title=tr("page_key"), icon=":material/star:", url_path="key-customers"),
-    st.Page("pages/stages.py", title=tr("page_stages"), icon=":material/stacked_bar_chart:", url_path="stages"),
-    st.Page("pages/forecast.py", title=tr("page_forecast"), icon=":material/trending_up:", url_path="forecast"),
-    st.Page("pages/trends.py", title=tr("page_trends"), icon=":material/swap_vert:", url_path="trends"),
-    st.Page("pages/data.py", title=tr("page_data"), icon=":material/table_view:", url_path="data"),
-]
-try:
-    st.navigation(pages).run()
-except FunnelError as exc:  # a page let one of ours through: still one sentence
-    st.error(error_text(exc))
-except Exception as exc:  # never a traceback in front of a user; tests set FUNNEL_DEBUG to see it
-    if os.environ.get("FUNNEL_DEBUG"):
-        raise
-    logging.getLogger("funnel").exception("page failed")
-    st.error(tr("unexpected_error", kind=type(exc).__name__))
+
+def main() -> None:
+    """One run of the app: view from the URL, data source, mapping, language and unit, navigation, then the page."""
+    leave_v1_multipage_mode()
+    st.set_page_config(page_title=f"{t('app_title', 'zh')} · {t('app_title', 'en')}", page_icon="🔻", layout="wide")
+    state.read_url()
+    pages = [
+        st.Page("pages/bands.py", title=tr("page_bands"), icon=":material/filter_alt:", default=True, url_path="bands"),
+        st.Page("pages/key_customers.py", title=tr("page_key"), icon=":material/star:", url_path="key_customers"),
+        st.Page("pages/stages.py", title=tr("page_stages"), icon=":material/stacked_bar_chart:", url_path="stages"),
+        st.Page("pages/forecast.py", title=tr("page_forecast"), icon=":material/trending_up:", url_path="forecast"),
+        st.Page("pages/trends.py", title=tr("page_trends"), icon=":material/swap_vert:", url_path="trends"),
+        st.Page("pages/data.py", title=tr("page_data"), icon=":material/table_view:", url_path="data"),
+    ]
+    current = st.navigation(pages, position="hidden")
+    navigation = st.sidebar.container()
+    st.sidebar.divider()
+    choose_language()
+    unit_box = st.sidebar.container()
+    localise_uploaders()
+    source = choose_source()
+    st.session_state["sales_is_sample"] = source.is_sample
+    currency = load_data(source)
+    st.session_state["currency"] = currency
+    choose_unit(unit_box, currency)
+    choose_pipeline()
+    choose_pipeline_mapping()
+    state.write_url()
+    draw_navigation(navigation, pages)
+    for sentence in state.notes():
+        st.warning(sentence, icon=":material/link_off:")
+    if st.session_state["sales_error"] and current.url_path in PIPELINE_PAGES:  # the sales pages say it in their body
+        st.sidebar.error(tr("data_error", msg=st.session_state["sales_error"]))
+
+    try:
+        current.run()
+    except FunnelError as exc:  # a page let one of ours through: still one sentence
+        st.error(error_text(exc))
+    except Exception as exc:  # never a traceback in front of a user; tests set FUNNEL_DEBUG to see it
+        if os.environ.get("FUNNEL_DEBUG"):
+            raise
+        logging.getLogger("funnel").exception("page failed")
+        st.error(tr("unexpected_error", kind=type(exc).__name__))
+
+
+if __name__ == "__main__":  # Streamlit runs this file as __main__; a file-reading worker process must not
+    main()

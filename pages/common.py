@@ -21,6 +21,7 @@ from funnel.bands import BandReport, band_report, customer_totals
 from funnel.detect import Detection
 from funnel.errors import FunnelError
 from funnel.escape import markdown
+from funnel.formats import Shown, present
 from funnel.guard import read_untrusted
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
@@ -28,6 +29,8 @@ from funnel.pipeline import PipelineDetection, PipelineMapping, detect_pipeline
 from funnel.read import RawReport
 from funnel.schema import Mapping, SalesData, detect_sales, filter_lines, prepare_sales
 from funnel.stages import Deals
+from funnel.units import Unit, resolve_unit
+from pages import state
 from pages.parsecache import ParsedFiles
 
 T = TypeVar("T")
@@ -49,7 +52,7 @@ def leave_v1_multipage_mode() -> None:
 
 def lang() -> str:
     """The language the user chose (Chinese by default)."""
-    return st.session_state.get("lang", "zh")
+    return state.lang()
 
 
 def tr(key: str, **params: object) -> str:
@@ -57,10 +60,84 @@ def tr(key: str, **params: object) -> str:
     return t(key, lang(), **params)
 
 
-PERCENT = st.column_config.NumberColumn(format="percent")  # shares and conversions in every table
-MONEY = st.column_config.NumberColumn(format="localized")  # amounts in yuan, with thousands separators
+def unit() -> Unit:
+    """The money unit amounts are shown in: the user's choice, 'auto' resolved for the data's currency and language."""
+    return resolve_unit(str(state.get("unit")), st.session_state.get("currency"), lang())
+
 
 md = markdown  # user data in captions, labels and alerts: the one escaping helper (funnel.escape)
+UPLOAD_TYPES = ["xlsx", "xls", "csv", "txt", "tsv"]
+
+
+def _column_config(kind: str, lang_code: str) -> object | None:
+    """How Streamlit draws a column of a kind (funnel.formats.present): percentages to one decimal, money with
+    separators and two decimals, counts with separators, dates in the language's words."""
+    if kind == "percent":
+        return st.column_config.NumberColumn(format="percent", step=0.001)
+    if kind == "money":
+        return st.column_config.NumberColumn(format="localized", step=0.01)
+    if kind in ("count", "days"):
+        return st.column_config.NumberColumn(format="localized", step=1)
+    if kind == "number":
+        return st.column_config.NumberColumn(format="localized", step=0.01)
+    if kind == "ratio":
+        return st.column_config.NumberColumn(format="%.2fx")
+    if kind == "points":
+        return st.column_config.NumberColumn(format=t("points_format", lang_code))
+    if kind == "date":
+        return st.column_config.DateColumn(format=t("date_column_format", lang_code))
+    if kind == "text_right":
+        return st.column_config.TextColumn(alignment="right")
+    return None
+
+
+def show_table(
+    frame: pd.DataFrame,
+    where: object = None,
+    kinds: dict[str, str] | None = None,
+    default: str | None = None,
+    pin: int = 0,
+    unit_in_headers: bool = True,
+    wide: tuple[str, ...] = (),
+    **kwargs: object,
+) -> Shown:
+    """A result table on screen, written for the language and unit (funnel.formats.present): never None/nan, the
+    first `pin` columns pinned so a wide table keeps its names in view while it scrolls, `wide` columns (headers)
+    drawn wide enough for a sentence."""
+    shown = present(frame, lang(), unit(), kinds, default, unit_in_headers)
+    config: dict[str, object] = {}
+    for i, (header, kind) in enumerate(shown.kinds.items()):
+        column = _column_config(kind, lang())
+        if i < pin or header in wide:
+            column = column or st.column_config.Column()
+        if i < pin:
+            column["pinned"] = True
+        if header in wide:
+            column["width"] = "large"
+        if column is not None:
+            config[header] = column
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    (where or st).dataframe(shown.frame, column_config=config, **kwargs)
+    return shown
+
+
+def localise_uploaders() -> None:
+    """Streamlit writes its file uploaders' button and limit line ("Upload", "200MB per file • XLSX…") in English
+    with no setting for them; a style rule writes them in the user's language (the label and help say it too)."""
+    button, limit = tr("upload_button"), tr("upload_limit")
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"] div > span, '
+        '[data-testid="stFileUploaderDropzoneInstructions"] div > small {font-size: 0 !important;}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] div > span::after, '
+        '[data-testid="stFileUploaderDropzoneInstructions"] div > small::after '
+        f'{{content: "{limit}"; font-size: 0.875rem;}}'
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {font-size: 0 !important;}'
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after '
+        f'{{content: "{button}"; font-size: 0.875rem;}}'
+        "</style>"
+    )
 
 
 @dataclass(frozen=True)
@@ -143,10 +220,9 @@ def cached_totals(
     return customer_totals(filter_lines(_lines, list(products), start, end))
 
 
-def scoped(key: str) -> str:
-    """A widget key tied to the current data, so a new file starts from fresh product and period choices."""
-    digest, sheet = (sales_key() or ("", ""))[:2]
-    return f"{key}_{digest[:12]}_{sheet}"
+def scoped(name: str) -> str:
+    """The name of a choice that belongs to the data in use (a new file starts from fresh products and period)."""
+    return state.scoped(name)
 
 
 def sales_key() -> tuple:
@@ -154,15 +230,24 @@ def sales_key() -> tuple:
     return st.session_state.get("sales_key", ())
 
 
-def current_sales() -> SalesData:
-    """The sales data of the current source, or stop the page with the reason it is unusable."""
+def current_sales(need_rows: bool = True) -> SalesData:
+    """The sales data of the current source, or stop the page with the reason it is unusable (said once, here):
+    a file that cannot be read, or (unless `need_rows` is False) one with no sales line to use."""
     leave_v1_multipage_mode()
     sales = st.session_state.get("sales")
     if sales is None:
         error = st.session_state.get("sales_error")
         st.error(tr("data_error", msg=error or "?"))
         st.stop()
+    if need_rows and sales.rows_used == 0:
+        st.info(tr("no_data_rows") if sales.rows_read == 0 else tr("no_rows_used", n=f"{sales.rows_read:,}"))
+        st.stop()
     return sales
+
+
+def population_totals(sales: SalesData, products: list[str], start: object, end: object) -> pd.DataFrame:
+    """Per-customer totals of the chosen products and period (cached: a threshold change only re-bands them)."""
+    return cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
 
 
 def band_analysis(
@@ -170,7 +255,7 @@ def band_analysis(
 ) -> BandReport:
     """Amount bands for the page's choices: cached totals, then bands (raises FunnelError on bad thresholds)."""
     totals = cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
-    return band_report(totals, thresholds, lang(), upgrade_pct)
+    return band_report(totals, thresholds, lang(), upgrade_pct, unit=unit())
 
 
 def error_text(exc: FunnelError) -> str:
@@ -186,39 +271,24 @@ def show_error(exc: FunnelError) -> None:
 def population_filters(sales: SalesData, with_period: bool = True) -> tuple[list[str], object, object]:
     """Products (empty = all) and, when the report has dates, a period; shared by every sales page.
 
-    The choices live in plain session keys (tied to the file) so that they follow the user from page to page.
+    The choices belong to the file (state.scoped) and follow the user from page to page; they are in the URL.
     """
-    products_key, period_key = scoped("products"), scoped("period")
-    kept = [p for p in st.session_state.get(products_key, []) if p in sales.products]
-    products = st.multiselect(
-        tr("products"),
-        sales.products,
-        default=kept,
-        key=f"w_{products_key}",
-        placeholder=tr("products"),
-        on_change=_keep,
-        args=(f"w_{products_key}", products_key),
+    products = state.multiselect(
+        scoped("products"), tr("products"), sales.products, key="products", placeholder=tr("products_placeholder")
     )
     start = end = None
     if with_period and not sales.has_dates:
-        st.date_input(tr("period"), value=None, disabled=True, key=f"w_{period_key}_off", help=tr("period_off"))
+        st.date_input(tr("period"), value=None, disabled=True, key="period_off", help=tr("period_off"))
         st.caption(tr("period_off"))
     if with_period and sales.has_dates:
         lo, hi = sales.lines["date"].min().date(), sales.lines["date"].max().date()
-        period = st.date_input(
-            tr("period"),
-            value=st.session_state.get(period_key, (lo, hi)),
-            min_value=lo,
-            max_value=hi,
-            key=f"w_{period_key}",
-            on_change=_keep,
-            args=(f"w_{period_key}", period_key),
-        )
-        if isinstance(period, tuple | list) and len(period) == 2:
-            start, end = period
-        elif isinstance(period, tuple | list) and len(period) == 1:
-            start = period[0]
+        start, end = state.date_range(scoped("period"), tr("period"), lo, hi, key="period", format=date_format())
     return products, start, end
+
+
+def date_format() -> str:
+    """How a date picker writes its dates in the user's language."""
+    return "YYYY/MM/DD" if lang() == "zh" else "YYYY-MM-DD"
 
 
 def population_lines(sales: SalesData, products: list[str], start: object, end: object) -> pd.DataFrame:
@@ -227,10 +297,8 @@ def population_lines(sales: SalesData, products: list[str], start: object, end: 
 
 
 def current_thresholds() -> list[float]:
-    """The band thresholds set on the band page (the defaults until then)."""
-    from funnel.bands import DEFAULT_THRESHOLDS
-
-    return list(st.session_state.get("thresholds", DEFAULT_THRESHOLDS))
+    """The band thresholds in use (set on the band page, or by a link; the defaults until then)."""
+    return state.thresholds()
 
 
 def key_analysis(
@@ -241,7 +309,7 @@ def key_analysis(
 
     totals = cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
     lines = population_lines(sales, products, start, end)
-    return key_customers(lines, totals, thresholds=current_thresholds(), lang=lang(), **options)
+    return key_customers(lines, totals, thresholds=current_thresholds(), lang=lang(), unit=unit(), **options)
 
 
 def cached_pipeline_report(digest: str, data: bytes, name: str) -> RawReport:
@@ -287,11 +355,19 @@ def pipeline_mapping(source: Source | None = None) -> PipelineMapping:
     return cached_pipeline_detection(source.digest, pipeline_raw(source)).mapping
 
 
+def pipeline_shape(source: Source | None = None) -> str | None:
+    """The input shape chosen for the current pipeline file (None: the one detected from the file)."""
+    source = source or st.session_state["pipeline_source"]
+    return state.get(f"input_shape@{source.digest[:12]}")
+
+
 def pipeline_deals(
     stages: list[str] | None, shape: str | None, value_map: dict[str, str], source: Source | None = None
 ) -> Deals:
-    """Deals of the current (or given) pipeline source for the page's stage list, shape and value mapping."""
+    """Deals of the current (or given) pipeline source for the page's stage list, shape and value mapping; a shape
+    of None is the one chosen on the stage page for this file, else the detected one."""
     source = source or st.session_state["pipeline_source"]
+    shape = shape or pipeline_shape(source)
     raw = pipeline_raw(source)
     mapping = pipeline_mapping(source)
     stages_key = tuple(stages) if stages else None
@@ -325,17 +401,15 @@ def upload_source(upload) -> Source:
     return Source(data, upload.name, digest_of(data, getattr(upload, "file_id", None)), False)
 
 
-def _keep(widget_key: str, store_key: str) -> None:
-    st.session_state[store_key] = st.session_state[widget_key]
-
-
 def _stage_text_key(template: str) -> str:
-    """Where the typed order is kept: per template, or per file and stage column for the file's own order."""
+    """Where the user's edited order is kept: per template, or per file and stage column for the file's own order.
+    Not per language: an order the user typed is the one in use whatever the language (an unedited template is
+    shown in the language's words)."""
     if template != "detected":
-        return f"stage_text_{template}_{lang()}"
+        return f"stage_text_{template}"
     digest = st.session_state["pipeline_source"].digest[:12]
     column = hashlib.sha256(str(pipeline_mapping().stage).encode()).hexdigest()[:8]
-    return f"stage_text_detected_{digest}_{column}_{lang()}"
+    return f"stage_text_detected_{column}@{digest}"
 
 
 def _detected_order():
@@ -345,7 +419,7 @@ def _detected_order():
 
 def _template_store() -> str:
     """Where the chosen template of the current pipeline file is kept (a new file starts from its own order)."""
-    return f"stage_template_store_{st.session_state['pipeline_source'].digest[:12]}"
+    return f"stage_template@{st.session_state['pipeline_source'].digest[:12]}"
 
 
 def _default_template() -> str:
@@ -373,34 +447,19 @@ def _order_text(template: str) -> str:
 
 def stage_list() -> list[str] | None:
     """The stage order the user works with: the order the file gives, or a template, edited as text; shared by
-    the stage and forecast pages. None means the file's own order, unedited (its source is then stated).
-
-    The text lives in a plain session key, not only in the widget, because Streamlit drops a widget's state when
-    another page is shown: the edited order must survive going from the stage page to the forecast page.
-    """
+    the stage and forecast pages. None means the file's own order, unedited (its source is then stated)."""
     from funnel.stages import TEMPLATES
 
-    store = _template_store()
-    st.session_state.setdefault(store, _default_template())
-    options = ["detected", *TEMPLATES]
-    template = st.selectbox(
+    template = state.select(
+        _template_store(),
         tr("stage_template"),
-        options,
-        index=options.index(st.session_state[store]),
+        ["detected", *TEMPLATES],
+        default=_default_template(),
         format_func=lambda k: tr("order_from_data") if k == "detected" else tr(f"template_{k}"),
-        key=f"stage_template_{store}",
-        on_change=_keep,
-        args=(f"stage_template_{store}", store),
+        key="stage_template",
     )
-    text_store = _stage_text_key(template)
-    st.session_state.setdefault(text_store, _order_text(template))
-    text = st.text_area(
-        tr("stage_list"),
-        value=st.session_state[text_store],
-        key=f"w_{text_store}",
-        height=170,
-        on_change=_keep,
-        args=(f"w_{text_store}", text_store),
+    text = state.text(
+        _stage_text_key(template), tr("stage_list"), _order_text(template), key="stage_text", area=True, height=170
     )
     return _chosen_stages(template, text)
 
@@ -415,8 +474,8 @@ def _chosen_stages(template: str, text: str) -> list[str] | None:
 
 def current_stages() -> list[str] | None:
     """The stage order set on the stage page (the file's own until then), without drawing the widget."""
-    template = st.session_state.get(_template_store()) or _default_template()
-    text = st.session_state.get(_stage_text_key(template))
+    template = state.get(_template_store()) or _default_template()
+    text = state.get(_stage_text_key(template))
     return _chosen_stages(template, _order_text(template) if text is None else text)
 
 
@@ -425,11 +484,6 @@ def cached_other_sales(digest: str, data: bytes, name: str) -> SalesData:
     from funnel.load import load_sales
 
     return _parsed(("other", digest), lambda: load_sales(data, name))
-
-
-def summary_columns() -> dict:
-    """Column formats of the per-band and per-grade summaries: shares as percent, revenue localised."""
-    return {tr("customer_share"): PERCENT, tr("revenue_share"): PERCENT, tr("revenue"): MONEY}
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
