@@ -7,71 +7,125 @@ import streamlit as st
 from funnel.bands import DEFAULT_THRESHOLDS
 from funnel.charts import band_funnel
 from funnel.errors import FunnelError
+from funnel.formats import count
 from funnel.tables import band_summary_table, customer_list, download_name
+from funnel.thresholds import crowded, next_threshold, place, scale, step_for, suggest
+from funnel.units import grouped, threshold_text
+from pages import state
 from pages.common import (
-    MONEY,
     band_analysis,
     current_sales,
     download_buttons,
     lang,
     population_filters,
+    population_totals,
     show_error,
-    summary_columns,
+    show_table,
     tr,
+    unit,
 )
 
-SLIDER_MAX = 1_000_000
-STEP = 1_000
+_REORDERED = "_thresholds_reordered"
 
 
-def _init_thresholds(values) -> None:
-    st.session_state["thresholds"] = [float(v) for v in values]
-    for i, v in enumerate(st.session_state["thresholds"]):
-        st.session_state[f"th_n_{i}"] = float(v)
-        st.session_state[f"th_s_{i}"] = int(min(v, SLIDER_MAX))
+def _set(values) -> None:
+    state.put("thresholds", tuple(round(float(v), 2) for v in values))
+    st.session_state.pop(_REORDERED, None)
 
 
-def _from_number(i: int) -> None:
-    value = float(st.session_state[f"th_n_{i}"])
-    st.session_state["thresholds"][i] = value
-    st.session_state[f"th_s_{i}"] = int(min(max(value, 0), SLIDER_MAX))
+def _moved(i: int, key: str, factor: float, grid: list[float]) -> None:
+    """Threshold i was moved (slider) or typed (box, in the unit): placed in order, never onto another one."""
+    values = state.thresholds()
+    if i >= len(values):
+        return
+    value = float(st.session_state[key]) * factor
+    if key.startswith("th_s_") and value in grid:
+        at = grid.index(value)
+        step = grid[at + 1] - value if value < values[i] and at + 1 < len(grid) else value - grid[max(at - 1, 0)]
+    else:
+        step = step_for(value)
+    new = place(values, i, value, step or step_for(value))
+    _set(new)
+    moved_to = [j for j, v in enumerate(new) if abs(v - value) < 0.005]
+    if moved_to and moved_to[0] != i:
+        st.session_state[_REORDERED] = True
+    state.forget_link_notes()
 
 
-def _from_slider(i: int) -> None:
-    value = float(st.session_state[f"th_s_{i}"])
-    st.session_state["thresholds"][i] = value
-    st.session_state[f"th_n_{i}"] = value
+def _add() -> None:
+    values = state.thresholds()
+    _set([*values, next_threshold(values)])
 
 
-def _add_band() -> None:
-    values = st.session_state["thresholds"]
-    _init_thresholds([*values, (values[-1] * 2) if values else 10_000])
+def _remove() -> None:
+    _set(state.thresholds()[:-1])
 
 
-def _remove_band() -> None:
-    _init_thresholds(st.session_state["thresholds"][:-1])
-
-
-def threshold_editor() -> list[float]:
-    """A slider and an exact number box per threshold, kept in step; add, remove, reset."""
-    if "thresholds" not in st.session_state:
-        _init_thresholds(DEFAULT_THRESHOLDS)
-    values = st.session_state["thresholds"]
-    for i in range(len(values)):  # widget state is dropped on other pages: restore it from the list
-        if f"th_n_{i}" not in st.session_state:
-            st.session_state[f"th_n_{i}"] = float(values[i])
-            st.session_state[f"th_s_{i}"] = int(min(max(values[i], 0), SLIDER_MAX))
-    st.subheader(tr("thresholds"))
-    for i in range(len(values)):
-        left, right = st.columns([3, 2])
+def threshold_editor(totals_cents) -> list[float]:
+    """Per threshold, a slider on a scale that fits the customers' totals (round numbers, equal steps on a log
+    scale) and an exact box in the chosen unit, kept in step through the state model; add, remove, suggestions."""
+    u, language = unit(), lang()
+    values = state.thresholds()
+    grid = scale(totals_cents, values)
+    st.subheader(u.header(tr("thresholds"), language))
+    for i, value in enumerate(values):
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
         label = tr("threshold_n", n=i + 1)
-        left.slider(label, 0, SLIDER_MAX, step=STEP, key=f"th_s_{i}", on_change=_from_slider, args=(i,))
-        right.number_input(label, step=float(STEP), format="%.2f", key=f"th_n_{i}", on_change=_from_number, args=(i,))
-    b1, b2, b3 = st.columns(3)
-    b1.button(tr("add_band"), on_click=_add_band, width="stretch")
-    b2.button(tr("remove_band"), on_click=_remove_band, disabled=len(values) <= 1, width="stretch")
-    b3.button(tr("reset_bands"), on_click=_init_thresholds, args=(DEFAULT_THRESHOLDS,), width="stretch")
-    return list(st.session_state["thresholds"])
+        state.prime(f"th_s_{i}", round(value, 2))
+        left.select_slider(
+            label,
+            options=grid,
+            format_func=lambda x: threshold_text(x, u, language),
+            key=f"th_s_{i}",
+            on_change=_moved,
+            args=(i, f"th_s_{i}", 1.0, grid),
+        )
+        state.prime(f"th_n_{i}", round(value / u.factor, 6))
+        right.number_input(
+            label,
+            min_value=0.0,
+            step=step_for(value) / u.factor,
+            format="%g",  # 1 · 1.2345 · 50000 · 12345.67: the exact figure, no padding zeros
+            key=f"th_n_{i}",
+            on_change=_moved,
+            args=(i, f"th_n_{i}", float(u.factor), grid),
+            label_visibility="collapsed",
+            help=tr("threshold_exact_help"),
+        )
+    if st.session_state.get(_REORDERED):
+        st.caption(tr("thresholds_reordered"))
+    b1, b2 = st.columns(2)
+    b1.button(tr("add_band"), on_click=_add, width="stretch", icon=":material/add:", key="add_band")
+    b2.button(
+        tr("remove_band"),
+        on_click=_remove,
+        disabled=len(values) <= 1,
+        width="stretch",
+        icon=":material/remove:",
+        key="remove_band",
+    )
+    suggested = suggest(totals_cents)
+    st.button(
+        tr("suggest_bands"),
+        on_click=_set,
+        args=(suggested,),
+        width="stretch",
+        key="suggest_bands",
+        icon=":material/auto_awesome:",
+        disabled=suggested == values,
+    )
+    st.caption(tr("suggest_caption", values="、".join(threshold_text(v, u, language) for v in suggested)))
+    default = [float(x) for x in DEFAULT_THRESHOLDS]
+    st.button(
+        tr("reset_bands"),
+        on_click=_set,
+        args=(default,),
+        width="stretch",
+        key="reset_bands",
+        icon=":material/restart_alt:",
+        disabled=default == values,
+    )
+    return state.thresholds()
 
 
 sales = current_sales()
@@ -80,8 +134,9 @@ st.caption(tr("bands_hint"))
 
 with st.sidebar:
     products, start, end = population_filters(sales)
-    thresholds = threshold_editor()
-    upgrade_pct = st.slider(tr("upgrade_pct"), 0, 100, 20, step=5, key="upgrade_pct")
+    totals = population_totals(sales, products, start, end)
+    thresholds = threshold_editor(totals["amount_cents"])
+    upgrade_pct = state.slider("upgrade_pct", tr("upgrade_pct"), 0, 100, 20, step=5)
 
 try:
     report = band_analysis(sales, products, start, end, thresholds, upgrade_pct / 100)
@@ -93,50 +148,47 @@ if report.n_customers == 0:
     st.info(tr("no_rows"))
     st.stop()
 
+u = unit()
 m1, m2, m3 = st.columns(3)
-m1.metric(tr("total_customers"), f"{report.n_customers:,}")
-m2.metric(tr("total_revenue"), f"{report.total_cents / 100:,.2f}")
-m3.metric(tr("upgrade_candidates"), f"{int(report.summary['upgrade_candidates'].sum()):,}")
+m1.metric(tr("total_customers"), count(report.n_customers))
+m2.metric(u.header(tr("total_revenue"), lang()), grouped(report.total_cents / 100 / u.factor))
+m3.metric(tr("upgrade_candidates"), count(report.summary["upgrade_candidates"].sum()))
+
+counts = report.summary["customers"].tolist()
+if crowded(counts):
+    top = counts.index(max(counts))
+    st.info(tr("bands_crowded", share=f"{max(counts) / sum(counts):.0%}", band=report.labels[top]))
 
 c1, c2 = st.columns(2)
-c1.plotly_chart(band_funnel(report, "customers", lang()))
-c2.plotly_chart(band_funnel(report, "amount", lang()))
+c1.plotly_chart(band_funnel(report, "customers", lang(), u), key="funnel_customers")
+c2.plotly_chart(band_funnel(report, "amount", lang(), u), key="funnel_amount")
 
-summary = band_summary_table(report, lang())
-st.dataframe(
-    summary,
-    hide_index=True,
-    width="stretch",
-    column_config=summary_columns(),
-)
+show_table(band_summary_table(report, lang()), key="band_summary")
 
 st.subheader(tr("choose_band"))
 labels = list(report.labels)
-default_band = int(report.summary["customers"].idxmax())
-if st.session_state.get("band", 0) >= len(labels):  # a band was removed under the selection
-    del st.session_state["band"]
-left, right = st.columns([3, 2])
-band = left.selectbox(
-    tr("choose_band"), range(len(labels)), index=default_band, format_func=lambda i: labels[i], key="band"
+left, right = st.columns([3, 2], vertical_alignment="bottom")
+band = state.select(
+    "band",
+    tr("choose_band"),
+    range(len(labels)),
+    default=int(report.summary["customers"].idxmax()),
+    format_func=lambda i: labels[i],
+    where=left,
 )
-only_upgrade = right.toggle(tr("only_upgrade"), key="only_upgrade")
+only_upgrade = state.toggle("only_upgrade", tr("only_upgrade"), where=right)
 rows = report.band_customers(band, upgrade_only=only_upgrade)
 st.caption(
     tr(
         "band_list_caption",
         band=labels[band],
-        n=int(report.summary.loc[band, "customers"]),
-        up=int(report.summary.loc[band, "upgrade_candidates"]),
+        n=count(report.summary.loc[band, "customers"]),
+        up=count(report.summary.loc[band, "upgrade_candidates"]),
         pct=upgrade_pct,
     )
 )
 table = customer_list(rows, lang())
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={tr("col_amount"): MONEY},
-)
+show_table(table, pin=1, key="band_customers")
 what = f"{tr('page_bands')}_{labels[band]}" + (f"_{tr('upgrade_candidates')}" if only_upgrade else "")
 name = download_name(what, products, start, end)
 download_buttons(table, name, labels[band], "dl")

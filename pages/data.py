@@ -12,9 +12,9 @@ from funnel.tables import (
     localise_columns,
     mapping_table,
 )
-from pages.common import current_sales, download_buttons, lang, md, tr
+from pages.common import current_sales, download_buttons, lang, md, show_table, tr
 
-sales = current_sales()
+sales = current_sales(need_rows=False)
 st.title(tr("page_data"))
 st.caption(tr("header_found", row=sales.header_row, sheet=md(sales.sheet or "CSV")))
 if sales.amount_scale != 1:
@@ -23,14 +23,16 @@ if sales.duplicates:
     st.warning(tr("duplicates_warning", n=sales.duplicates))
 
 left, right = st.columns(2)
-left.dataframe(mapping_table(sales, lang()), hide_index=True, width="stretch")
-right.dataframe(accounting_table(sales, lang()), hide_index=True, width="stretch")
+show_table(mapping_table(sales, lang()), where=left, key="mapping")
+show_table(accounting_table(sales, lang()), where=right, key="accounting")
 if sales.derived_amount:
     st.info(md(tr("evidence_derived", quantity=sales.mapping.quantity, unit_price=sales.mapping.unit_price)))
 
+if sales.rows_read == 0:
+    st.info(tr("no_data_rows"))
 st.subheader(tr("left_out_rows"))
 left_out = left_out_table(sales, lang())
-st.dataframe(left_out, hide_index=True, width="stretch")
+show_table(left_out, pin=2, key="left_out")
 if len(left_out):
     labels = (tr("download_left_out") + " (CSV)", tr("download_left_out") + " (XLSX)")
     download_buttons(left_out, "left_out", "left_out", "left_out", labels)
@@ -38,10 +40,10 @@ if len(left_out):
 if len(sales.name_variants):
     st.subheader(tr("name_variants"))
     st.caption(tr("variants_note", n=len(sales.name_variants)))
-    st.dataframe(localise_columns(sales.name_variants, lang()), hide_index=True, width="stretch")
+    show_table(localise_columns(sales.name_variants, lang()), key="variants")
 
 st.subheader(tr("detections_header"))
-st.dataframe(detections_table(sales.detections, lang()), hide_index=True, width="stretch")
+show_table(detections_table(sales.detections, lang()), pin=1, key="detections")
 
 st.subheader(tr("lines_preview"))
-st.dataframe(lines_table(sales.lines.head(200), lang()), hide_index=True, width="stretch")
+show_table(lines_table(sales.lines.head(200), lang()), pin=2, key="lines")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pandas as pd
@@ -17,10 +18,9 @@ from funnel.forecast import (
     probabilities_from_frame,
     probability_frame,
     slipping,
-    target_frame,
-    targets_from_frame,
     weigh,
 )
+from funnel.formats import date_text, local_time, percent, period_text
 from funnel.snapshots import (
     BOOK_NAME_MAX,
     DEFAULT_BOOK,
@@ -46,34 +46,40 @@ from funnel.tables import (
     localise_columns,
     targets_table,
 )
+from funnel.units import amount_text
+from pages import state
 from pages.common import (
-    MONEY,
-    PERCENT,
     download_buttons,
     lang,
+    leave_v1_multipage_mode,
     md,
     pipeline_account,
     pipeline_deals,
     show_error,
+    show_table,
     stage_list,
     tr,
+    unit,
 )
 
 
 def probability_editor(stages: list[str], known: dict[str, float]) -> dict[str, float]:
     """The stage → probability table, shown and editable (percent), never hidden; a CRM's own defaults where the
     stage order is that CRM's."""
-    frame = probability_frame(default_probabilities(stages, known), tr("col_stage"), tr("col_probability"))
-    edited = st.data_editor(
+    frame = probability_frame(default_probabilities(stages, known), "stage", "probability")
+    edited = st.data_editor(  # columns keep stable names (edits survive a language switch); labels are localised
         frame,
         hide_index=True,
-        disabled=[tr("col_stage")],
+        disabled=["stage"],
         column_config={
-            tr("col_probability"): st.column_config.NumberColumn(min_value=0, max_value=100, step=5, format="%d%%")
+            "stage": st.column_config.TextColumn(tr("col_stage")),
+            "probability": st.column_config.NumberColumn(
+                tr("col_probability"), min_value=0, max_value=100, step=5, format="%d%%"
+            ),
         },
-        key=f"prob_{'|'.join(stages)}",
+        key=f"prob_{hashlib.sha256(chr(31).join(stages).encode()).hexdigest()[:12]}",
     )
-    return probabilities_from_frame(edited, tr("col_stage"), tr("col_probability"))
+    return probabilities_from_frame(edited, "stage", "probability")
 
 
 def choose_book() -> str | None:
@@ -85,16 +91,16 @@ def choose_book() -> str | None:
         show_error(exc)
         return None
     names = listed if DEFAULT_BOOK in listed else [DEFAULT_BOOK, *listed]
-    chosen = st.selectbox(
+    chosen = state.select(
+        "snap_book",
         tr("snap_book"),
         [*names, new],
         format_func=lambda name: name or tr("snap_book_new"),
-        key="snap_book",
         help=tr("snap_book_help", n=BOOK_NAME_MAX),
     )
     if chosen != new:
         return chosen
-    typed = st.text_input(tr("snap_new_book"), key="snap_new_book", max_chars=BOOK_NAME_MAX)
+    typed = state.text("snap_new_book", tr("snap_new_book"), max_chars=BOOK_NAME_MAX)
     if not typed.strip():
         return None
     try:
@@ -116,7 +122,7 @@ def save_snapshot(book: str, weighed: pd.DataFrame, week: str, label: str, sourc
             show_error(exc)
         return
     st.session_state.pop("snap_pending_replace", None)
-    st.success(tr("snap_saved", week=week, n=n))
+    _done(tr("snap_saved", week=md(week), n=n))
 
 
 def delete_snapshot(book: str, week: str) -> None:
@@ -126,23 +132,34 @@ def delete_snapshot(book: str, week: str) -> None:
     except FunnelError as exc:
         show_error(exc)
         return
-    st.success(tr("snap_deleted", week=week))
+    _done(tr("snap_deleted", week=md(week)))
+
+
+def _done(sentence: str) -> None:
+    """Say what was done on the next run, which draws the page as it now is (no stale question left above)."""
+    st.session_state["snap_done"] = sentence
+    st.rerun()
 
 
 def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
     st.subheader(tr("snap_header"))
+    if "snap_done" in st.session_state:
+        st.success(st.session_state.pop("snap_done"))
     c1, c2, c3 = st.columns([3, 1, 2])
     with c1:
         book = choose_book()
-    week = c2.text_input(tr("snap_week"), value=iso_week(), key="snap_week")
-    label = c3.text_input(tr("snap_label"), key="snap_label")
+    week = state.text("snap_week", tr("snap_week"), iso_week(), where=c2)
+    label = state.text("snap_label", tr("snap_label"), where=c3)
     if book is None:
         return
     if st.button(tr("snap_save"), type="primary", key="snap_save_btn"):
         save_snapshot(book, weighed, week, label, source_name, replace=False)
     pending = st.session_state.get("snap_pending_replace")
-    if pending and pending[0] == book:
-        st.warning(tr("snap_replace_q", week=pending[1]))
+    if pending and pending != (book, week):  # the question was about another book or week: it no longer stands
+        st.session_state.pop("snap_pending_replace", None)
+        pending = None
+    if pending:
+        st.warning(tr("snap_replace_q", week=md(pending[1])))
         r1, r2 = st.columns(2)
         if r1.button(tr("snap_replace"), key="snap_replace_yes"):
             save_snapshot(book, weighed, pending[1], label, source_name, replace=True)
@@ -159,19 +176,23 @@ def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
     if weeks.empty:
         st.caption(tr("snap_none"))
         return
-    st.dataframe(localise_columns(weeks, lang(), drop=["source"]), hide_index=True, width="stretch")
+    zone = st.context.timezone
+    listed = weeks.assign(saved_at=[local_time(v, zone, lang()) for v in weeks["saved_at"]])
+    show_table(localise_columns(listed, lang(), drop=["source"]), key="snap_weeks")
+    st.caption(tr("snap_times_zone", zone=md(zone) if zone else "UTC"))
     with st.expander(tr("snap_delete")):
-        doomed = st.selectbox(tr("col_week"), weeks["week"].tolist(), key="snap_delete_week")
+        doomed = state.select(
+            f"snap_delete_week@{book}", tr("col_week"), weeks["week"].tolist(), key="snap_delete_week"
+        )
         if st.button(tr("snap_delete"), key="snap_delete_btn"):
             st.session_state["snap_pending_delete"] = (book, doomed)
         pending_delete = st.session_state.get("snap_pending_delete")
         if pending_delete and pending_delete[0] == book:
-            st.warning(tr("snap_delete_q", week=pending_delete[1]))
+            st.warning(tr("snap_delete_q", week=md(pending_delete[1])))
             d1, d2 = st.columns(2)
             if d1.button(tr("confirm"), key="snap_delete_yes"):
                 st.session_state.pop("snap_pending_delete", None)
                 delete_snapshot(book, pending_delete[1])
-                st.rerun()
             if d2.button(tr("cancel"), key="snap_delete_no"):
                 st.session_state.pop("snap_pending_delete", None)
                 st.rerun()
@@ -179,35 +200,36 @@ def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
     if not quarters:
         return
     current = pd.Timestamp(date.today()).to_period("Q").strftime("%YQ%q")
-    quarter = st.selectbox(
+    quarter = state.select(
+        "history_quarter",
         tr("history_quarter"),
         quarters,
-        index=quarters.index(current) if current in quarters else 0,
-        key="history_quarter",
+        default=current if current in quarters else quarters[0],
+        format_func=lambda q: period_text(q, lang()),
     )
     trend = history(every, quarter)
-    st.plotly_chart(history_chart(trend, quarter, lang()))
+    st.plotly_chart(history_chart(trend, quarter, lang(), unit()), key="history_chart")
     if len(saved) >= 2:
         a, b = saved[-2], saved[-1]
         st.markdown(f"**{tr('changes_header', a=md(a), b=md(b))}**")
-        st.dataframe(changes_table(changes_between_weeks(every, a, b), lang()), hide_index=True, width="stretch")
+        show_table(changes_table(changes_between_weeks(every, a, b), lang()), key="snap_changes")
     if not quarter_closed(quarter, date.today()):
         return
     sales = st.session_state.get("sales")
     sources = ["snapshot", "sales"] if sales is not None and sales.has_dates else ["snapshot"]
-    source = st.radio(
-        tr("actual_source"), sources, format_func=lambda k: tr(f"actual_{k}"), key="actual_source", horizontal=True
+    source = state.radio(
+        "actual_source", tr("actual_source"), sources, format_func=lambda k: tr(f"actual_{k}"), horizontal=True
     )
     actual = actual_won(every, quarter) if source == "snapshot" else actual_from_sales(sales.lines, quarter)
     if actual:
         table, share = accuracy(trend, actual)
-        st.markdown(f"**{tr('accuracy_header', q=quarter, actual=f'{actual:,.2f}')}**")
-        st.caption(tr("accuracy_share", share=f"{share:.0%}"))
-        st.dataframe(
-            accuracy_table(table, lang()), hide_index=True, width="stretch", column_config={tr("col_error"): PERCENT}
-        )
+        q = period_text(quarter, lang())
+        st.markdown(f"**{tr('accuracy_header', q=q, actual=amount_text(actual, unit(), lang()))}**")
+        st.caption(tr("accuracy_share", share=percent(share)))
+        show_table(accuracy_table(table, lang()), key="accuracy")
 
 
+leave_v1_multipage_mode()  # a deep link on a fresh server runs this page alone once
 st.title(tr("page_forecast"))
 st.caption(tr("forecast_hint"))
 
@@ -217,12 +239,12 @@ with st.sidebar:
     except FunnelError as exc:
         show_error(exc)
         st.stop()
-    by = st.radio(
-        tr("forecast_by"), ["quarter", "month"], format_func=lambda b: tr(f"by_{b}"), key="forecast_by", horizontal=True
+    by = state.radio(
+        "forecast_by", tr("forecast_by"), ["quarter", "month"], format_func=lambda b: tr(f"by_{b}"), horizontal=True
     )
-    use_column = st.checkbox(tr("use_probability_column"), value=True, key="use_probability_column")
-    commit_at = st.slider(tr("commit_bound"), 0, 100, 70, step=5, key="commit_bound")
-    best_at = st.slider(tr("best_bound"), 0, 100, 40, step=5, key="best_bound")
+    use_column = state.checkbox("use_probability_column", tr("use_probability_column"), default=True)
+    commit_at = state.slider("commit_bound", tr("commit_bound"), 0, 100, 70, step=5)
+    best_at = state.slider("best_bound", tr("best_bound"), 0, 100, 40, step=5)
 
 try:
     deals = pipeline_deals(chosen, None, st.session_state.setdefault("value_map", {}))
@@ -235,58 +257,64 @@ except FunnelError as exc:
     show_error(exc)
     st.stop()
 
+u = unit()
 table = forecast(weighed, by)
 if deals.open_without_amount:
     st.warning(tr("no_amount_note", n=deals.open_without_amount))
 pipeline_account(deals)
-st.plotly_chart(forecast_chart(table, lang()))
-money = {tr(f"col_{c}"): MONEY for c in ("weighted", "closed", "commit", "best_case", "open_amount", "target", "gap")}
-st.dataframe(forecast_table(table, lang()), hide_index=True, width="stretch", column_config=money)
+st.plotly_chart(forecast_chart(table, lang(), u), key="forecast_chart")
+shown_table = table.assign(period=[period_text(p, lang()) for p in table["period"]])
+show_table(forecast_table(shown_table, lang()), pin=1, key="forecast_table")
 
 st.subheader(tr("targets_header"))
 st.caption(tr("targets_caption"))
 periods = [p for p in table["period"] if p != "—"]
 saved = st.session_state.setdefault("targets", {})
-editor = st.data_editor(
-    target_frame(periods, saved, tr("col_period"), tr("col_target")),
+editor = st.data_editor(  # 0 is "no target" (an empty number cell would read None); stable column names
+    pd.DataFrame(
+        {"period": [period_text(p, lang()) for p in periods], "target": [saved.get(p, 0.0) / u.factor for p in periods]}
+    ),
     hide_index=True,
-    disabled=[tr("col_period")],
-    column_config={tr("col_target"): st.column_config.NumberColumn(min_value=0, step=10_000, format="localized")},
-    key=f"targets_{by}",
+    disabled=["period"],
+    column_config={
+        "period": st.column_config.TextColumn(tr("col_period")),
+        "target": st.column_config.NumberColumn(
+            u.header(tr("col_target"), lang()), min_value=0, step=0.01, format="localized"
+        ),
+    },
+    key=f"targets_{by}_{u.code}",  # the edits are in the unit's figures: another unit starts from the saved targets
 )
-targets = targets_from_frame(editor, tr("col_period"), tr("col_target"))
-saved.update(targets)
+shown_targets = pd.to_numeric(editor["target"], errors="coerce").fillna(0).tolist()
+targets = {p: float(v) * u.factor for p, v in zip(periods, shown_targets, strict=True) if v > 0}
+saved.update({p: float(v) * u.factor for p, v in zip(periods, shown_targets, strict=True)})
 if targets:
     goal = against_targets(table, targets)
     goal = goal[goal["target"].notna()]
-    st.dataframe(
-        targets_table(goal, lang()),
-        hide_index=True,
-        width="stretch",
-        column_config={**money, tr("col_coverage"): st.column_config.NumberColumn(format="%.2fx")},
-    )
+    goal = goal.assign(period=[period_text(p, lang()) for p in goal["period"]])
+    show_table(targets_table(goal, lang()), pin=1, key="targets_table")
 
-by_column = st.selectbox(
+by_column = state.select(
+    "forecast_breakdown",
     tr("breakdown_by"),
     ["", "rep", "product", "region"],
-    key="forecast_breakdown",
     format_func=lambda o: tr(f"role_{o}") if o else tr("no_breakdown"),
 )
 if by_column:
-    st.dataframe(localise_columns(forecast_by(weighed, by_column, by), lang()), width="stretch")
+    grid = forecast_by(weighed, by_column, by)
+    grid.index = [period_text(p, lang()) for p in grid.index]
+    grid.index.name = tr("col_period")
+    show_table(
+        localise_columns(grid, lang()).reset_index(), default="money", pin=1, key="forecast_by", unit_in_headers=False
+    )
+    st.caption(u.header(tr("col_weighted"), lang()))
 
 today = date.today()
 late = slipping(weighed, today)
 st.subheader(tr("slipping_header"))
-st.caption(tr("slipping_caption", date=today.isoformat(), n=len(late)))
+st.caption(tr("slipping_caption", date=date_text(today, lang()), n=len(late)))
 if len(late):
     late_table = forecast_deals_table(late, lang())
-    st.dataframe(
-        late_table,
-        hide_index=True,
-        width="stretch",
-        column_config={tr("col_probability"): PERCENT, tr("col_stage_amount"): MONEY, tr("col_weighted"): MONEY},
-    )
+    show_table(late_table, pin=2, key="slipping")
     name = download_name(tr("slipping_header").split("（")[0].split(" (")[0])
     download_buttons(late_table, name, "slipping", "late")
 

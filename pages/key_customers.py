@@ -6,6 +6,7 @@ import streamlit as st
 
 from funnel.charts import pareto_chart
 from funnel.errors import FunnelError
+from funnel.formats import count, percent
 from funnel.keycustomers import (
     LOST_ALL,
     NO_DEAL,
@@ -17,9 +18,8 @@ from funnel.keycustomers import (
     value_stage,
 )
 from funnel.tables import KEY_COLUMNS, customer_list, download_name, grade_table, localise_columns
+from pages import state
 from pages.common import (
-    MONEY,
-    PERCENT,
     current_sales,
     current_stages,
     download_buttons,
@@ -31,8 +31,9 @@ from pages.common import (
     population_filters,
     scoped,
     show_error,
-    summary_columns,
+    show_table,
     tr,
+    unit,
 )
 
 
@@ -46,12 +47,12 @@ st.caption(tr("key_hint"))
 
 with st.sidebar:
     products, start, end = population_filters(sales)
-    share = st.slider(tr("pareto_share"), 50, 95, 80, step=5, key="pareto_share")
-    cut_a = st.slider(tr("cutoff_a"), 50, 95, 80, step=1, key="cutoff_a")
-    cut_b = st.slider(tr("cutoff_b"), 60, 100, 95, step=1, key="cutoff_b")
-    inactive_days = st.number_input(tr("inactive_days"), 7, 730, 90, step=7, key="inactive_days")
-    drop_pct = st.slider(tr("drop_pct"), 5, 90, 30, step=5, key="drop_pct")
-    upgrade_pct = st.slider(tr("upgrade_pct"), 0, 100, 20, step=5, key="key_upgrade_pct")
+    share = state.slider("pareto_share", tr("pareto_share"), 50, 95, 80, step=5)
+    cut_a = state.slider("cutoff_a", tr("cutoff_a"), 50, 95, 80, step=1)
+    cut_b = state.slider("cutoff_b", tr("cutoff_b"), 60, 100, 95, step=1)
+    inactive_days = state.number("inactive_days", tr("inactive_days"), 90, 7, 730, step=7)
+    drop_pct = state.slider("drop_pct", tr("drop_pct"), 5, 90, 30, step=5)
+    upgrade_pct = state.slider("key_upgrade_pct", tr("upgrade_pct"), 0, 100, 20, step=5)
 
 try:
     report = key_analysis(
@@ -74,55 +75,68 @@ if customers.empty:
     st.info(tr("no_rows"))
     st.stop()
 
+u = unit()
 n, pct, reached = report.pareto
-st.subheader(tr("pareto_sentence", n=f"{n:,}", pct=f"{pct:.1%}", share=f"{reached:.1%}"))
+st.subheader(tr("pareto_sentence", n=count(n), pct=percent(pct), share=percent(reached)))
 if report.as_of is not None:
     st.caption(tr("as_of", date=report.as_of.date().isoformat()))
-left, right = st.columns([3, 2])
-left.plotly_chart(pareto_chart(report, lang()))
-with right:
-    st.markdown(f"**{tr('grade_summary')}**")
-    st.dataframe(
-        grade_table(report, lang()),
-        hide_index=True,
-        width="stretch",
-        column_config=summary_columns(),
-    )
-
-money = {tr("col_amount"): MONEY}
-shares = {tr("col_share"): PERCENT, tr("col_cum_share"): PERCENT, tr("col_change_pct"): PERCENT}
+st.plotly_chart(pareto_chart(report, lang(), u), key="pareto")
+st.markdown(f"**{tr('grade_summary')}**")
+show_table(grade_table(report, lang()), key="grades")
 
 risk = report.at_risk()
 st.subheader(tr("at_risk_header"))
 st.caption(tr("at_risk_caption", n=len(risk), days=int(inactive_days), pct=drop_pct))
 if len(risk):
     risk_table = customer_list(risk, lang(), KEY_COLUMNS)
-    st.dataframe(risk_table, hide_index=True, width="stretch", column_config={**money, **shares})
+    show_table(risk_table, pin=2, key="risk")
     downloads(risk_table, tr("at_risk_header"), products, start, end, "risk")
 
 upgrades = report.upgrade_candidates()
 st.subheader(tr("upgrade_header"))
 if len(upgrades):
     up_table = customer_list(upgrades, lang(), KEY_COLUMNS)
-    st.dataframe(up_table, hide_index=True, width="stretch", column_config={**money, **shares})
+    show_table(up_table, pin=2, key="upgrades")
     downloads(up_table, tr("upgrade_header"), products, start, end, "upgrade")
 
 st.subheader(tr("key_list"))
 f1, f2, f3, f4 = st.columns(4)
-grades = f1.multiselect(tr("filter_grade"), ["A", "B", "C"], default=["A"], key="kc_grades")
+grades = state.multiselect(
+    "kc_grades", tr("filter_grade"), ["A", "B", "C"], default=["A"], where=f1, placeholder=tr("all_placeholder")
+)
 options = filter_options(customers)
 band_labels = options["bands"]
-bands = f2.multiselect(tr("filter_band"), sorted(band_labels), format_func=band_labels.get, key="kc_bands")
-main_products = f3.multiselect(tr("filter_product"), options["products"], key=scoped("kc_prod"))
-regions = f4.multiselect(tr("filter_region"), options["regions"], key=scoped("kc_reg"))
+bands = state.multiselect(
+    "kc_bands",
+    tr("filter_band"),
+    sorted(band_labels),
+    format_func=band_labels.get,
+    where=f2,
+    placeholder=tr("all_placeholder"),
+)
+main_products = state.multiselect(
+    scoped("kc_prod"),
+    tr("filter_product"),
+    options["products"],
+    where=f3,
+    key="kc_prod",
+    placeholder=tr("all_placeholder"),
+)
+regions = state.multiselect(
+    scoped("kc_reg"), tr("filter_region"), options["regions"], where=f4, key="kc_reg", placeholder=tr("all_placeholder")
+)
 g1, g2, g3 = st.columns(3)
-reps = g1.multiselect(tr("filter_rep"), options["reps"], key=scoped("kc_rep"))
-min_revenue = g2.number_input(tr("min_revenue"), min_value=0.0, value=0.0, step=10_000.0, key="kc_min")
-search = g3.text_input(tr("search"), key="kc_search")
-shown = filter_customers(customers, grades, bands, main_products, regions, reps, min_revenue or None, search)
-st.caption(tr("list_caption", shown=len(shown), total=len(customers)))
+reps = state.multiselect(
+    scoped("kc_rep"), tr("filter_rep"), options["reps"], where=g1, key="kc_rep", placeholder=tr("all_placeholder")
+)
+min_shown = state.number(
+    "kc_min", u.header(tr("min_revenue"), lang()), 0.0, 0.0, where=g2, step=10_000.0 / u.factor, format="%.2f"
+)
+search = state.text("kc_search", tr("search"), where=g3, placeholder=tr("search_placeholder"))
+shown = filter_customers(customers, grades, bands, main_products, regions, reps, (min_shown * u.factor) or None, search)
+st.caption(tr("list_caption", shown=count(len(shown)), total=count(len(customers))))
 table = customer_list(shown, lang(), KEY_COLUMNS)
-st.dataframe(table, hide_index=True, width="stretch", column_config={**money, **shares})
+show_table(table, pin=2, key="key_list")
 downloads(table, f"{tr('page_key')}_{'+'.join(grades) or 'ABC'}", products, start, end, "key")
 
 
@@ -131,8 +145,16 @@ def stage_name(stage: str) -> str:
 
 
 def value_stage_section() -> None:
-    """ABC grade × furthest stage, joined with the pipeline data; an unusable pipeline costs this section only."""
+    """ABC grade × furthest stage, joined with the pipeline data; an unusable pipeline costs this section only.
+    The bundled sample pipeline is never joined to an uploaded sales report without the user saying so."""
     st.subheader(tr("matrix_vs_header"))
+    pipeline = st.session_state["pipeline_source"]
+    if pipeline.is_sample and not st.session_state.get("sales_is_sample", True):
+        st.info(tr("vs_sample_pipeline"))
+        if not state.toggle("vs_use_sample", tr("vs_use_sample")):
+            return
+    elif pipeline.is_sample:
+        st.caption(tr("vs_sample_note"))
     st.caption(tr("matrix_vs_caption"))
     try:
         deals = pipeline_deals(current_stages(), None, st.session_state.setdefault("value_map", {}))
@@ -143,26 +165,31 @@ def value_stage_section() -> None:
         return
     pipeline_account(deals)
     grid = value_stage(customers, deals.deals, stages)
-    v1, v2 = st.columns(2)
-    v1.markdown(f"**{tr('matrix_counts')}**")
-    v1.dataframe(localise_columns(grid.counts.rename(columns=stage_name), lang()), width="stretch")
-    v2.markdown(f"**{tr('matrix_revenue')}**")
-    v2.dataframe(
-        localise_columns(grid.revenue.rename(columns=stage_name), lang()),
-        width="stretch",
-        column_config={c: MONEY for c in map(stage_name, grid.revenue)},
-    )
+    st.markdown(f"**{tr('matrix_counts')}**")
+    counts = localise_columns(grid.counts.rename(columns=stage_name), lang()).reset_index()
+    show_table(counts, default="count", pin=1, key="vs_counts")
+    st.markdown(f"**{u.header(tr('matrix_revenue'), lang())}**")
+    revenue = localise_columns(grid.revenue.rename(columns=stage_name), lang()).reset_index()
+    revenue_kinds = {str(c): "money" for c in revenue.columns[1:]}
+    show_table(revenue, kinds=revenue_kinds, pin=1, key="vs_revenue", unit_in_headers=False)
     c1, c2 = st.columns(2)
-    cell_grade = c1.selectbox(tr("cell_grade"), ["A", "B", "C"], key="vs_grade")
-    cell_stage = c2.selectbox(tr("cell_stage"), list(grid.counts.columns), format_func=stage_name, key="vs_stage")
+    cell_grade = state.select("vs_grade", tr("cell_grade"), ["A", "B", "C"], where=c1)
+    cell_stage = state.select(
+        f"vs_stage@{pipeline.digest[:12]}",
+        tr("cell_stage"),
+        list(grid.counts.columns),
+        format_func=stage_name,
+        where=c2,
+        key="vs_stage",
+    )
     cell = grid.cell(cell_grade, cell_stage)
     st.caption(tr("vs_cell_caption", n=len(cell), g=cell_grade, s=md(stage_name(cell_stage))))
     if len(cell):
         cell_table = customer_list(cell, lang(), KEY_COLUMNS)
-        st.dataframe(cell_table, hide_index=True, width="stretch", column_config={**money, **shares})
+        show_table(cell_table, pin=2, key="vs_cell")
         downloads(cell_table, f"{cell_grade}_{stage_name(cell_stage)}", products, start, end, "vs")
     with st.expander(tr("pipeline_only_header", n=len(grid.pipeline_only))):
-        st.dataframe(localise_columns(grid.pipeline_only, lang()), hide_index=True, width="stretch")
+        show_table(localise_columns(grid.pipeline_only, lang()), key="vs_pipeline_only")
 
 
 value_stage_section()
@@ -173,10 +200,10 @@ if found:
     st.subheader(tr("behaviour_header"))
     r1, r2, r3, r4 = st.columns(4)
     rules = BehaviourRules(
-        promote_after_viewings=int(r1.number_input(tr("rule_promote"), 0, 100, 1, key="rule_promote")),
-        offer_within_viewings=int(r2.number_input(tr("rule_offer"), 0, 100, 4, key="rule_offer")),
-        demote_after_viewings=int(r3.number_input(tr("rule_demote"), 1, 100, 9, key="rule_demote")),
-        drop_after_recommendations=int(r4.number_input(tr("rule_drop"), 1, 100, 8, key="rule_drop")),
+        promote_after_viewings=int(state.number("rule_promote", tr("rule_promote"), 1, 0, 100, where=r1)),
+        offer_within_viewings=int(state.number("rule_offer", tr("rule_offer"), 4, 0, 100, where=r2)),
+        demote_after_viewings=int(state.number("rule_demote", tr("rule_demote"), 9, 1, 100, where=r3)),
+        drop_after_recommendations=int(state.number("rule_drop", tr("rule_drop"), 8, 1, 100, where=r4)),
     )
     graded_by_behaviour = behaviour_by_customer(raw.frame, sales.mapping.customer, found, rules)
-    st.dataframe(localise_columns(graded_by_behaviour, lang()), hide_index=True, width="stretch")
+    show_table(localise_columns(graded_by_behaviour, lang()), key="behaviour")

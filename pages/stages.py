@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from funnel.charts import compare_chart, grouped_funnel_chart, stage_funnel_chart
 from funnel.errors import FunnelError
+from funnel.formats import count, percent
 from funnel.stages import (
     SHAPES,
     breakdown,
@@ -18,20 +21,27 @@ from funnel.stages import (
     stage_funnel,
 )
 from funnel.tables import breakdown_table, compare_table, deals_table, download_name, stage_table
+from pages import state
 from pages.common import (
-    MONEY,
-    PERCENT,
+    UPLOAD_TYPES,
+    date_format,
     download_buttons,
     lang,
+    leave_v1_multipage_mode,
     md,
     pipeline_deals,
     pipeline_mapping,
     pipeline_raw,
     show_error,
+    show_table,
     stage_list,
     tr,
     upload_source,
 )
+
+
+def _tag(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:10]
 
 
 def value_mapping(unmapped, stages: list[str]) -> None:
@@ -46,7 +56,7 @@ def value_mapping(unmapped, stages: list[str]) -> None:
                 tr("map_to", value=md(row.value), rows=row.rows),
                 options,
                 format_func=lambda o: names.get(o, o),
-                key=f"map_value_{row.value}",
+                key=f"map_value_{_tag(row.value)}",
             )
             if choice:
                 st.session_state["value_map"][row.value] = choice
@@ -63,9 +73,12 @@ def order_note(deals) -> None:
         st.warning(md(deals.order.sentence(lang())))
 
 
+leave_v1_multipage_mode()  # a deep link on a fresh server runs this page alone once
 st.title(tr("page_stages"))
 st.caption(tr("stages_hint"))
 st.session_state.setdefault("value_map", {})
+pipeline = st.session_state["pipeline_source"]
+tag = pipeline.digest[:12]
 
 with st.sidebar:
     try:
@@ -75,29 +88,32 @@ with st.sidebar:
     except FunnelError as exc:
         show_error(exc)
         st.stop()
-    shape = st.radio(
+    shape = state.radio(  # each pipeline file starts from the shape detected in it
+        f"input_shape@{tag}",
         tr("input_shape"),
         SHAPES,
-        index=SHAPES.index(detected),
+        default=detected,
         format_func=lambda s: tr(f"shape_{s}"),
         key="input_shape",
+        help=tr("shape_detected", shape=tr(f"shape_{detected}")),
     )
-    window = st.number_input(tr("window_days"), min_value=0, max_value=3650, value=0, step=7, key="window_days")
-    by_options = ["", "product", "region", "rep"]
-    by = st.selectbox(
+    window = state.number("window_days", tr("window_days"), 0, 0, 3650, step=7)
+    by = state.select(
+        "breakdown_by",
         tr("breakdown_by"),
-        by_options,
+        ["", "product", "region", "rep"],
         format_func=lambda o: tr(f"role_{o}") if o else tr("no_breakdown"),
-        key="breakdown_by",
     )
-    mode = st.radio(
-        tr("compare_mode"), ["none", "periods", "file"], format_func=lambda m: tr(f"compare_{m}"), key="compare_mode"
+    mode = state.radio(
+        "compare_mode", tr("compare_mode"), ["none", "periods", "file"], format_func=lambda m: tr(f"compare_{m}")
     )
 
 try:
     deals = pipeline_deals(chosen, shape, st.session_state["value_map"])
 except FunnelError as exc:
     show_error(exc)
+    if shape != detected:  # a shape chosen by hand may not fit this file: say which one the file looks like
+        st.caption(tr("shape_hint", shape=tr(f"shape_{shape}"), detected=tr(f"shape_{detected}")))
     st.stop()
 stages = deals.stages
 if deals.mostly_unmatched:  # most values match no stage: say so and let them be mapped, never a funnel of the rest
@@ -111,10 +127,10 @@ funnel = stage_funnel(deals.deals, stages, window_days)
 table = funnel.table
 
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(tr("deals"), f"{int(table['reached'].iloc[0]):,}")
-m2.metric(tr("won"), f"{funnel.won:,}")
-m3.metric(tr("lost"), f"{funnel.lost:,}")
-m4.metric(tr("win_rate"), "–" if funnel.win_rate is None else f"{funnel.win_rate:.1%}")
+m1.metric(tr("deals"), count(table["reached"].iloc[0]))
+m2.metric(tr("won"), count(funnel.won))
+m3.metric(tr("lost"), count(funnel.lost))
+m4.metric(tr("win_rate"), percent(funnel.win_rate))
 if funnel.bottleneck is None:
     st.info(tr("no_bottleneck"))
 else:
@@ -124,8 +140,8 @@ else:
             "bottleneck_sentence",
             a=md(stages[b]),
             b=md(stages[b + 1]),
-            share=f"{table['drop_share'].iloc[b]:.1%}",
-            n=int(table["dropped"].iloc[b]),
+            share=percent(table["drop_share"].iloc[b]),
+            n=count(table["dropped"].iloc[b]),
         )
     )
 if deals.lost_without_stage:
@@ -138,41 +154,36 @@ if deals.reasons:
     st.caption(" · ".join(f"{tr('reason_' + k)}: {v}" for k, v in deals.reasons.items()))
 value_mapping(deals.unmapped, stages)
 
-st.plotly_chart(stage_funnel_chart(funnel, lang()))
-config = {tr(f"col_{c}"): PERCENT for c in ("step_conversion", "cumulative_conversion", "drop_share")}
-config[tr("col_stage_amount")] = MONEY
-st.dataframe(stage_table(funnel, lang()), hide_index=True, width="stretch", column_config=config)
+st.plotly_chart(stage_funnel_chart(funnel, lang()), key="stage_funnel")
+show_table(stage_table(funnel, lang()), pin=1, key="stage_table")
 
 if by:
     groups = breakdown(deals.deals, stages, by, window_days)
-    st.plotly_chart(grouped_funnel_chart(groups, lang()))
-    st.dataframe(
-        breakdown_table(groups, lang()),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            tr("col_drop_share"): PERCENT,
-            tr("win_rate"): PERCENT,
-            tr("col_cumulative_conversion"): PERCENT,
-        },
-    )
+    st.plotly_chart(grouped_funnel_chart(groups, lang()), key="grouped_funnel")
+    show_table(breakdown_table(groups, lang()), pin=1, key="breakdown")
     for name, group in groups.items():
-        with st.expander(f"{md(name)} · {int(group.table['reached'].iloc[0]):,} {tr('deals')}"):
-            st.dataframe(stage_table(group, lang()), hide_index=True, width="stretch", column_config=config)
+        with st.expander(f"{md(name)} · {count(group.table['reached'].iloc[0])} {tr('deals')}"):
+            show_table(stage_table(group, lang()), pin=1, key=f"group_{_tag(name)}")
 
 before = after = None
 span = first_date_range(deals.deals)
+if mode == "periods" and span is None:
+    st.info(tr("compare_needs_dates"))
 if mode == "periods" and span is not None:
     lo, hi = span[0].date(), span[1].date()
     mid = lo + (hi - lo) / 2
     c1, c2 = st.columns(2)
-    p1 = c1.date_input(tr("before"), value=(lo, mid), min_value=lo, max_value=hi, key="cmp_before")
-    p2 = c2.date_input(tr("after"), value=(mid, hi), min_value=lo, max_value=hi, key="cmp_after")
-    if len(p1) == 2 and len(p2) == 2:
+    p1 = state.date_range(
+        f"cmp_before@{tag}", tr("before"), lo, hi, where=c1, key="cmp_before", default=(lo, mid), format=date_format()
+    )
+    p2 = state.date_range(
+        f"cmp_after@{tag}", tr("after"), lo, hi, where=c2, key="cmp_after", default=(mid, hi), format=date_format()
+    )
+    if None not in p1 and None not in p2:
         before = stage_funnel(filter_deals(deals.deals, *p1), stages, window_days)
         after = stage_funnel(filter_deals(deals.deals, *p2), stages, window_days)
 elif mode == "file":
-    other = st.file_uploader(tr("compare_upload"), type=["xlsx", "xls", "csv", "txt", "tsv"], key="compare_file")
+    other = st.file_uploader(tr("compare_upload"), type=UPLOAD_TYPES, key="compare_file", help=tr("upload_help"))
     if other is not None:
         try:
             before = stage_funnel(
@@ -185,24 +196,22 @@ elif mode == "file":
             show_error(exc)
 if before is not None and after is not None:
     st.subheader(tr("compare_header"))
-    st.plotly_chart(compare_chart(before, after, lang()))
-    st.dataframe(
-        compare_table(compare(before, after), lang()),
-        hide_index=True,
-        width="stretch",
-        column_config={tr("col_conversion_before"): PERCENT, tr("col_conversion_after"): PERCENT},
-    )
+    st.plotly_chart(compare_chart(before, after, lang()), key="compare_chart")
+    show_table(compare_table(compare(before, after), lang()), pin=1, key="compare_table")
 
 st.subheader(tr("drill_header"))
-steps = list(range(len(stages) - 1))
-default = funnel.bottleneck if funnel.bottleneck is not None else 0
-step = st.selectbox(
-    tr("drill_step"), steps, index=default, format_func=lambda i: f"{stages[i]} → {stages[i + 1]}", key="drill_step"
+step = state.select(  # a new stage list (or file) starts from its bottleneck
+    f"drill_step@{tag}:{_tag(*stages)}",
+    tr("drill_step"),
+    range(len(stages) - 1),
+    default=funnel.bottleneck if funnel.bottleneck is not None else 0,
+    format_func=lambda i: f"{stages[i]} → {stages[i + 1]}",
+    key="drill_step",
 )
 dropped = dropped_at(deals.deals, stages, step, window_days)
-st.caption(tr("drill_caption", n=len(dropped), a=md(stages[step]), b=md(stages[step + 1])))
+st.caption(tr("drill_caption", n=count(len(dropped)), a=md(stages[step]), b=md(stages[step + 1])))
 drill = deals_table(dropped, stages, lang())
-st.dataframe(drill, hide_index=True, width="stretch", column_config={tr("col_stage_amount"): MONEY})
+show_table(drill, pin=2, key="drill")
 if len(drill):
     name = download_name(f"{tr('drill_header')}_{stages[step]}")
     download_buttons(drill, name, "drop", "drill")
