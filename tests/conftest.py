@@ -73,3 +73,23 @@ def erp_rows() -> list[list[object]]:
         ["2026-02-08", "庚公司", "摄像机", "待定", "华北", "李四"],  # non-numeric amount
         ["合计", None, None, 358999.3, None, None],
     ]
+
+
+@pytest.fixture
+def app(monkeypatch):
+    """The app (AppTest) as a user opens it: app.py on the bundled sample, after its first run (see appkit.py)."""
+    from appkit import start
+
+    return start(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def sample_totals():
+    """Per-customer totals of the bundled sample, computed independently with pandas+openpyxl."""
+    import pandas as pd
+
+    from funnel.sample import SAMPLE_SALES
+
+    frame = pd.read_excel(SAMPLE_SALES, header=2, engine="openpyxl")
+    frame = frame[frame["单据日期"] != "合计"]
+    return frame.groupby("客户名称")["价税合计"].sum().round(2)

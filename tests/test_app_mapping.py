@@ -4,13 +4,12 @@ columns mapped like the sales report's and detected afresh for each new file."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
+from appkit import APP, NavigationPagesManager, RecordingStorage, band_counts
 from export_corpus import pipeline_cases, sales_cases
 from streamlit.testing.v1 import AppTest
-from test_app import APP, NavigationPagesManager, RecordingStorage, band_counts
 
 from funnel.cli import main
 
@@ -26,10 +25,6 @@ def app(monkeypatch):
     return at
 
 
-def tag(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:12]
-
-
 def case(name: str):
     return next(c for c in [*pipeline_cases(), *sales_cases()] if c.name == name)
 
@@ -39,9 +34,9 @@ def test_derived_amount_is_shown_and_can_be_switched_off(app):
     app.sidebar.file_uploader[0].upload(uci.filename, uci.data).run()
     assert not app.exception
     assert band_counts(app) == uci.bands
-    assert app.selectbox(key=f"map_{tag(uci.data)}_unit_price").value == "UnitPrice"
+    assert app.selectbox(key="map_unit_price").value == "UnitPrice"
     assert any("Quantity × UnitPrice" in c.value for c in app.sidebar.caption)
-    app.toggle(key=f"derive_{tag(uci.data)}").set_value(False).run()
+    app.toggle(key="derive").set_value(False).run()
     assert not app.exception
     assert any("列映射" in e.value for e in app.error)  # no amount now: the mapping panel is named
 
@@ -50,7 +45,7 @@ def test_each_detection_shows_its_evidence(app):
     pos = case("pharmacy_pos")
     app.sidebar.file_uploader[0].upload(pos.filename, pos.data).run()
     assert not app.exception
-    assert app.selectbox(key=f"map_{tag(pos.data)}_amount").value == "实收金额"
+    assert app.selectbox(key="map_amount").value == "实收金额"
     captions = [c.value for c in app.sidebar.caption]
     assert any(c.startswith("购药时间：") and "个是日期" in c for c in captions)
     assert any(c.startswith("实收金额：") and "应收金额" in c for c in captions)  # the choice is stated
@@ -68,11 +63,11 @@ def test_weak_evidence_is_asked_for_not_guessed(app):
     data = csv_text(rows).encode()
     app.sidebar.file_uploader[0].upload("r.csv", data).run()
     assert not app.exception
-    customer = app.selectbox(key=f"map_{tag(data)}_customer")
+    customer = app.selectbox(key="map_customer")
     assert customer.value is None  # found only by its values: asked for, not taken
     assert any("客户" in w.value for w in app.sidebar.warning)
     customer.set_value("编码").run()
-    app.selectbox(key=f"map_{tag(data)}_amount").set_value("数值").run()
+    app.selectbox(key="map_amount").set_value("数值").run()
     assert not app.exception
     assert sum(band_counts(app)) == 3
 
@@ -91,10 +86,9 @@ def test_a_pipeline_export_maps_itself_and_its_funnel_matches(app):
     kaggle = case("kaggle_sales_pipeline")
     app.file_uploader(key="pipeline_up").upload(kaggle.filename, kaggle.data).run()
     assert not app.exception
-    t = tag(kaggle.data)
-    assert app.selectbox(key=f"pmap_{t}_stage").value == "deal_stage"
-    assert app.selectbox(key=f"pmap_{t}_amount").value == "close_value"
-    assert app.selectbox(key=f"pmap_{t}_deal").value == "opportunity_id"
+    assert app.selectbox(key="pmap_stage").value == "deal_stage"
+    assert app.selectbox(key="pmap_amount").value == "close_value"
+    assert app.selectbox(key="pmap_deal").value == "opportunity_id"
     assert any(s.value == "engage_date" for s in app.sidebar.selectbox if s.label.startswith("进入「Engaging」"))
     app.switch_page("pages/stages.py").run()
     assert not app.exception
@@ -117,7 +111,7 @@ def test_changing_the_stage_column_in_the_panel_changes_the_funnel(app):
     app.switch_page("pages/stages.py").run()
     assert app.dataframe[0].value["阶段"].tolist() == ["初步接触", "需求确认", "方案报价", "赢单"]
     assert app.dataframe[0].value["到达数"].tolist() == [4, 3, 2, 1]
-    app.selectbox(key=f"pmap_{tag(data)}_stage").set_value("上季度阶段").run()
+    app.selectbox(key="pmap_stage").set_value("上季度阶段").run()
     assert not app.exception
     assert app.dataframe[0].value["阶段"].tolist() == ["需求确认", "赢单"]  # the order that column gives
     assert app.dataframe[0].value["到达数"].tolist() == [4, 1]
@@ -133,7 +127,7 @@ def test_an_inferred_order_asks_to_be_confirmed_and_a_new_file_is_detected_afres
     hubspot = case("hubspot_internal_ids")
     app.file_uploader(key="pipeline_up").upload(hubspot.filename, hubspot.data).run()
     assert not app.exception
-    assert app.selectbox(key=f"pmap_{tag(hubspot.data)}_stage").value == "dealstage"
+    assert app.selectbox(key="pmap_stage").value == "dealstage"
     assert app.dataframe[0].value["阶段"].tolist() == hubspot.stages
     assert app.dataframe[0].value["到达数"].tolist() == hubspot.reached
 
@@ -145,7 +139,7 @@ def test_mostly_unmatched_stages_are_an_error_with_the_values_to_map(app):
     data = csv_text(rows).encode()
     app.file_uploader(key="pipeline_up").upload("p.csv", data).run()
     app.switch_page("pages/stages.py").run()
-    app.selectbox(key=f"stage_template_stage_template_store_{tag(data)}").set_value("lead").run()
+    app.selectbox(key="stage_template").set_value("lead").run()
     assert not app.exception
     assert any("搁置 (3)" in e.value.replace("\\", "") for e in app.error)  # the values arrive escaped for markdown
     assert not app.get("plotly_chart")  # no funnel of the remaining minority
