@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from funnel.engine import Lines, frame_query, lines_table
 from funnel.errors import FunnelError
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = (10_000, 50_000, 100_000, 200_000)
@@ -87,64 +88,90 @@ def band_labels(thresholds: Sequence[float], lang: str = "zh") -> list[str]:
     return labels
 
 
-def _mode(lines: pd.DataFrame, column: str, weight: str | None = None) -> pd.Series:
-    """Per customer, the value of `column` with most lines (or most `weight`); ties go to the first seen."""
-    if weight:
-        sizes = lines.groupby(["customer_key", column], sort=False)[weight].sum()
-    else:
-        sizes = lines.groupby(["customer_key", column], sort=False).size()
-    top = sizes.reset_index(name="n").sort_values("n", ascending=False, kind="stable")
-    return top.drop_duplicates("customer_key").set_index("customer_key")[column]
+TOTALS_COLUMNS: tuple[str, ...] = (
+    "customer_key", "customer", "amount_cents", "lines", "orders", "first_date", "last_date", "main_product",
+    "region", "rep",
+)  # fmt: skip
+
+# Per customer from the lines, in one pass grouped by (customer, spelling, product, region, rep) plus one for
+# distinct orders. "Main product" is the product with most revenue, region and rep those with most lines, the
+# shown name the most frequent spelling; ties go to the value seen first (then the smallest value).
+_TOTALS_SQL = """
+WITH l AS (SELECT * FROM {lines}),
+g AS (
+    SELECT customer_key, customer, product, region, rep, COUNT(*) AS n,
+           SUM(CAST(amount_cents AS DECIMAL(38, 0))) AS cents, MIN(seq) AS seen,
+           MIN(date) AS first_date, MAX(date) AS last_date
+    FROM l GROUP BY customer_key, customer, product, region, rep
+),
+o AS (SELECT customer_key, COUNT(DISTINCT "order") AS orders FROM l WHERE "order" <> '' GROUP BY customer_key),
+flag AS (SELECT COUNT(*) AS with_orders FROM o),
+{picks},
+base AS (
+    SELECT customer_key, SUM(cents) AS amount_cents, SUM(n) AS lines, MIN(first_date) AS first_date,
+           MAX(last_date) AS last_date
+    FROM g GROUP BY customer_key
+)
+SELECT b.customer_key, p_customer.customer, CAST(b.amount_cents AS DECIMAL(38, 0)) AS amount_cents,
+       CAST(b.lines AS BIGINT) AS lines,
+       CAST(CASE WHEN f.with_orders > 0 THEN COALESCE(o.orders, 0) ELSE b.lines END AS BIGINT) AS orders,
+       b.first_date, b.last_date, p_product.product AS main_product, p_region.region, p_rep.rep
+FROM base AS b
+CROSS JOIN flag AS f
+LEFT JOIN o ON o.customer_key = b.customer_key
+{joins}
+ORDER BY b.amount_cents DESC, p_customer.customer, b.customer_key
+"""
 
 
-def customer_totals(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per customer: net amount (returns netted in), lines, orders, first/last date, main product, region."""
-    columns = [
-        "customer_key",
-        "customer",
-        "amount_cents",
-        "lines",
-        "orders",
-        "first_date",
-        "last_date",
-        "main_product",
-        "region",
-        "rep",
-    ]
-    if lines.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).astype(
-            {"amount_cents": "int64", "lines": "int64"}
-        )
-    g = lines.groupby("customer_key", sort=False)
-    totals = pd.DataFrame(
-        {
-            "customer": g["customer"].first(),
-            "amount_cents": g["amount_cents"].sum().astype("int64"),
-            "lines": g.size().astype("int64"),
-            "first_date": g["date"].min(),
-            "last_date": g["date"].max(),
-        }
+def _pick_sql(column: str, weight: str) -> str:
+    """A CTE naming, per customer, the value of `column` with the largest `weight` (ties: first seen, smallest)."""
+    return f"""p_{column} AS (
+    SELECT customer_key, {column} FROM (
+        SELECT customer_key, {column}, ROW_NUMBER() OVER (
+            PARTITION BY customer_key ORDER BY w DESC, seen, {column}) AS pick
+        FROM (SELECT customer_key, {column}, {weight} AS w, MIN(seen) AS seen FROM g
+              GROUP BY customer_key, {column}) AS x
+    ) AS y WHERE pick = 1
+)"""
+
+
+def totals_sql() -> str:
+    """The per-customer totals query over `{lines}` (any engine)."""
+    picks = [("customer", "SUM(n)"), ("product", "SUM(cents)"), ("region", "SUM(n)"), ("rep", "SUM(n)")]
+    return _TOTALS_SQL.format(
+        lines="{lines}",
+        picks=",\n".join(_pick_sql(c, w) for c, w in picks),
+        joins="\n".join(f"JOIN p_{c} ON p_{c}.customer_key = b.customer_key" for c, _ in picks),
     )
-    orders = lines[lines["order"] != ""] if "order" in lines else lines.iloc[0:0]
-    if len(orders):
-        totals["orders"] = (
-            orders.groupby("customer_key")["order"].nunique().reindex(totals.index).fillna(0).astype("int64")
-        )
-    else:
-        totals["orders"] = totals["lines"]
-    totals["main_product"] = _mode(lines, "product", weight="amount_cents")
-    for column in ("region", "rep"):
-        totals[column] = _mode(lines, column) if column in lines else ""
-    totals = totals.reset_index()
-    totals = totals.sort_values(["amount_cents", "customer"], ascending=[False, True], kind="stable")
-    return totals[columns].reset_index(drop=True)
 
 
-def assign_bands(amount_cents: pd.Series | np.ndarray, thresholds_cents: Sequence[int]) -> np.ndarray:
+def customer_totals(
+    lines: pd.DataFrame | Lines, products: Sequence[str] | None = None, start: object = None, end: object = None
+) -> pd.DataFrame:
+    """One row per customer of the (chosen products' and period's) lines: net amount (returns netted in), lines,
+    orders, first/last date, main product, region, rep; computed by the engine, largest first."""
+    relation = lines_table(lines).where(products, start, end)
+    totals = relation.fetch(totals_sql())
+    totals["first_date"] = pd.to_datetime(totals["first_date"]).astype("datetime64[ns]")
+    totals["last_date"] = pd.to_datetime(totals["last_date"]).astype("datetime64[ns]")
+    return totals[list(TOTALS_COLUMNS)].astype({"amount_cents": "int64", "lines": "int64", "orders": "int64"})
+
+
+def band_sql(column: str, thresholds_cents: Sequence[int], prefix: str = "t") -> tuple[str, dict[str, int]]:
+    """SQL for the band index 0..k of `column` (band i is [threshold[i-1], threshold[i])) and its parameters."""
+    params = {f"{prefix}_{i}": int(c) for i, c in enumerate(thresholds_cents)}
+    cases = " ".join(f"WHEN {column} >= :{prefix}_{i} THEN {i + 1}" for i in reversed(range(len(params))))
+    return f"(CASE {cases} ELSE 0 END)", params
+
+
+def assign_bands(amount_cents: pd.Series | np.ndarray | Sequence[int], thresholds_cents: Sequence[int]) -> np.ndarray:
     """Band index 0..k for each amount: band i is [threshold[i-1], threshold[i]); below the first (or ≤ 0) is band 0."""
-    return np.searchsorted(
-        np.asarray(thresholds_cents, dtype="int64"), np.asarray(amount_cents, dtype="int64"), side="right"
-    )
+    expression, params = band_sql("amount_cents", thresholds_cents)
+    frame = pd.DataFrame({"amount_cents": np.asarray(amount_cents, dtype="int64")})
+    frame["pos"] = np.arange(len(frame))
+    out = frame_query(frame, f"SELECT {expression} AS band FROM {{frame}} ORDER BY pos", params)
+    return out["band"].to_numpy(dtype="int64")
 
 
 @dataclass(frozen=True)
@@ -181,25 +208,42 @@ def band_report(
     if not 0 <= upgrade_pct <= 1:
         raise FunnelError("bands_bad_pct", value=upgrade_pct)
     labels = band_labels(thresholds, lang)
+    expression, params = band_sql("amount_cents", cents)
+    nexts = " ".join(f"WHEN {expression} = {i} THEN :t_{i}" for i in range(len(cents)))
+    frame = pd.DataFrame({"amount_cents": totals["amount_cents"].astype("int64").to_numpy()})
+    frame["pos"] = np.arange(len(frame))
+    banded = frame_query(
+        frame,
+        f"""SELECT pos, band, next_cents,
+                   COALESCE(CAST(next_cents - amount_cents AS DOUBLE) <= :pct * next_cents, FALSE) AS upgrade
+            FROM (SELECT pos, amount_cents, {expression} AS band,
+                         CASE {nexts} ELSE NULL END AS next_cents FROM {{frame}}) AS b
+            ORDER BY pos""",
+        {**params, "pct": float(upgrade_pct)},
+    )
     customers = totals.copy()
-    band = assign_bands(customers["amount_cents"], cents)
-    customers["band"] = band.astype("int64")
+    band = banded["band"].to_numpy(dtype="int64")
+    has_next = banded["next_cents"].notna().to_numpy()
+    gap = np.where(has_next, banded["next_cents"].fillna(0).to_numpy(dtype="int64") - frame["amount_cents"], 0)
+    customers["band"] = band
     customers["band_label"] = [labels[i] for i in band]
-    next_cents = np.array([*cents, 0], dtype="int64")[band]
-    has_next = band < len(cents)
-    gap = np.where(has_next, next_cents - customers["amount_cents"].to_numpy(), 0)
-    customers["gap_to_next_cents"] = pd.array(np.where(has_next, gap, 0), dtype="int64")
-    customers["upgrade_candidate"] = has_next & (gap * 1.0 <= upgrade_pct * next_cents)
+    customers["gap_to_next_cents"] = pd.array(gap, dtype="int64")
+    customers["upgrade_candidate"] = banded["upgrade"].to_numpy(dtype=bool)
     customers["amount"] = customers["amount_cents"] / 100
     customers["gap_to_next"] = np.where(has_next, gap / 100, np.nan)
 
-    total = int(customers["amount_cents"].sum())
-    n = len(customers)
-    by_band = customers.groupby("band")
+    per_band = frame_query(
+        banded.assign(amount_cents=frame["amount_cents"]),
+        """SELECT band, COUNT(*) AS customers, SUM(CAST(amount_cents AS DECIMAL(38, 0))) AS amount_cents,
+                  SUM(CASE WHEN upgrade THEN 1 ELSE 0 END) AS upgrades
+           FROM {frame} GROUP BY band""",
+    ).set_index("band")
     every = range(len(labels))
-    counts = by_band.size().reindex(every, fill_value=0).to_numpy(dtype="int64")
-    sums = by_band["amount_cents"].sum().reindex(every, fill_value=0).to_numpy(dtype="int64")
-    upgrades = by_band["upgrade_candidate"].sum().reindex(every, fill_value=0).to_numpy(dtype="int64")
+    counts = per_band["customers"].reindex(every, fill_value=0).to_numpy(dtype="int64")
+    sums = per_band["amount_cents"].reindex(every, fill_value=0).to_numpy(dtype="int64")
+    upgrades = per_band["upgrades"].reindex(every, fill_value=0).to_numpy(dtype="int64")
+    total = int(sums.sum())
+    n = len(customers)
     lowers = [None, *list(thresholds)]
     uppers = [*list(thresholds), None]
     summary = pd.DataFrame(
