@@ -208,7 +208,7 @@ def memory_engine() -> DuckDBEngine:
 LINE_COLUMNS: tuple[str, ...] = ("customer_key", "customer", "product", "amount_cents", "date", "region", "rep", "order")
 
 
-def lines_table(lines: pd.DataFrame | Lines) -> Lines:
+def lines_table(lines: pd.DataFrame | Lines, name: str = "file_lines") -> Lines:
     """The one hand-over from a file's lines table to the engine: an in-memory DuckDB relation over Arrow.
 
     Every analysis runs on a `Lines` relation; a DataFrame of lines (from `schema.prepare_sales`) becomes one
@@ -229,7 +229,14 @@ def lines_table(lines: pd.DataFrame | Lines) -> Lines:
     frame["seq"] = np.arange(len(frame), dtype="int64")  # file order: ties in "main product" go to the first seen
     table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     columns = 'customer_key, customer, product, amount_cents, CAST(date AS DATE) AS date, region, rep, "order", seq'
-    return Lines(memory_engine(), f"SELECT {columns} FROM file_lines", {}, {"file_lines": table})
+    return Lines(memory_engine(), f"SELECT {columns} FROM {name}", {}, {name: table})
+
+
+def date_span(lines: pd.DataFrame | Lines) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """(first, last) date of the lines, or (None, None) when none is dated."""
+    row = lines_table(lines).fetch("SELECT MIN(date) AS first, MAX(date) AS last FROM {lines} AS l").iloc[0]
+    first, last = row["first"], row["last"]
+    return (None, None) if pd.isna(last) else (pd.Timestamp(first), pd.Timestamp(last))
 
 
 def frame_query(frame: pd.DataFrame, query: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
