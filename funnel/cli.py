@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from funnel.bands import DEFAULT_THRESHOLDS, BandReport, parse_thresholds
+from funnel.bands import DEFAULT_THRESHOLDS, BandReport, band_report, customer_totals, parse_thresholds
 from funnel.errors import FunnelError
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
-from funnel.load import analyse_bands, load_sales, parse_day, read_file_bytes, resolve_products
+from funnel.load import parse_day, read_file_bytes, resolve_products
 from funnel.schema import SalesData
+from funnel.sources import SalesSource
 from funnel.stages import StageFunnel
 from funnel.tables import band_summary_table
 
@@ -26,7 +27,15 @@ def default_lang() -> str:
 
 
 def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("table", "json", "csv")) -> None:
-    parser.add_argument("report", help="sales report: xlsx, xls or csv")
+    parser.add_argument(
+        "report",
+        help="sales report (xlsx, xls, csv), a .parquet file or folder, or a URL: duckdb:///file.duckdb, "
+        "postgresql://user@host:port/db (password from FUNNEL_DB_PASSWORD or PGPASSWORD), sc://host:port",
+    )
+    parser.add_argument("--table", help="the table (or schema.table) of a database source")
+    parser.add_argument(
+        "--engine", choices=("duckdb", "spark"), default="duckdb", help="engine for a Parquet source (default duckdb)"
+    )
     parser.add_argument("--sheet", help="sheet name (default: the one that looks like a sales report)")
     parser.add_argument("--product", action="append", help="keep only this product (repeatable; default all)")
     parser.add_argument("--start", help="first day of the period, e.g. 2026-01-01")
@@ -125,19 +134,23 @@ def _pipeline(args: argparse.Namespace):
     return raw, stages or template_for_data(raw.frame, args.template, getattr(args, "stage_col", None))
 
 
-def _load(args: argparse.Namespace) -> SalesData:
+def _load(args: argparse.Namespace) -> SalesSource:
+    """The command's source (file, Parquet or database), rows accounted; a password is asked only on a terminal."""
+    from funnel.sources import open_source
+
     overrides = {
         role: getattr(args, f"{role}_col") for role in ("customer", "product", "amount", "date", "region", "rep")
     }
-    return load_sales(read_file_bytes(args.report), Path(args.report).name, args.sheet, overrides)
+    prompt = sys.stdin is not None and sys.stdin.isatty()
+    return open_source(args.report, args.table, args.engine, args.sheet, overrides, prompt=prompt)
 
 
-def accounting(sales: SalesData) -> dict[str, object]:
+def accounting(sales: SalesData | SalesSource) -> dict[str, object]:
     """Rows read, used and left out per reason: the numbers every output carries."""
     return {"rows_read": sales.rows_read, "rows_used": sales.rows_used, "rows_dropped": dict(sales.reasons)}
 
 
-def bands_json(sales: SalesData, report: BandReport) -> dict[str, object]:
+def bands_json(sales: SalesData | SalesSource, report: BandReport) -> dict[str, object]:
     """The `bands` command's JSON object."""
     bands = [
         {
@@ -175,15 +188,8 @@ def _emit(text: str | bytes, out: str | None) -> None:
 
 def run_bands(args: argparse.Namespace, lang: str) -> None:
     sales = _load(args)
-    report = analyse_bands(
-        sales,
-        resolve_products(sales, args.product),
-        parse_day(args.start),
-        parse_day(args.end),
-        parse_thresholds(args.thresholds),
-        lang,
-        args.upgrade_pct / 100,
-    )
+    lines = sales.lines.where(resolve_products(sales, args.product), parse_day(args.start), parse_day(args.end))
+    report = band_report(customer_totals(lines), parse_thresholds(args.thresholds), lang, args.upgrade_pct / 100)
     if args.format == "json":
         _emit(json.dumps(bands_json(sales, report), ensure_ascii=False, indent=2) + "\n", args.out)
     elif args.format == "csv":
@@ -204,7 +210,7 @@ def run_bands(args: argparse.Namespace, lang: str) -> None:
         _emit("\n".join(lines), args.out)
 
 
-def key_json(sales: SalesData, report: KeyCustomerReport) -> dict[str, object]:
+def key_json(sales: SalesData | SalesSource, report: KeyCustomerReport) -> dict[str, object]:
     """The `key-customers` command's JSON object: every customer with grade and shares, plus per-grade summary."""
     n, pct, reached = report.pareto
     customers = [
@@ -242,14 +248,12 @@ def key_json(sales: SalesData, report: KeyCustomerReport) -> dict[str, object]:
 
 
 def run_key_customers(args: argparse.Namespace, lang: str) -> None:
-    from funnel.bands import customer_totals
     from funnel.keycustomers import filter_customers, key_customers
-    from funnel.schema import filter_lines
     from funnel.tables import KEY_COLUMNS, customer_list
 
     sales = _load(args)
     cutoffs = [float(x) for x in args.cutoffs.replace("，", ",").split(",") if x.strip()]
-    lines = filter_lines(sales.lines, resolve_products(sales, args.product), parse_day(args.start), parse_day(args.end))
+    lines = sales.lines.where(resolve_products(sales, args.product), parse_day(args.start), parse_day(args.end))
     report = key_customers(
         lines, customer_totals(lines), cutoffs, args.share, lang=lang, inactive_days=args.inactive_days
     )
@@ -275,14 +279,13 @@ def run_key_customers(args: argparse.Namespace, lang: str) -> None:
 
 def run_migration(args: argparse.Namespace, lang: str) -> None:
     from funnel.migration import Period, migration, product_change
-    from funnel.schema import filter_lines
     from funnel.tables import migration_matrix_table, product_change_table
 
     sales = _load(args)
     earlier, later = Period.parse(args.period_from), Period.parse(args.period_to)
     if not sales.has_dates:
         raise FunnelError("cli_needs_dates")
-    lines = filter_lines(sales.lines, resolve_products(sales, args.product))
+    lines = sales.lines.where(resolve_products(sales, args.product))
     result = migration(lines, earlier, later, parse_thresholds(args.thresholds), lang)
     change = product_change(lines, earlier, later, args.churn_alert / 100)
     if args.format == "json":

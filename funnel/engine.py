@@ -205,7 +205,16 @@ def memory_engine() -> DuckDBEngine:
         return _MEMORY[0]
 
 
-LINE_COLUMNS: tuple[str, ...] = ("customer_key", "customer", "product", "amount_cents", "date", "region", "rep", "order")
+LINE_COLUMNS: tuple[str, ...] = (
+    "customer_key",
+    "customer",
+    "product",
+    "amount_cents",
+    "date",
+    "region",
+    "rep",
+    "order",
+)
 
 
 def lines_table(lines: pd.DataFrame | Lines, name: str = "file_lines") -> Lines:
@@ -261,12 +270,177 @@ def engine_error(exc: BaseException, secret: str | None = None) -> FunnelError:
     name = type(exc).__name__
     if "statement timeout" in low or "canceling statement" in low or name in ("QueryCanceled", "InterruptException"):
         return FunnelError("engine_timeout", seconds=STATEMENT_TIMEOUT_S)
-    if name in ("UndefinedTable",) or "table_or_view_not_found" in low or (
-        "catalog error" in low and "table" in low and "does not exist" in low
+    if (
+        name in ("UndefinedTable",)
+        or "table_or_view_not_found" in low
+        or ("catalog error" in low and "table" in low and "does not exist" in low)
     ):
         return FunnelError("engine_missing_table", detail=text)
-    if name in ("UndefinedColumn",) or "unresolved_column" in low or (
-        "binder error" in low and "column" in low
-    ):
+    if name in ("UndefinedColumn",) or "unresolved_column" in low or ("binder error" in low and "column" in low):
         return FunnelError("engine_missing_column", detail=text)
     return FunnelError("engine_query_failed", detail=text)
+
+
+def password_from_environment() -> str | None:
+    """The database password from FUNNEL_DB_PASSWORD or PGPASSWORD (never from the URL or the command line)."""
+    import os
+
+    return os.environ.get("FUNNEL_DB_PASSWORD") or os.environ.get("PGPASSWORD") or None
+
+
+class PostgresEngine(Engine):
+    """PostgreSQL through psycopg: every transaction read-only, a statement timeout, the password never shown."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str, password: str | None = None, prompt: bool = False) -> None:
+        from urllib.parse import unquote, urlsplit
+
+        import psycopg
+
+        parts = urlsplit(url)
+        if parts.password is not None:
+            raise FunnelError("engine_password_in_url")
+        self.where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+        params = {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or 5432,
+            "dbname": unquote(parts.path.lstrip("/")) or None,
+            "user": unquote(parts.username) if parts.username else None,
+            "connect_timeout": 10,
+            "application_name": "customer-funnel",
+            "options": f"-c default_transaction_read_only=on -c statement_timeout={STATEMENT_TIMEOUT_S * 1000}",
+        }
+        secret = password if password is not None else password_from_environment()
+        try:
+            self.con = self._connect(psycopg, params, secret)
+        except psycopg.OperationalError as exc:
+            if secret is None and prompt and "password" in str(exc).lower():
+                import getpass
+
+                secret = getpass.getpass(f"Password for {params['user'] or ''}@{self.where}: ")
+                self.con = self._connect(psycopg, params, secret)
+            else:
+                raise self._connect_error(exc, secret) from None
+        self.con.read_only = True
+        self._secret = secret
+        self._lock = threading.Lock()
+
+    def _connect(self, psycopg, params: dict, secret: str | None):
+        try:
+            return psycopg.connect(**{k: v for k, v in params.items() if v is not None}, password=secret or None)
+        except psycopg.OperationalError as exc:
+            if secret is not None and "password" in str(exc).lower():
+                raise self._connect_error(exc, secret) from None
+            raise
+
+    def _connect_error(self, exc: BaseException, secret: str | None) -> FunnelError:
+        text = str(exc).lower()
+        if "password" in text or "authentication" in text:
+            return FunnelError("engine_bad_password", where=self.where)
+        if "timeout" in text or "refused" in text or "could not" in text or "no route" in text:
+            return FunnelError("engine_unreachable", where=self.where)
+        detail = _first_line(exc).replace(secret, "***") if secret else _first_line(exc)
+        return FunnelError("engine_open_failed", source=self.where, detail=detail)
+
+    def fetch_arrow(self, sql: str, params: dict[str, object], tables: dict[str, pa.Table]) -> pa.Table:
+        import psycopg
+
+        with self._lock:
+            try:
+                with self.con.cursor() as cursor:
+                    cursor.execute(sql, params or None)
+                    names = [d.name for d in cursor.description or []]
+                    rows = cursor.fetchall()
+                self.con.rollback()  # nothing to keep: read-only, and no transaction left open
+            except psycopg.Error as exc:
+                self.con.rollback()
+                raise engine_error(exc, self._secret) from None
+        return pa.table({name: pa.array([r[i] for r in rows]) for i, name in enumerate(names)})
+
+    def columns(self, relation: str) -> dict[str, str]:
+        import psycopg
+
+        sql = compile_sql(f"SELECT * FROM {relation} AS src LIMIT 0", self.dialect)
+        with self._lock:
+            try:
+                with self.con.cursor() as cursor:
+                    cursor.execute(sql)
+                    out = {}
+                    for d in cursor.description or []:
+                        info = psycopg.postgres.types.get(d.type_code)
+                        out[d.name] = _kind(info.name if info else "other")
+                self.con.rollback()
+            except psycopg.Error as exc:
+                self.con.rollback()
+                raise engine_error(exc, self._secret) from None
+        return out
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class SparkEngine(Engine):
+    """Spark SQL: local mode by default (small: one core, low memory), a master URL, or Spark Connect (sc://)."""
+
+    dialect = "spark"
+
+    def __init__(self, master: str | None = None, remote: str | None = None) -> None:
+        self.session = spark_session(master, remote)
+        self.views: list[str] = []
+
+    def view(self, name: str, parquet: str) -> str:
+        """A temporary view over Parquet files (session-local: nothing is written to a catalog)."""
+        try:
+            self.session.read.parquet(parquet).createOrReplaceTempView(name)
+        except Exception as exc:
+            raise engine_error(exc) from None
+        self.views.append(name)
+        return quote(name)
+
+    def fetch_arrow(self, sql: str, params: dict[str, object], tables: dict[str, pa.Table]) -> pa.Table:
+        try:
+            frame = self.session.sql(sql, args=params or None)
+            return frame.toArrow()
+        except Exception as exc:
+            raise engine_error(exc) from None
+
+    def columns(self, relation: str) -> dict[str, str]:
+        sql = compile_sql(f"SELECT * FROM {relation} AS src LIMIT 0", self.dialect)
+        try:
+            schema = self.session.sql(sql).schema
+        except Exception as exc:
+            raise engine_error(exc) from None
+        return {f.name: _kind(f.dataType.typeName()) for f in schema.fields}
+
+    def close(self) -> None:
+        for name in self.views:
+            self.session.catalog.dropTempView(name)
+
+
+def spark_session(master: str | None = None, remote: str | None = None):
+    """The Spark session: Spark Connect when `remote` (or FUNNEL_SPARK_REMOTE) is set, else `master` (or
+    FUNNEL_SPARK_MASTER, default local[1]) with a small driver; reused while the process lives."""
+    import os
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise FunnelError("engine_needs_pyspark") from exc
+    remote = remote or os.environ.get("FUNNEL_SPARK_REMOTE")
+    builder = SparkSession.builder.appName("customer-funnel")
+    if remote:
+        builder = builder.remote(remote)
+    else:
+        builder = (
+            builder.master(master or os.environ.get("FUNNEL_SPARK_MASTER") or "local[1]")
+            .config("spark.driver.memory", os.environ.get("FUNNEL_SPARK_MEMORY", "512m"))
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        )
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:
+        raise FunnelError("engine_unreachable", where=remote or master or "spark") from exc

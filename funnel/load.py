@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -11,6 +12,9 @@ from funnel.errors import FunnelError
 from funnel.read import read_report
 from funnel.schema import Mapping, SalesData, detect_mapping, filter_lines, prepare_sales
 from funnel.values import name_key
+
+if TYPE_CHECKING:
+    from funnel.sources import SalesSource
 
 
 def read_file_bytes(path: str | Path) -> bytes:
@@ -33,7 +37,7 @@ def load_sales(
     return prepare_sales(raw, mapping)
 
 
-def resolve_products(sales: SalesData, wanted: list[str] | None) -> list[str]:
+def resolve_products(sales: SalesData | SalesSource, wanted: list[str] | None) -> list[str]:
     """Product names as the report spells them, matched loosely (spaces, width, case); unknown → clear error."""
     if not wanted:
         return []

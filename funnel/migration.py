@@ -175,7 +175,11 @@ ORDER BY per.b DESC, names.customer, per.customer_key
 
 
 def band_moves(
-    tagged: Lines, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, lang: str = "zh", earlier: str = "", later: str = ""
+    tagged: Lines,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    lang: str = "zh",
+    earlier: str = "",
+    later: str = "",
 ) -> Migration:
     """Per customer, the band of its net total in each period (in_a / in_b lines, computed by the engine); the
     from × to matrix counts them."""
@@ -184,7 +188,9 @@ def band_moves(
     band_a, params = band_sql("per.a", cents)
     band_b, _ = band_sql("per.b", cents)
     customers = tagged.fetch(_MOVES_SQL.format(lines="{lines}", band_a=band_a, band_b=band_b), params)
-    customers = customers.astype({"from_cents": "int64", "to_cents": "int64", "from_index": "int64", "to_index": "int64"})
+    customers = customers.astype(
+        {"from_cents": "int64", "to_cents": "int64", "from_index": "int64", "to_index": "int64"}
+    )
     band_a, band_b = customers["from_index"].to_numpy(), customers["to_index"].to_numpy()
     customers["from_band"] = [labels[i] if i >= 0 else NEW for i in band_a]
     customers["to_band"] = [labels[i] if i >= 0 else LOST for i in band_b]

@@ -1,0 +1,181 @@
+"""Where the sales lines come from: a file, Parquet, a DuckDB file, PostgreSQL or Spark — one `SalesSource` each.
+
+A file is read and checked as before (`load.load_sales`) and its lines handed to an in-memory DuckDB table; a
+Parquet file or folder is read by DuckDB (or Spark) without loading rows into Python; a database table is
+classified row by row in SQL (`table_rows`). Either way the analyses see a `Lines` relation and the CLI and app
+see the same row account: rows read, used, and left out per reason.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from funnel.engine import DuckDBEngine, Engine, Lines, PostgresEngine, SparkEngine, lines_table, literal, quote
+from funnel.errors import FunnelError
+from funnel.schema import REASONS, Mapping, SalesData, detect_mapping
+
+FILE_SUFFIXES: tuple[str, ...] = (".xlsx", ".xls", ".csv", ".txt", ".tsv")
+URL_SCHEMES: tuple[str, ...] = ("duckdb://", "postgresql://", "postgres://", "sc://")
+
+
+@dataclass
+class SalesSource:
+    """The usable sales lines of a source as an engine relation, with the row account and column mapping."""
+
+    lines: Lines
+    rows_read: int
+    reasons: dict[str, int]
+    mapping: Mapping
+    name: str
+    dated_lines: int = 0
+    sales: SalesData | None = None  # the file's checked lines, when the source is a file
+    engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def rows_used(self) -> int:
+        return self.rows_read - sum(self.reasons.values())
+
+    @property
+    def rows_left_out(self) -> int:
+        return sum(self.reasons.values())
+
+    @property
+    def has_dates(self) -> bool:
+        return self.mapping.date is not None and self.dated_lines > 0
+
+    @functools.cached_property
+    def products(self) -> list[str]:
+        """The products present (one small query; bounded by the number of products)."""
+        frame = self.lines.fetch("SELECT DISTINCT product FROM {lines} AS l")
+        return sorted(str(p) for p in frame["product"])
+
+    def close(self) -> None:
+        """Release the engine connection (files: nothing to release)."""
+        if self.engine is not None:
+            self.engine.close()
+
+
+def is_table_source(spec: str) -> bool:
+    """True for a URL or a Parquet file or folder (anything not read as a spreadsheet)."""
+    if spec.startswith(URL_SCHEMES):
+        return True
+    path = Path(spec)
+    return path.suffix.lower() == ".parquet" or path.is_dir()
+
+
+def open_source(
+    spec: str,
+    table: str | None = None,
+    engine: str = "duckdb",
+    sheet: str | None = None,
+    overrides: dict[str, str | None] | None = None,
+    prompt: bool = False,
+) -> SalesSource:
+    """Open a path (xlsx/xls/csv, .parquet or a folder of Parquet) or a URL (duckdb:///f.duckdb,
+    postgresql://user@host:port/db, sc://host:port) and account for its rows."""
+    if spec.startswith(("postgresql://", "postgres://")):
+        if not table:
+            raise FunnelError("engine_needs_table", source="postgresql")
+        db = PostgresEngine(spec, prompt=prompt)
+        return _guarded(db, lambda: table_source(db, table_name(table), overrides, spec.split("@")[-1]))
+    if spec.startswith("duckdb://"):
+        path = spec.removeprefix("duckdb://")
+        if not table:
+            raise FunnelError("engine_needs_table", source="duckdb")
+        if not Path(path).is_file():
+            raise FunnelError("cli_file_not_found", path=path)
+        db = DuckDBEngine(path, read_only=True)
+        return _guarded(db, lambda: table_source(db, table_name(table), overrides, Path(path).name))
+    if spec.startswith("sc://"):
+        if not table:
+            raise FunnelError("engine_needs_table", source="spark")
+        db = SparkEngine(remote=spec)
+        return _guarded(db, lambda: table_source(db, table_name(table, spark=True), overrides, spec))
+    path = Path(spec)
+    if not path.exists():
+        raise FunnelError("cli_file_not_found", path=spec)
+    if path.suffix.lower() == ".parquet" or path.is_dir():
+        return parquet_source(path, engine, overrides)
+    if engine != "duckdb":
+        raise FunnelError("engine_spark_needs_parquet")
+    return file_source(path, sheet, overrides)
+
+
+def _guarded(db: Engine, build) -> SalesSource:
+    try:
+        return build()
+    except BaseException:
+        db.close()
+        raise
+
+
+def table_name(name: str, spark: bool = False) -> str:
+    """`schema.table` (or `table`) as quoted identifiers: a name is never SQL text."""
+    parts = [p for p in name.split(".") if p]
+    if not parts or len(parts) > 3:
+        raise FunnelError("engine_missing_table", detail=name)
+    return ".".join(quote(p) for p in parts)
+
+
+def file_source(path: Path, sheet: str | None, overrides: dict[str, str | None] | None) -> SalesSource:
+    """A spreadsheet or CSV: read and checked in Python, its lines handed to the in-memory engine."""
+    from funnel.load import load_sales, read_file_bytes
+
+    sales = load_sales(read_file_bytes(path), path.name, sheet, overrides)
+    dated = int(sales.lines["date"].notna().sum()) if len(sales.lines) else 0
+    return SalesSource(
+        lines_table(sales.lines), sales.rows_read, dict(sales.reasons), sales.mapping, path.name, dated, sales
+    )
+
+
+def parquet_source(path: Path, engine: str, overrides: dict[str, str | None] | None) -> SalesSource:
+    """A Parquet file or a folder of them, read by DuckDB (default) or Spark without loading rows into Python."""
+    target = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    if engine == "spark":
+        db = SparkEngine()
+        return _guarded(db, lambda: table_source(db, db.view("funnel_parquet", str(path)), overrides, path.name))
+    db = DuckDBEngine(files=True)
+    relation = f"read_parquet({literal(target)})"
+    return _guarded(db, lambda: table_source(db, relation, overrides, path.name))
+
+
+def detect_table_mapping(db: Engine, relation: str, columns: list[str]) -> Mapping:
+    """The column roles of a table, by the same rules as a file's headers (one place to add sampled values)."""
+    return detect_mapping(columns)
+
+
+def table_source(db: Engine, relation: str, overrides: dict[str, str | None] | None, name: str) -> SalesSource:
+    """A table (or Parquet) in an engine: detect columns, classify every row in SQL, count per reason."""
+    from funnel.table_rows import classified_sql
+
+    kinds = db.columns(relation)
+    columns = list(kinds)
+    mapping = detect_table_mapping(db, relation, columns)
+    for role, column in (overrides or {}).items():
+        if column is not None:
+            mapping = mapping.with_role(role, column)
+    for role, column in mapping.as_dict().items():
+        if column is not None and column not in kinds:
+            raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=column)
+    if mapping.missing():
+        raise FunnelError(
+            "schema_missing_columns",
+            roles=tuple(f"role_{r}" for r in mapping.missing()),
+            columns="、".join(columns),
+        )
+    classified = classified_sql(relation, kinds, mapping)
+    account = db.fetch(f"SELECT reason, COUNT(*) AS n, COUNT(date) AS dated FROM ({classified}) AS c GROUP BY reason")
+    counts = {r.reason: int(r.n) for r in account.itertuples(index=False) if r.reason is not None}
+    used = account[account["reason"].isna()]
+    lines = Lines(db, f"SELECT * FROM ({classified}) AS c WHERE reason IS NULL", {})
+    return SalesSource(
+        lines,
+        int(account["n"].sum()),
+        {code: counts[code] for code in REASONS if counts.get(code)},
+        mapping,
+        name,
+        int(used["dated"].sum()) if len(used) else 0,
+        engine=db,
+    )
