@@ -97,7 +97,7 @@ TOTALS_COLUMNS: tuple[str, ...] = (
 # distinct orders. "Main product" is the product with most revenue, region and rep those with most lines, the
 # shown name the most frequent spelling; ties go to the value seen first (then the smallest value).
 _TOTALS_SQL = """
-WITH l AS (SELECT * FROM {lines}),
+WITH l AS (SELECT * FROM {lines} AS src),
 g AS (
     SELECT customer_key, customer, product, region, rep, COUNT(*) AS n,
            SUM(CAST(amount_cents AS DECIMAL(38, 0))) AS cents, MIN(seq) AS seen,

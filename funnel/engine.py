@@ -349,7 +349,7 @@ class PostgresEngine(Engine):
         with self._lock:
             try:
                 with self.con.cursor() as cursor:
-                    cursor.execute(sql, params or None)
+                    cursor.execute(sql, params)  # always with parameters: '%%' in the text is then a '%'
                     names = [d.name for d in cursor.description or []]
                     rows = cursor.fetchall()
                 self.con.rollback()  # nothing to keep: read-only, and no transaction left open

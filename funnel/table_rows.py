@@ -128,7 +128,9 @@ def classified_sql(relation: str, columns: dict[str, str], mapping: Mapping) -> 
     date_kind = columns.get(mapping.date, "other") if mapping.date else "none"
     stages = _amount_stages("amount_raw", amount_kind) + _date_stages("date_raw" if mapping.date else None, date_kind)
     for stage in stages:  # each stage adds columns computed from the previous ones
-        sql = f"SELECT s.*, {stage} FROM ({sql}) AS s"
+        # OFFSET 0 keeps a planner from pasting the previous stage's expressions into this one (PostgreSQL would
+        # otherwise evaluate the amount parsing exponentially many times: 14 s for 1,000 rows)
+        sql = f"SELECT s.*, {stage} FROM ({sql} OFFSET 0) AS s"
     value = f"(amount_value * {header_scale(mapping.amount)!r})"
     total = f"{_is_total('customer')} OR {_is_total('first_text')}"
     if mapping.product:
