@@ -106,6 +106,10 @@ class Engine:
         """Column name → kind ('number', 'text', 'date', 'other') of a relation, without reading rows."""
         raise NotImplementedError  # pragma: no cover - abstract
 
+    def stage(self, sql: str, name: str) -> str:
+        """A relation to build later queries on: the query itself (as a subquery) unless the engine keeps it."""
+        return f"({sql})"
+
     def close(self) -> None:
         """Release the connection."""
 
@@ -388,6 +392,7 @@ class SparkEngine(Engine):
     def __init__(self, master: str | None = None, remote: str | None = None) -> None:
         self.session = spark_session(master, remote)
         self.views: list[str] = []
+        self.kept: list = []
 
     def view(self, name: str, parquet: str) -> str:
         """A temporary view over Parquet files (session-local: nothing is written to a catalog)."""
@@ -396,6 +401,18 @@ class SparkEngine(Engine):
         except Exception as exc:
             raise engine_error(exc) from None
         self.views.append(name)
+        return quote(name)
+
+    def stage(self, sql: str, name: str) -> str:
+        """The classified rows as a persisted temporary view: Spark's optimizer would otherwise paste every parsing
+        step into every filter above it (an expression tree too deep to plan); persisting also saves a rescan."""
+        try:
+            frame = self.session.sql(compile_sql(sql, self.dialect)).persist()
+            frame.createOrReplaceTempView(name)
+        except Exception as exc:
+            raise engine_error(exc) from None
+        self.views.append(name)
+        self.kept.append(frame)
         return quote(name)
 
     def fetch_arrow(self, sql: str, params: dict[str, object], tables: dict[str, pa.Table]) -> pa.Table:
@@ -414,6 +431,8 @@ class SparkEngine(Engine):
         return {f.name: _kind(f.dataType.typeName()) for f in schema.fields}
 
     def close(self) -> None:
+        for frame in self.kept:
+            frame.unpersist()
         for name in self.views:
             self.session.catalog.dropTempView(name)
 
@@ -436,7 +455,8 @@ def spark_session(master: str | None = None, remote: str | None = None):
             builder.master(master or os.environ.get("FUNNEL_SPARK_MASTER") or "local[1]")
             .config("spark.driver.memory", os.environ.get("FUNNEL_SPARK_MEMORY", "512m"))
             .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.shuffle.partitions", "1")
+            .config("spark.default.parallelism", "1")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         )

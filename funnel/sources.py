@@ -165,11 +165,11 @@ def table_source(db: Engine, relation: str, overrides: dict[str, str | None] | N
             roles=tuple(f"role_{r}" for r in mapping.missing()),
             columns="、".join(columns),
         )
-    classified = classified_sql(relation, kinds, mapping)
-    account = db.fetch(f"SELECT reason, COUNT(*) AS n, COUNT(date) AS dated FROM ({classified}) AS c GROUP BY reason")
+    classified = db.stage(classified_sql(relation, kinds, mapping), "funnel_rows")
+    account = db.fetch(f"SELECT reason, COUNT(*) AS n, COUNT(date) AS dated FROM {classified} AS c GROUP BY reason")
     counts = {r.reason: int(r.n) for r in account.itertuples(index=False) if r.reason is not None}
     used = account[account["reason"].isna()]
-    lines = Lines(db, f"SELECT * FROM ({classified}) AS c WHERE reason IS NULL", {})
+    lines = Lines(db, f"SELECT * FROM {classified} AS c WHERE reason IS NULL", {})
     return SalesSource(
         lines,
         int(account["n"].sum()),
