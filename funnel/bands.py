@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from funnel.engine import Lines, frame_query, lines_table
+from funnel.engine import Lines, lines_table
 from funnel.errors import FunnelError
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = (10_000, 50_000, 100_000, 200_000)
@@ -158,20 +158,11 @@ def customer_totals(
     return totals[list(TOTALS_COLUMNS)].astype({"amount_cents": "int64", "lines": "int64", "orders": "int64"})
 
 
-def band_sql(column: str, thresholds_cents: Sequence[int], prefix: str = "t") -> tuple[str, dict[str, int]]:
-    """SQL for the band index 0..k of `column` (band i is [threshold[i-1], threshold[i])) and its parameters."""
-    params = {f"{prefix}_{i}": int(c) for i, c in enumerate(thresholds_cents)}
-    cases = " ".join(f"WHEN {column} >= :{prefix}_{i} THEN {i + 1}" for i in reversed(range(len(params))))
-    return f"(CASE {cases} ELSE 0 END)", params
-
-
-def assign_bands(amount_cents: pd.Series | np.ndarray | Sequence[int], thresholds_cents: Sequence[int]) -> np.ndarray:
+def assign_bands(amount_cents: pd.Series | np.ndarray, thresholds_cents: Sequence[int]) -> np.ndarray:
     """Band index 0..k for each amount: band i is [threshold[i-1], threshold[i]); below the first (or ≤ 0) is band 0."""
-    expression, params = band_sql("amount_cents", thresholds_cents)
-    frame = pd.DataFrame({"amount_cents": np.asarray(amount_cents, dtype="int64")})
-    frame["pos"] = np.arange(len(frame))
-    out = frame_query(frame, f"SELECT {expression} AS band FROM {{frame}} ORDER BY pos", params)
-    return out["band"].to_numpy(dtype="int64")
+    return np.searchsorted(
+        np.asarray(thresholds_cents, dtype="int64"), np.asarray(amount_cents, dtype="int64"), side="right"
+    )
 
 
 @dataclass(frozen=True)
@@ -208,42 +199,25 @@ def band_report(
     if not 0 <= upgrade_pct <= 1:
         raise FunnelError("bands_bad_pct", value=upgrade_pct)
     labels = band_labels(thresholds, lang)
-    expression, params = band_sql("amount_cents", cents)
-    nexts = " ".join(f"WHEN {expression} = {i} THEN :t_{i}" for i in range(len(cents)))
-    frame = pd.DataFrame({"amount_cents": totals["amount_cents"].astype("int64").to_numpy()})
-    frame["pos"] = np.arange(len(frame))
-    banded = frame_query(
-        frame,
-        f"""SELECT pos, band, next_cents,
-                   COALESCE(CAST(next_cents - amount_cents AS DOUBLE) <= :pct * next_cents, FALSE) AS upgrade
-            FROM (SELECT pos, amount_cents, {expression} AS band,
-                         CASE {nexts} ELSE NULL END AS next_cents FROM {{frame}}) AS b
-            ORDER BY pos""",
-        {**params, "pct": float(upgrade_pct)},
-    )
     customers = totals.copy()
-    band = banded["band"].to_numpy(dtype="int64")
-    has_next = banded["next_cents"].notna().to_numpy()
-    gap = np.where(has_next, banded["next_cents"].fillna(0).to_numpy(dtype="int64") - frame["amount_cents"], 0)
-    customers["band"] = band
+    band = assign_bands(customers["amount_cents"], cents)
+    customers["band"] = band.astype("int64")
     customers["band_label"] = [labels[i] for i in band]
-    customers["gap_to_next_cents"] = pd.array(gap, dtype="int64")
-    customers["upgrade_candidate"] = banded["upgrade"].to_numpy(dtype=bool)
+    next_cents = np.array([*cents, 0], dtype="int64")[band]
+    has_next = band < len(cents)
+    gap = np.where(has_next, next_cents - customers["amount_cents"].to_numpy(), 0)
+    customers["gap_to_next_cents"] = pd.array(np.where(has_next, gap, 0), dtype="int64")
+    customers["upgrade_candidate"] = has_next & (gap * 1.0 <= upgrade_pct * next_cents)
     customers["amount"] = customers["amount_cents"] / 100
     customers["gap_to_next"] = np.where(has_next, gap / 100, np.nan)
 
-    per_band = frame_query(
-        banded.assign(amount_cents=frame["amount_cents"]),
-        """SELECT band, COUNT(*) AS customers, SUM(CAST(amount_cents AS DECIMAL(38, 0))) AS amount_cents,
-                  SUM(CASE WHEN upgrade THEN 1 ELSE 0 END) AS upgrades
-           FROM {frame} GROUP BY band""",
-    ).set_index("band")
-    every = range(len(labels))
-    counts = per_band["customers"].reindex(every, fill_value=0).to_numpy(dtype="int64")
-    sums = per_band["amount_cents"].reindex(every, fill_value=0).to_numpy(dtype="int64")
-    upgrades = per_band["upgrades"].reindex(every, fill_value=0).to_numpy(dtype="int64")
-    total = int(sums.sum())
+    total = int(customers["amount_cents"].sum())
     n = len(customers)
+    by_band = customers.groupby("band")
+    every = range(len(labels))
+    counts = by_band.size().reindex(every, fill_value=0).to_numpy(dtype="int64")
+    sums = by_band["amount_cents"].sum().reindex(every, fill_value=0).to_numpy(dtype="int64")
+    upgrades = by_band["upgrade_candidate"].sum().reindex(every, fill_value=0).to_numpy(dtype="int64")
     lowers = [None, *list(thresholds)]
     uppers = [*list(thresholds), None]
     summary = pd.DataFrame(

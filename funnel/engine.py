@@ -229,18 +229,21 @@ def lines_table(lines: pd.DataFrame | Lines, name: str = "file_lines") -> Lines:
     """
     if isinstance(lines, Lines):
         return lines
-    frame = pd.DataFrame(index=lines.index)
+    n = len(lines)
+    arrays: dict[str, pa.Array] = {}
     for column in LINE_COLUMNS:
-        if column in lines:
-            frame[column] = lines[column]
+        if column == "amount_cents":
+            arrays[column] = pa.array(lines[column].to_numpy(dtype="int64"))
+        elif column == "date":
+            dates = lines[column] if column in lines else pd.Series(pd.NaT, index=lines.index)
+            arrays[column] = pa.array(pd.to_datetime(dates).astype("datetime64[us]"), from_pandas=True)
+        elif column in lines:
+            text = pa.Array.from_pandas(lines[column])
+            arrays[column] = (text if pa.types.is_string(text.type) else text.cast(pa.string())).fill_null("")
         else:
-            frame[column] = pd.NaT if column == "date" else ""
-    frame["amount_cents"] = frame["amount_cents"].astype("int64")
-    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[us]")
-    for column in ("customer_key", "customer", "product", "region", "rep", "order"):
-        frame[column] = frame[column].astype("object").where(frame[column].notna(), "").astype(str)
-    frame["seq"] = np.arange(len(frame), dtype="int64")  # file order: ties in "main product" go to the first seen
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+            arrays[column] = pa.array([""] * n, type=pa.string())
+    arrays["seq"] = pa.array(np.arange(n, dtype="int64"))  # file order: ties in "main product" go to the first seen
+    table = pa.table(arrays)
     columns = 'customer_key, customer, product, amount_cents, CAST(date AS DATE) AS date, region, rep, "order", seq'
     return Lines(memory_engine(), f"SELECT {columns} FROM {name}", {}, {name: table})
 
@@ -250,12 +253,6 @@ def date_span(lines: pd.DataFrame | Lines) -> tuple[pd.Timestamp | None, pd.Time
     row = lines_table(lines).fetch("SELECT MIN(date) AS first, MAX(date) AS last FROM {lines} AS l").iloc[0]
     first, last = row["first"], row["last"]
     return (None, None) if pd.isna(last) else (pd.Timestamp(first), pd.Timestamp(last))
-
-
-def frame_query(frame: pd.DataFrame, query: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
-    """Run `query` over a small DataFrame (per-customer totals), named `{frame}` in it, in the in-process DuckDB."""
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
-    return memory_engine().fetch(query.replace("{frame}", "small_frame"), params, {"small_frame": table})
 
 
 def _first_line(exc: BaseException) -> str:

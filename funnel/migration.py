@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from funnel.bands import DEFAULT_THRESHOLDS, band_labels, band_sql, totals_sql, validate_thresholds
+from funnel.bands import DEFAULT_THRESHOLDS, assign_bands, band_labels, totals_sql, validate_thresholds
 from funnel.engine import Lines, lines_table
 from funnel.errors import FunnelError
 
@@ -167,8 +167,7 @@ names AS (
 per AS (SELECT customer_key, SUM(n_a) AS n_a, SUM(n_b) AS n_b, SUM(a) AS a, SUM(b) AS b FROM g GROUP BY customer_key)
 SELECT per.customer_key, names.customer, CAST(per.a AS DECIMAL(38, 0)) AS from_cents,
        CAST(per.b AS DECIMAL(38, 0)) AS to_cents,
-       CASE WHEN per.n_a > 0 THEN {band_a} ELSE -1 END AS from_index,
-       CASE WHEN per.n_b > 0 THEN {band_b} ELSE -1 END AS to_index
+       per.n_a AS lines_from, per.n_b AS lines_to
 FROM per JOIN names ON names.customer_key = per.customer_key
 ORDER BY per.b DESC, names.customer, per.customer_key
 """
@@ -181,17 +180,15 @@ def band_moves(
     earlier: str = "",
     later: str = "",
 ) -> Migration:
-    """Per customer, the band of its net total in each period (in_a / in_b lines, computed by the engine); the
+    """Per customer, its net total in each period (in_a / in_b lines) from the engine, then its band there; the
     from × to matrix counts them."""
     cents = validate_thresholds(thresholds)
     labels = tuple(band_labels(thresholds, lang))
-    band_a, params = band_sql("per.a", cents)
-    band_b, _ = band_sql("per.b", cents)
-    customers = tagged.fetch(_MOVES_SQL.format(lines="{lines}", band_a=band_a, band_b=band_b), params)
-    customers = customers.astype(
-        {"from_cents": "int64", "to_cents": "int64", "from_index": "int64", "to_index": "int64"}
-    )
-    band_a, band_b = customers["from_index"].to_numpy(), customers["to_index"].to_numpy()
+    customers = tagged.fetch(_MOVES_SQL)
+    customers = customers.astype(dict.fromkeys(("from_cents", "to_cents", "lines_from", "lines_to"), "int64"))
+    band_a = np.where(customers.pop("lines_from") > 0, assign_bands(customers["from_cents"], cents), -1)
+    band_b = np.where(customers.pop("lines_to") > 0, assign_bands(customers["to_cents"], cents), -1)
+    customers["from_index"], customers["to_index"] = band_a, band_b
     customers["from_band"] = [labels[i] if i >= 0 else NEW for i in band_a]
     customers["to_band"] = [labels[i] if i >= 0 else LOST for i in band_b]
     customers["move"] = np.select(
@@ -275,23 +272,17 @@ def monthly_trend(
     """Per month: customers, revenue, and customers per band of their net total in that month (engine)."""
     cents = validate_thresholds(thresholds)
     labels = band_labels(thresholds, lang)
-    band, params = band_sql("cents", cents)
     per = lines_table(lines).fetch(
-        f"""WITH per AS (
-                SELECT CAST(DATE_TRUNC('month', date) AS DATE) AS month, customer_key,
-                       SUM(CAST(amount_cents AS DECIMAL(38, 0))) AS cents
-                FROM {{lines}} AS l WHERE date IS NOT NULL
-                GROUP BY CAST(DATE_TRUNC('month', date) AS DATE), customer_key)
-            SELECT month, band, COUNT(*) AS customers, CAST(SUM(cents) AS DECIMAL(38, 0)) AS cents
-            FROM (SELECT month, cents, {band} AS band FROM per) AS b GROUP BY month, band""",
-        params,
-    )
+        """SELECT CAST(DATE_TRUNC('month', date) AS DATE) AS month, customer_key,
+                  CAST(SUM(CAST(amount_cents AS DECIMAL(38, 0))) AS DECIMAL(38, 0)) AS cents
+           FROM {lines} AS l WHERE date IS NOT NULL
+           GROUP BY CAST(DATE_TRUNC('month', date) AS DATE), customer_key"""
+    )  # one row per month and customer: the band mix needs each customer's month total
     if per.empty:
         return pd.DataFrame(columns=["month", "customers", "revenue", *labels])
     per["month"] = pd.to_datetime(per["month"]).dt.strftime("%Y-%m")
-    per["label"] = [labels[i] for i in per["band"]]
-    mix = per.pivot_table(index="month", columns="label", values="customers", aggfunc="sum", fill_value=0)
+    per["band"] = [labels[i] for i in assign_bands(per["cents"], cents)]
+    mix = pd.crosstab(per["month"], per["band"]).reindex(columns=labels, fill_value=0)
     g = per.groupby("month")
-    out = pd.DataFrame({"customers": g["customers"].sum(), "revenue": g["cents"].sum() / 100})
-    out = out.join(mix.reindex(columns=labels, fill_value=0).astype("int64")).sort_index()
+    out = pd.DataFrame({"customers": g.size(), "revenue": g["cents"].sum() / 100}).join(mix)
     return out.reset_index()
