@@ -166,6 +166,7 @@ class DuckDBEngine(Engine):
 
         self._lock = threading.Lock()
         self.path = path
+        self.tables: dict[str, pa.Table] = {}
         try:
             config = {"enable_external_access": bool(path) or files}
             self.con = duckdb.connect(path or ":memory:", read_only=bool(path) and read_only, config=config)
@@ -180,7 +181,7 @@ class DuckDBEngine(Engine):
             with self._lock:
                 cursor = self.con.cursor()  # its own registrations: concurrent app sessions never see each other's
             try:
-                for name, table in tables.items():
+                for name, table in {**self.tables, **tables}.items():
                     cursor.register(name, table)
                 result = cursor.sql(sql, params=params or None).to_arrow_table()
             finally:
@@ -188,6 +189,10 @@ class DuckDBEngine(Engine):
         except duckdb.Error as exc:
             raise engine_error(exc) from exc
         return result
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """An Arrow table every query of this engine can name (an engine of its own, e.g. in tests)."""
+        self.tables[name] = table
 
     def columns(self, relation: str) -> dict[str, str]:
         frame = self.fetch(f"DESCRIBE SELECT * FROM {relation}")
