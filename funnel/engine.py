@@ -168,7 +168,15 @@ class DuckDBEngine(Engine):
         self.path = path
         self.tables: dict[str, pa.Table] = {}
         try:
-            config = {"enable_external_access": bool(path) or files}
+            import os
+            import tempfile
+
+            config = {
+                "enable_external_access": bool(path) or files,
+                # bounded memory: big aggregations spill to a temporary folder instead of growing the process
+                "memory_limit": os.environ.get("FUNNEL_DUCKDB_MEMORY", "256MB"),
+                "temp_directory": os.path.join(tempfile.gettempdir(), f"funnel-duckdb-{os.getpid()}"),
+            }
             self.con = duckdb.connect(path or ":memory:", read_only=bool(path) and read_only, config=config)
         except duckdb.Error as exc:
             raise FunnelError("engine_open_failed", source=path or ":memory:", detail=_first_line(exc)) from exc
