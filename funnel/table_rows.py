@@ -18,6 +18,7 @@ from __future__ import annotations
 from funnel.columns import header_scale
 from funnel.engine import literal, quote
 from funnel.schema import NO_PRODUCT, Mapping
+from funnel.values import MAX_AMOUNT
 
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
 _HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
@@ -132,6 +133,7 @@ def classified_sql(relation: str, columns: dict[str, str], mapping: Mapping) -> 
         # otherwise evaluate the amount parsing exponentially many times: 14 s for 1,000 rows)
         sql = f"SELECT s.*, {stage} FROM ({sql} OFFSET 0) AS s"
     value = f"(amount_value * {header_scale(mapping.amount)!r})"
+    in_range = f"COALESCE(ABS({value}) < {float(MAX_AMOUNT)!r}, FALSE)"  # as values.parse_amounts: else bad_amount
     total = f"{_is_total('customer')} OR {_is_total('first_text')}"
     if mapping.product:
         total += f" OR {_is_total('product')}"
@@ -140,10 +142,10 @@ def classified_sql(relation: str, columns: dict[str, str], mapping: Mapping) -> 
             WHEN {total} THEN 'total_row'
             WHEN customer = '' THEN 'blank_customer'
             WHEN product = '' THEN 'blank_product'
-            WHEN NOT COALESCE(ABS({value}) < 1e13, FALSE) THEN 'bad_amount'
+            WHEN NOT {in_range} THEN 'bad_amount'
             {bad_date}
         END"""
-    cents = f"""CASE WHEN COALESCE(ABS({value}) < 1e13, FALSE)
+    cents = f"""CASE WHEN {in_range}
         THEN CAST(SIGN({value} * 100.0) * FLOOR(ABS({value} * 100.0) + 0.5) AS BIGINT) END"""
     return f"""SELECT {reason} AS reason, {name_key("customer")} AS customer_key, customer, product,
         {cents} AS amount_cents, date_value AS date, region, rep, order_no AS "order", CAST(NULL AS BIGINT) AS seq
