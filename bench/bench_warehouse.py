@@ -34,15 +34,18 @@ def make_parquet(path: Path, rows: int, customers: int, chunk: int = 1_000_000) 
     products = pa.array(["门锁", "摄像机", "门禁", "报警器", "对讲机"])
     regions = pa.array(["华东", "华北", "华南", "西南"])
     writer = None
+    lines_each = rows / customers
+    size = np.exp(rng.normal(np.log(60_000 / lines_each), 1.2, customers))  # customers spread over every band
     for start in range(0, rows, chunk):
         n = min(chunk, rows - start)
-        cents = np.round(np.exp(rng.normal(8.0, 1.2, n)) * 100).astype("int64")
+        who = rng.integers(0, customers, n)
+        cents = np.round(size[who] * rng.uniform(0.2, 1.8, n) * 100).astype("int64")
         cents[rng.random(n) < 0.03] *= -1  # returns
         table = pa.table(
             {
                 "单据日期": pa.array(np.datetime64("2024-01-01") + rng.integers(0, 730, n).astype("timedelta64[D]")),
                 "单据编号": pa.array([f"XS{start + i:09d}" for i in range(0, n)]),
-                "客户名称": names.take(pa.array(rng.integers(0, customers, n))),
+                "客户名称": names.take(pa.array(who)),
                 "货品名称": products.take(pa.array(rng.integers(0, len(products), n))),
                 "价税合计": pa.array(cents / 100),
                 "区域": regions.take(pa.array(rng.integers(0, len(regions), n))),

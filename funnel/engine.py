@@ -107,7 +107,10 @@ class Engine:
         raise NotImplementedError  # pragma: no cover - abstract
 
     def stage(self, sql: str, name: str) -> str:
-        """A relation to build later queries on: the query itself (as a subquery) unless the engine keeps it."""
+        """A relation to build later queries on: the query itself (as a subquery) unless the engine keeps it.
+
+        DuckDB streams the subquery (a 2M-row Parquet band funnel: 23 s, 235 MB peak); keeping the rows as a table
+        was faster (14 s) but peaked at 374 MB, too close to the 400 MB bound."""
         return f"({sql})"
 
     def close(self) -> None:
