@@ -104,7 +104,7 @@ g AS (
            MIN(date) AS first_date, MAX(date) AS last_date
     FROM l GROUP BY customer_key, customer, product, region, rep
 ),
-o AS (SELECT customer_key, COUNT(DISTINCT "order") AS orders FROM l WHERE "order" <> '' GROUP BY customer_key),
+{orders},
 flag AS (SELECT COUNT(*) AS with_orders FROM o),
 {picks},
 base AS (
@@ -136,11 +136,17 @@ def _pick_sql(column: str, weight: str) -> str:
 )"""
 
 
-def totals_sql() -> str:
-    """The per-customer totals query over `{lines}` (any engine)."""
+_ORDERS = """o AS (SELECT customer_key, COUNT(DISTINCT "order") AS orders FROM l WHERE "order" <> ''
+               GROUP BY customer_key)"""
+_NO_ORDERS = "o AS (SELECT customer_key, CAST(0 AS BIGINT) AS orders FROM g WHERE FALSE)"  # spares a pass
+
+
+def totals_sql(has_orders: bool = True) -> str:
+    """The per-customer totals query over `{lines}` (any engine); without order numbers, orders = lines."""
     picks = [("customer", "SUM(n)"), ("product", "SUM(cents)"), ("region", "SUM(n)"), ("rep", "SUM(n)")]
     return _TOTALS_SQL.format(
         lines="{lines}",
+        orders=_ORDERS if has_orders else _NO_ORDERS,
         picks=",\n".join(_pick_sql(c, w) for c, w in picks),
         joins="\n".join(f"JOIN p_{c} ON p_{c}.customer_key = b.customer_key" for c, _ in picks),
     )
@@ -152,7 +158,7 @@ def customer_totals(
     """One row per customer of the (chosen products' and period's) lines: net amount (returns netted in), lines,
     orders, first/last date, main product, region, rep; computed by the engine, largest first."""
     relation = lines_table(lines).where(products, start, end)
-    totals = relation.fetch(totals_sql())
+    totals = relation.fetch(totals_sql(relation.has_orders))
     totals["first_date"] = pd.to_datetime(totals["first_date"]).astype("datetime64[ns]")
     totals["last_date"] = pd.to_datetime(totals["last_date"]).astype("datetime64[ns]")
     return totals[list(TOTALS_COLUMNS)].astype({"amount_cents": "int64", "lines": "int64", "orders": "int64"})

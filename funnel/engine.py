@@ -61,6 +61,7 @@ class Lines:
     sql: str
     params: Mapping[str, object] = field(default_factory=dict)
     tables: Mapping[str, pa.Table] = field(default_factory=dict)  # in-memory data the SQL names (DuckDB only)
+    has_orders: bool = True  # False when no line has an order number: a query can skip counting them
 
     def where(self, products: Iterable[str] | None = None, start: object = None, end: object = None) -> Lines:
         """The lines of the chosen products (None or empty: all) dated within [start, end] (None: open)."""
@@ -78,7 +79,7 @@ class Lines:
         if not conditions:
             return self
         sql = f"SELECT * FROM ({self.sql}) AS l WHERE " + " AND ".join(conditions)
-        return Lines(self.engine, sql, params, self.tables)
+        return Lines(self.engine, sql, params, self.tables, self.has_orders)
 
     def fetch(self, query: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
         """Run `query`, in which `{lines}` stands for this relation, and return the (small) result."""
@@ -261,7 +262,8 @@ def lines_table(lines: pd.DataFrame | Lines, name: str = "file_lines") -> Lines:
     arrays["seq"] = pa.array(np.arange(n, dtype="int64"))  # file order: ties in "main product" go to the first seen
     table = pa.table(arrays)
     columns = 'customer_key, customer, product, amount_cents, CAST(date AS DATE) AS date, region, rep, "order", seq'
-    return Lines(memory_engine(), f"SELECT {columns} FROM {name}", {}, {name: table})
+    has_orders = "order" in lines and bool((lines["order"].fillna("") != "").any())
+    return Lines(memory_engine(), f"SELECT {columns} FROM {name}", {}, {name: table}, has_orders)
 
 
 def date_span(lines: pd.DataFrame | Lines) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

@@ -69,7 +69,7 @@ def in_periods(lines: pd.DataFrame | Lines, earlier: Period, later: Period) -> L
     }
     sql = f"""SELECT *, COALESCE(date BETWEEN :a_start AND :a_end, FALSE) AS in_a,
                         COALESCE(date BETWEEN :b_start AND :b_end, FALSE) AS in_b FROM ({relation.sql}) AS t"""
-    return Lines(relation.engine, sql, {**relation.params, **params}, relation.tables)
+    return Lines(relation.engine, sql, {**relation.params, **params}, relation.tables, relation.has_orders)
 
 
 def two_reports(earlier_lines: pd.DataFrame, later_lines: pd.DataFrame) -> Lines:
@@ -99,7 +99,7 @@ def period_totals(lines: pd.DataFrame | Lines, period: Period | None = None) -> 
     relation = lines_table(lines)
     if period is not None:
         relation = relation.where(start=period.start, end=period.end)
-    frame = relation.fetch(totals_sql())
+    frame = relation.fetch(totals_sql(relation.has_orders))
     return frame.set_index("customer_key")[["customer", "amount_cents"]]
 
 

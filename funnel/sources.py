@@ -169,7 +169,7 @@ def table_source(db: Engine, relation: str, overrides: dict[str, str | None] | N
     account = db.fetch(f"SELECT reason, COUNT(*) AS n, COUNT(date) AS dated FROM {classified} AS c GROUP BY reason")
     counts = {r.reason: int(r.n) for r in account.itertuples(index=False) if r.reason is not None}
     used = account[account["reason"].isna()]
-    lines = Lines(db, f"SELECT * FROM {classified} AS c WHERE reason IS NULL", {})
+    lines = Lines(db, f"SELECT * FROM {classified} AS c WHERE reason IS NULL", {}, {}, mapping.order is not None)
     return SalesSource(
         lines,
         int(account["n"].sum()),
