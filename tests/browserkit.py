@@ -219,9 +219,25 @@ def type_number(page, key: str, value: str) -> None:
 
 
 def choose(page, key: str, option: str) -> None:
-    """Pick `option` in the select box with `key`."""
-    page.locator(f".st-key-{key} [role=combobox]").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick `option` in the select box with `key` (opened again if a rerun closed its list before the click)."""
+    box = page.locator(f".st-key-{key} [role=combobox]")
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):
+        idle(page)
+        box.click()
+        try:
+            wanted.wait_for(timeout=10_000)
+            wanted.click(timeout=10_000)
+            break
+        except TimeoutError:
+            if attempt == 2:
+                shown = page.get_by_role("option").all_inner_texts()
+                raise AssertionError(f"{key}: no option {option!r} among {shown}") from None
+            page.keyboard.press("Escape")
+    page.wait_for_function(
+        "([key, option]) => document.querySelector(`.st-key-${key} [role=combobox]`)?.value === option",
+        arg=[key, option],
+    )
 
 
 def shown_text(page) -> str:

@@ -152,8 +152,9 @@ def test_user_text_is_shown_as_typed_in_alerts_and_legends(page, tmp_path):
     report = tmp_path / "headers.csv"
     report.write_text(",".join(f'"{h}"' for h in HEADERS) + "\n" + ",".join(["1"] * len(HEADERS)) + "\n")
     page.locator('input[type="file"]').first.set_input_files(str(report))
-    alert = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]', has_text="没有找到必需的列")
-    alert.wait_for(timeout=30_000)
+    alert = page.locator('[data-testid="stMain"] [data-testid="stAlert"]', has_text="没有找到必需的列")
+    alert.wait_for(timeout=60_000)  # said once, in the page (the sidebar says it only on the pipeline pages)
+    assert page.locator('[data-testid="stAlert"]', has_text="没有找到必需的列").count() == 1
     shown = alert.inner_text().replace("\u2060", "")
     for header in HEADERS:
         assert header in shown, (header, shown)
