@@ -44,6 +44,7 @@ from funnel.formats import count, month_text
 from funnel.load import load_pipeline, load_sales
 from funnel.migration import monthly_trend
 from funnel.sample import SAMPLE_PIPELINE, SAMPLE_SALES
+from funnel.snapshots import iso_week
 from funnel.stages import stage_funnel
 from funnel.thresholds import place, scale, step_for
 from funnel.trends import partial_months
@@ -336,16 +337,19 @@ def test_a_pipeline_uploaded_on_the_stage_page_is_detected_and_counted(open_app,
 def test_save_and_replace_a_forecast_snapshot(open_app):
     page = open_app("forecast?lang=en", "en", title="Sales forecast")
     assert_clean(page)
+    deals = load_pipeline(SAMPLE_PIPELINE.read_bytes(), SAMPLE_PIPELINE.name).deals
+    saved = f"Saved {iso_week()}: {len(deals)} deals."
     save = page.locator(".st-key-snap_save_btn button")
     save.click()
-    page.locator('[data-testid="stAlertContentSuccess"]').wait_for()
+    page.locator('[data-testid="stAlertContentSuccess"]', has_text=saved).wait_for()
     idle(page)
     assert_clean(page)
-    save.click()
-    page.locator(".st-key-snap_replace_yes button").wait_for()
+    save.click()  # the same week again: asked first, then replaced
+    page.get_by_text(f"{iso_week()} already has a snapshot. Replace it?").wait_for()
     page.locator(".st-key-snap_replace_yes button").click()
-    page.locator('[data-testid="stAlertContentSuccess"]').wait_for()
+    page.locator('[data-testid="stAlertContentSuccess"]', has_text=saved).wait_for()
     page.locator(".st-key-snap_replace_yes").wait_for(state="detached")
+    assert page.get_by_text("already has a snapshot").count() == 0  # the question does not outlive its answer
     assert_clean(page)
 
 
