@@ -137,7 +137,8 @@ def customer_totals(lines: pd.DataFrame) -> pd.DataFrame:
         totals[column] = _mode(lines, column) if column in lines else ""
     totals = totals.reset_index()
     totals = totals.sort_values(["amount_cents", "customer"], ascending=[False, True], kind="stable")
-    return totals[columns].reset_index(drop=True)
+    text = {c: "str" for c in columns if isinstance(totals[c].dtype, pd.CategoricalDtype)}  # lines keep text as codes
+    return totals[columns].astype(text).reset_index(drop=True)
 
 
 def assign_bands(amount_cents: pd.Series | np.ndarray, thresholds_cents: Sequence[int]) -> np.ndarray:

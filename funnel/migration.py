@@ -74,7 +74,9 @@ def period_totals(lines: pd.DataFrame, period: Period | None = None) -> pd.DataF
     """Net cents per customer over the lines dated in the period, or all lines (customers with any line there)."""
     part = lines[period.mask(lines["date"])] if period is not None else lines
     g = part.groupby("customer_key", sort=False)
-    return pd.DataFrame({"customer": g["customer"].first(), "amount_cents": g["amount_cents"].sum().astype("int64")})
+    totals = pd.DataFrame({"customer": g["customer"].first(), "amount_cents": g["amount_cents"].sum().astype("int64")})
+    totals.index = totals.index.astype("str")  # lines keep text as categoricals: two reports' need not agree
+    return totals.astype({"customer": "str"})
 
 
 @dataclass(frozen=True)
