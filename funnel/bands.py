@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from funnel.engine import Lines, lines_table
 from funnel.errors import FunnelError
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = (10_000, 50_000, 100_000, 200_000)
@@ -87,58 +88,80 @@ def band_labels(thresholds: Sequence[float], lang: str = "zh") -> list[str]:
     return labels
 
 
-def _mode(lines: pd.DataFrame, column: str, weight: str | None = None) -> pd.Series:
-    """Per customer, the value of `column` with most lines (or most `weight`); ties go to the first seen."""
-    if weight:
-        sizes = lines.groupby(["customer_key", column], sort=False)[weight].sum()
-    else:
-        sizes = lines.groupby(["customer_key", column], sort=False).size()
-    top = sizes.reset_index(name="n").sort_values("n", ascending=False, kind="stable")
-    return top.drop_duplicates("customer_key").set_index("customer_key")[column]
+TOTALS_COLUMNS: tuple[str, ...] = (
+    "customer_key", "customer", "amount_cents", "lines", "orders", "first_date", "last_date", "main_product",
+    "region", "rep",
+)  # fmt: skip
+
+# Per customer from the lines, in one pass grouped by (customer, spelling, product, region, rep) plus one for
+# distinct orders. "Main product" is the product with most revenue, region and rep those with most lines, the
+# shown name the most frequent spelling; ties go to the value seen first (then the smallest value).
+_TOTALS_SQL = """
+WITH l AS (SELECT * FROM {lines} AS src),
+g AS (
+    SELECT customer_key, customer, product, region, rep, COUNT(*) AS n,
+           SUM(CAST(amount_cents AS DECIMAL(38, 0))) AS cents, MIN(seq) AS seen,
+           MIN(date) AS first_date, MAX(date) AS last_date
+    FROM l GROUP BY customer_key, customer, product, region, rep
+),
+{orders},
+flag AS (SELECT COUNT(*) AS with_orders FROM o),
+{picks},
+base AS (
+    SELECT customer_key, SUM(cents) AS amount_cents, SUM(n) AS lines, MIN(first_date) AS first_date,
+           MAX(last_date) AS last_date
+    FROM g GROUP BY customer_key
+)
+SELECT b.customer_key, p_customer.customer, CAST(b.amount_cents AS DECIMAL(38, 0)) AS amount_cents,
+       CAST(b.lines AS BIGINT) AS lines,
+       CAST(CASE WHEN f.with_orders > 0 THEN COALESCE(o.orders, 0) ELSE b.lines END AS BIGINT) AS orders,
+       b.first_date, b.last_date, p_product.product AS main_product, p_region.region, p_rep.rep
+FROM base AS b
+CROSS JOIN flag AS f
+LEFT JOIN o ON o.customer_key = b.customer_key
+{joins}
+ORDER BY b.amount_cents DESC, p_customer.customer, b.customer_key
+"""
 
 
-def customer_totals(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per customer: net amount (returns netted in), lines, orders, first/last date, main product, region."""
-    columns = [
-        "customer_key",
-        "customer",
-        "amount_cents",
-        "lines",
-        "orders",
-        "first_date",
-        "last_date",
-        "main_product",
-        "region",
-        "rep",
-    ]
-    if lines.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).astype(
-            {"amount_cents": "int64", "lines": "int64"}
-        )
-    g = lines.groupby("customer_key", sort=False)
-    totals = pd.DataFrame(
-        {
-            "customer": g["customer"].first(),
-            "amount_cents": g["amount_cents"].sum().astype("int64"),
-            "lines": g.size().astype("int64"),
-            "first_date": g["date"].min(),
-            "last_date": g["date"].max(),
-        }
+def _pick_sql(column: str, weight: str) -> str:
+    """A CTE naming, per customer, the value of `column` with the largest `weight` (ties: first seen, smallest)."""
+    return f"""p_{column} AS (
+    SELECT customer_key, {column} FROM (
+        SELECT customer_key, {column}, ROW_NUMBER() OVER (
+            PARTITION BY customer_key ORDER BY w DESC, seen, {column}) AS pick
+        FROM (SELECT customer_key, {column}, {weight} AS w, MIN(seen) AS seen FROM g
+              GROUP BY customer_key, {column}) AS x
+    ) AS y WHERE pick = 1
+)"""
+
+
+_ORDERS = """o AS (SELECT customer_key, COUNT(DISTINCT "order") AS orders FROM l WHERE "order" <> ''
+               GROUP BY customer_key)"""
+_NO_ORDERS = "o AS (SELECT customer_key, CAST(0 AS BIGINT) AS orders FROM g WHERE FALSE)"  # spares a pass
+
+
+def totals_sql(has_orders: bool = True) -> str:
+    """The per-customer totals query over `{lines}` (any engine); without order numbers, orders = lines."""
+    picks = [("customer", "SUM(n)"), ("product", "SUM(cents)"), ("region", "SUM(n)"), ("rep", "SUM(n)")]
+    return _TOTALS_SQL.format(
+        lines="{lines}",
+        orders=_ORDERS if has_orders else _NO_ORDERS,
+        picks=",\n".join(_pick_sql(c, w) for c, w in picks),
+        joins="\n".join(f"JOIN p_{c} ON p_{c}.customer_key = b.customer_key" for c, _ in picks),
     )
-    orders = lines[lines["order"] != ""] if "order" in lines else lines.iloc[0:0]
-    if len(orders):
-        totals["orders"] = (
-            orders.groupby("customer_key")["order"].nunique().reindex(totals.index).fillna(0).astype("int64")
-        )
-    else:
-        totals["orders"] = totals["lines"]
-    totals["main_product"] = _mode(lines, "product", weight="amount_cents")
-    for column in ("region", "rep"):
-        totals[column] = _mode(lines, column) if column in lines else ""
-    totals = totals.reset_index()
-    totals = totals.sort_values(["amount_cents", "customer"], ascending=[False, True], kind="stable")
-    text = {c: "str" for c in columns if isinstance(totals[c].dtype, pd.CategoricalDtype)}  # lines keep text as codes
-    return totals[columns].astype(text).reset_index(drop=True)
+
+
+def customer_totals(
+    lines: pd.DataFrame | Lines, products: Sequence[str] | None = None, start: object = None, end: object = None
+) -> pd.DataFrame:
+    """One row per customer of the (chosen products' and period's) lines: net amount (returns netted in), lines,
+    orders, first/last date, main product, region, rep; computed by the engine, largest first."""
+    relation = lines_table(lines).where(products, start, end)
+    totals = relation.fetch(totals_sql(relation.has_orders))
+    totals["first_date"] = pd.to_datetime(totals["first_date"]).astype("datetime64[ns]")
+    totals["last_date"] = pd.to_datetime(totals["last_date"]).astype("datetime64[ns]")
+    return totals[list(TOTALS_COLUMNS)].astype({"amount_cents": "int64", "lines": "int64", "orders": "int64"})
 
 
 def assign_bands(amount_cents: pd.Series | np.ndarray, thresholds_cents: Sequence[int]) -> np.ndarray:

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from funnel.bands import DEFAULT_THRESHOLDS, BandReport, parse_thresholds
+from funnel.bands import DEFAULT_THRESHOLDS, BandReport, band_report, customer_totals, parse_thresholds
 from funnel.errors import FunnelError
 from funnel.escape import terminal, terminal_json
 from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
-from funnel.load import PIPELINE_OPTION_ROLES, analyse_bands, load_sales, parse_day, report_file, resolve_products
+from funnel.load import PIPELINE_OPTION_ROLES, parse_day, report_file, resolve_products
 from funnel.pipeline import resolve_stage_dates
 from funnel.schema import SalesData, cli_option
+from funnel.sources import SalesSource
 from funnel.stages import SHAPES, StageFunnel
 from funnel.tables import band_summary_table
 
@@ -28,7 +29,15 @@ def default_lang() -> str:
 
 
 def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("table", "json", "csv")) -> None:
-    parser.add_argument("report", help="sales report: xlsx, xls or csv")
+    parser.add_argument(
+        "report",
+        help="sales report (xlsx, xls, csv), a .parquet file or folder, or a URL: duckdb:///file.duckdb, "
+        "postgresql://user@host:port/db (password from FUNNEL_DB_PASSWORD or PGPASSWORD), sc://host:port",
+    )
+    parser.add_argument("--table", help="the table (or schema.table) of a database source")
+    parser.add_argument(
+        "--engine", choices=("duckdb", "spark"), default="duckdb", help="engine for a Parquet source (default duckdb)"
+    )
     parser.add_argument("--sheet", help="sheet name (default: the one that looks like a sales report)")
     parser.add_argument("--product", action="append", help="keep only this product (repeatable; default all)")
     parser.add_argument("--start", help="first day of the period, e.g. 2026-01-01")
@@ -200,10 +209,14 @@ def _deals(args: argparse.Namespace, prefix: str = "", probabilities: dict[str, 
     )
 
 
-def _load(args: argparse.Namespace) -> SalesData:
+def _load(args: argparse.Namespace) -> SalesSource:
+    """The command's source (file, Parquet or database), rows accounted; a password is asked only on a terminal."""
+    from funnel.sources import open_source
+
     overrides = {role: getattr(args, f"{role}_col") for role in SALES_OPTION_ROLES}
     derive = getattr(args, "derive_amount", True)
-    return load_sales(report_file(args.report), Path(args.report).name, args.sheet, overrides, derive)
+    prompt = sys.stdin is not None and sys.stdin.isatty()
+    return open_source(args.report, args.table, args.engine, args.sheet, overrides, prompt=prompt, derive_amount=derive)
 
 
 def columns_json(detections: dict, lang: str) -> dict[str, object]:
@@ -211,7 +224,7 @@ def columns_json(detections: dict, lang: str) -> dict[str, object]:
     return {role: d.as_json(lang) for role, d in detections.items() if d.column is not None}
 
 
-def sales_extras(sales: SalesData, lang: str) -> dict[str, object]:
+def sales_extras(sales: SalesData | SalesSource, lang: str) -> dict[str, object]:
     """What every sales JSON adds to the row account: the columns found and how the amount was obtained."""
     derived = None
     if sales.derived_amount:
@@ -226,7 +239,7 @@ def account_lines(read: int, used: int, reasons: dict[str, int], lang: str) -> l
     return [head, *(f"  {t('reason_' + k, lang)}: {v}" for k, v in reasons.items())]
 
 
-def sales_lines(sales: SalesData, lang: str) -> list[str]:
+def sales_lines(sales: SalesData | SalesSource, lang: str) -> list[str]:
     """The account of a sales report for text output, with the derived amount said."""
     lines = account_lines(sales.rows_read, sales.rows_used, sales.reasons, lang)
     if sales.derived_amount:
@@ -278,12 +291,12 @@ def deals_json(deals, lang: str) -> dict[str, object]:
     }
 
 
-def accounting(sales: SalesData) -> dict[str, object]:
+def accounting(sales: SalesData | SalesSource) -> dict[str, object]:
     """Rows read, used and left out per reason: the numbers every output carries."""
     return {"rows_read": sales.rows_read, "rows_used": sales.rows_used, "rows_dropped": dict(sales.reasons)}
 
 
-def bands_json(sales: SalesData, report: BandReport) -> dict[str, object]:
+def bands_json(sales: SalesData | SalesSource, report: BandReport) -> dict[str, object]:
     """The `bands` command's JSON object."""
     bands = [
         {
@@ -334,15 +347,8 @@ def _emit(text: str | bytes, out: str | None) -> None:
 
 def run_bands(args: argparse.Namespace, lang: str) -> None:
     sales = _load(args)
-    report = analyse_bands(
-        sales,
-        resolve_products(sales, args.product),
-        parse_day(args.start),
-        parse_day(args.end),
-        parse_thresholds(args.thresholds),
-        lang,
-        args.upgrade_pct / 100,
-    )
+    lines = sales.where(resolve_products(sales, args.product), parse_day(args.start), parse_day(args.end))
+    report = band_report(customer_totals(lines), parse_thresholds(args.thresholds), lang, args.upgrade_pct / 100)
     if args.format == "json":
         _emit(_json(bands_json(sales, report)), args.out)
     elif args.format == "csv":
@@ -362,7 +368,7 @@ def run_bands(args: argparse.Namespace, lang: str) -> None:
         _emit("\n".join(lines), args.out)
 
 
-def key_json(sales: SalesData, report: KeyCustomerReport) -> dict[str, object]:
+def key_json(sales: SalesData | SalesSource, report: KeyCustomerReport) -> dict[str, object]:
     """The `key-customers` command's JSON object: every customer with grade and shares, plus per-grade summary."""
     n, pct, reached = report.pareto
     customers = [
@@ -421,14 +427,12 @@ def value_stage_json(grid) -> dict[str, object]:
 
 
 def run_key_customers(args: argparse.Namespace, lang: str) -> None:
-    from funnel.bands import customer_totals
     from funnel.keycustomers import filter_customers, key_customers, value_stage
-    from funnel.schema import filter_lines
     from funnel.tables import KEY_COLUMNS, customer_list
 
     sales = _load(args)
     cutoffs = [float(x) for x in args.cutoffs.replace("，", ",").split(",") if x.strip()]
-    lines = filter_lines(sales.lines, resolve_products(sales, args.product), parse_day(args.start), parse_day(args.end))
+    lines = sales.where(resolve_products(sales, args.product), parse_day(args.start), parse_day(args.end))
     report = key_customers(
         lines, customer_totals(lines), cutoffs, args.share, lang=lang, inactive_days=args.inactive_days
     )
@@ -475,14 +479,13 @@ def run_key_customers(args: argparse.Namespace, lang: str) -> None:
 
 def run_migration(args: argparse.Namespace, lang: str) -> None:
     from funnel.migration import Period, migration, product_change
-    from funnel.schema import filter_lines
     from funnel.tables import migration_matrix_table, product_change_table
 
     sales = _load(args)
     earlier, later = Period.parse(args.period_from), Period.parse(args.period_to)
     if not sales.has_dates:
         raise FunnelError("cli_needs_dates")
-    lines = filter_lines(sales.lines, resolve_products(sales, args.product))
+    lines = sales.where(resolve_products(sales, args.product))
     result = migration(lines, earlier, later, parse_thresholds(args.thresholds), lang)
     change = product_change(lines, earlier, later, args.churn_alert / 100)
     if args.format == "json":

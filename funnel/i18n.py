@@ -919,6 +919,46 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "报表没有可用的日期列，不能使用 --start/--end；请用 {flag} 指定日期列。",
         "en": "The report has no usable date column, so --start/--end cannot apply; name it with {flag}.",
     },
+    # --- warehouse sources (DuckDB, PostgreSQL, Spark)
+    "engine_open_failed": {
+        "zh": "无法打开数据源 {source}：{detail}",
+        "en": "Could not open the source {source}: {detail}",
+    },
+    "engine_unreachable": {
+        "zh": "连接不上数据库服务器 {where}；请检查地址、端口和网络。",
+        "en": "Could not reach the database server at {where}; check the host, port and network.",
+    },
+    "engine_bad_password": {
+        "zh": "{where} 拒绝了用户名或密码；请在 FUNNEL_DB_PASSWORD 或 PGPASSWORD 中设置正确的密码。",
+        "en": "The server at {where} refused the user name or password; set the right one in FUNNEL_DB_PASSWORD or PGPASSWORD.",
+    },
+    "engine_password_in_url": {
+        "zh": "请不要把密码写在地址里；用环境变量 FUNNEL_DB_PASSWORD 或 PGPASSWORD 提供。",
+        "en": "Do not put the password in the URL; give it in FUNNEL_DB_PASSWORD or PGPASSWORD.",
+    },
+    "engine_needs_table": {
+        "zh": "{source} 数据源需要用 --table 指定表名。",
+        "en": "A {source} source needs the table name: add --table NAME.",
+    },
+    "engine_missing_table": {"zh": "找不到表：{detail}", "en": "Table not found: {detail}"},
+    "engine_missing_column": {"zh": "找不到列：{detail}", "en": "Column not found: {detail}"},
+    "engine_timeout": {
+        "zh": "查询超过 {seconds} 秒被取消；请缩小产品或期间范围后重试。",
+        "en": "The query ran longer than {seconds} s and was cancelled; narrow the products or period and retry.",
+    },
+    "engine_query_failed": {"zh": "数据库查询失败：{detail}", "en": "The database query failed: {detail}"},
+    "engine_sum_overflow": {
+        "zh": "{column} 的合计超出了可表示的范围；请检查金额列。",
+        "en": "The total in {column} is too large to represent; check the amount column.",
+    },
+    "engine_needs_pyspark": {
+        "zh": "Spark 数据源需要安装 pyspark（pip install pyspark）。",
+        "en": "Spark sources need pyspark (pip install pyspark).",
+    },
+    "engine_spark_needs_parquet": {
+        "zh": "--engine spark 读取 Parquet 文件或文件夹；xlsx/xls/csv 请用默认引擎。",
+        "en": "--engine spark reads a Parquet file or folder; use the default engine for xlsx/xls/csv.",
+    },
 }
 
 

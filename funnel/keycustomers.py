@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from funnel.bands import DEFAULT_THRESHOLDS, band_report
+from funnel.engine import Lines, date_span, lines_table
 from funnel.errors import FunnelError
 
 DEFAULT_CUTOFFS: tuple[float, float] = (0.80, 0.95)
@@ -94,16 +95,19 @@ def _next_grade_gap(graded: pd.DataFrame) -> pd.Series:
     return gap
 
 
-def recent_change(lines: pd.DataFrame, as_of: pd.Timestamp, period_days: int) -> pd.DataFrame:
-    """Per customer: revenue in the last `period_days` up to as_of, and in the same length just before."""
+def recent_change(lines: pd.DataFrame | Lines, as_of: pd.Timestamp, period_days: int) -> pd.DataFrame:
+    """Per customer: revenue in the last `period_days` up to as_of, and in the same length just before (engine)."""
     end = pd.Timestamp(as_of)
     mid = end - pd.Timedelta(days=period_days)
     start = mid - pd.Timedelta(days=period_days)
-    dated = lines[lines["date"].notna()]
-    latest = dated[(dated["date"] > mid) & (dated["date"] <= end)].groupby("customer_key")["amount_cents"].sum()
-    previous = dated[(dated["date"] > start) & (dated["date"] <= mid)].groupby("customer_key")["amount_cents"].sum()
-    frame = pd.DataFrame({"latest_cents": latest, "previous_cents": previous}).fillna(0).astype("int64")
-    return frame
+    frame = lines_table(lines).fetch(
+        """SELECT customer_key,
+                  SUM(CASE WHEN date > :mid THEN CAST(amount_cents AS DECIMAL(38, 0)) ELSE 0 END) AS latest_cents,
+                  SUM(CASE WHEN date <= :mid THEN CAST(amount_cents AS DECIMAL(38, 0)) ELSE 0 END) AS previous_cents
+           FROM {lines} AS l WHERE date > :start AND date <= :end GROUP BY customer_key""",
+        {"start": start.date(), "mid": mid.date(), "end": end.date()},
+    )
+    return frame.set_index("customer_key")[["latest_cents", "previous_cents"]].astype("int64")
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ class KeyCustomerReport:
 
 
 def key_customers(
-    lines: pd.DataFrame,
+    lines: pd.DataFrame | Lines,
     totals: pd.DataFrame,
     cutoffs: Sequence[float] = DEFAULT_CUTOFFS,
     share: float = DEFAULT_SHARE,
@@ -152,10 +156,10 @@ def key_customers(
     graded["priority"] = _priority(graded["grade"], gap, graded["amount_cents"], upgrade_pct)
     graded["amount"] = graded["amount_cents"] / 100
 
-    dated = lines["date"].notna().any()
+    _, last = date_span(lines)
     day = None
-    if dated:
-        day = pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp(lines["date"].max()).normalize()
+    if last is not None:
+        day = pd.Timestamp(as_of).normalize() if as_of is not None else last.normalize()
         graded["days_since_last"] = (day - pd.to_datetime(graded["last_date"])).dt.days
         change = recent_change(lines, day, inactive_days)
         graded = graded.join(change, on="customer_key")

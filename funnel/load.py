@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,6 +17,9 @@ from funnel.pipeline import PipelineMapping
 from funnel.schema import Mapping, SalesData, cli_option, detect_sales, filter_lines, low_confidence, prepare_sales
 from funnel.stages import Deals
 from funnel.values import name_key
+
+if TYPE_CHECKING:
+    from funnel.sources import SalesSource
 
 
 def report_file(path: str | Path) -> Path:
@@ -61,7 +65,7 @@ def load_sales(
     return prepare_sales(raw, mapping, detected)
 
 
-def resolve_products(sales: SalesData, wanted: list[str] | None) -> list[str]:
+def resolve_products(sales: SalesData | SalesSource, wanted: list[str] | None) -> list[str]:
     """Product names as the report spells them, matched loosely (spaces, width, case); unknown → clear error."""
     if not wanted:
         return []

@@ -1,0 +1,228 @@
+"""Throwaway engines for the warehouse tests: a PostgreSQL cluster in a temporary folder on a free loopback port,
+and one small Spark session in local mode; plus the generated sales data every engine is fed."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import socket
+import subprocess
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_PASSWORD = "s3cret-Pa55"  # the throwaway cluster's superuser password (tests check it never leaks)
+HEADER = ["单据日期", "单据编号", "客户名称", "货品名称", "价税合计", "区域", "业务员"]
+THRESHOLDS = [10_000, 50_000, 100_000, 200_000]
+INJECTION = "x' OR '1'='1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresCluster:
+    """initdb + postgres as an unprivileged user (they refuse to run as root) in `root`, torn down by stop()."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        import tempfile
+
+        # its own folder under the system temp dir: pytest's folders are private to root, postgres could not enter
+        self.root = root or Path(tempfile.mkdtemp(prefix="funnel-pg-"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, *args: str) -> None:
+        done = subprocess.run([*self.as_user, *args], capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"{Path(args[0]).name} failed: {done.stderr.strip() or done.stdout.strip()}")
+
+    def start(self) -> PostgresCluster:
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        pwfile = self.root / "pw"
+        pwfile.write_text(PG_PASSWORD + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(pwfile, "postgres", "postgres")
+        self._run(
+            str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "funnel", "-A", "scram-sha-256",
+            f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8",
+        )  # fmt: skip
+        self._run(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "60", "-o",
+            f"-p {self.port} -h 127.0.0.1 -k {self.root} -c fsync=off -c shared_buffers=16MB", "start",
+        )  # fmt: skip
+        return self
+
+    def url(self, db: str = "postgres") -> str:
+        return f"postgresql://funnel@127.0.0.1:{self.port}/{db}"
+
+    def connect(self):
+        import psycopg
+
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user="funnel", password=PG_PASSWORD, dbname="postgres", autocommit=True
+        )
+
+    def load(self, table: str, columns: list[str], types: list[str], rows: list[list[object]]) -> None:
+        """Create and fill a table (the test's own setup connection; the product only ever reads)."""
+        with self.connect() as con:
+            cols = ", ".join(f'"{c}" {t}' for c, t in zip(columns, types, strict=True))
+            con.execute(f'DROP TABLE IF EXISTS "{table}"')
+            con.execute(f'CREATE TABLE "{table}" ({cols})')
+            with con.cursor().copy(f'COPY "{table}" FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def stop(self) -> None:
+        try:
+            self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def postgres_available() -> bool:
+    return (PG_BIN / "initdb").exists()
+
+
+def spark_available() -> bool:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
+
+
+def wait_for(predicate, seconds: float = 30) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not predicate():
+        time.sleep(0.2)
+
+
+# --- generated sales data -------------------------------------------------------------------------------------
+
+
+def _money_text(amount: Decimal, rng: random.Random) -> str:
+    """An amount as ERPs write it: plain, thousands separators, currency, negative in brackets or trailing minus."""
+    style = rng.randrange(6)
+    if amount < 0 and style in (0, 1):
+        return f"({-amount:,.2f})" if style == 0 else f"{-amount:.2f}-"
+    return [f"{amount:.2f}", f"{amount:,.2f}", f"¥{amount:,.2f}", f"{amount}", f"{amount:.2f}", f"{amount}元"][style]
+
+
+def sales_rows(seed: int = 13, customers: int = 60, lines: int = 900) -> list[list[object]]:
+    """Text rows (header first) like an ERP export: returns, amounts summing exactly to thresholds, text amounts
+    in several styles, dates in several styles, bad dates and amounts, blanks, total rows, empty rows, and a
+    product whose name tries to break out of a SQL string."""
+    rng = random.Random(seed)
+    names = [f"华{i:03d}贸易有限公司" for i in range(customers)]
+    products = ["门锁", "摄像机", "Alarm Kit", INJECTION]
+    regions, reps = ["华东", "华北", "华南"], ["张三", "李四", "王五"]
+    start = date(2024, 1, 1)
+    rows: list[list[object]] = [HEADER]
+
+    def day_text(d: date) -> str:
+        return [d.isoformat(), f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日", d.strftime("%Y%m%d")][
+            rng.randrange(4)
+        ]
+
+    for i in range(lines):
+        c = rng.randrange(customers)
+        d = start + timedelta(days=rng.randrange(730))
+        cents = rng.randrange(-200_000, 3_000_000) if rng.random() < 0.1 else rng.randrange(1_000, 3_000_000)
+        amount = (Decimal(cents) / 100).quantize(Decimal("0.01"))
+        rows.append(
+            [day_text(d), f"XS{i // 3:05d}", names[c], rng.choice(products), _money_text(amount, rng),
+             regions[c % 3], reps[(c + i % 2) % 3]]
+        )  # fmt: skip
+    # customers whose net totals sit exactly on each threshold (in 2025, so the period tests see them too)
+    for k, threshold in enumerate(THRESHOLDS):
+        name = f"门槛客户{k}"
+        part = Decimal(threshold) / 4
+        for j in range(3):
+            rows.append([f"2025-0{j + 1}-15", f"TH{k}{j}", name, "门锁", f"{part:.2f}", "华东", "张三"])
+        rows.append(["2025-04-15", f"TH{k}9", name, "门锁", f"{Decimal(threshold) - 3 * part:.2f}", "华东", "张三"])
+    # rows the engines must leave out, each under its reason
+    rows += [
+        ["2025-05-01", "XB1", "", "门锁", "100.00", "华北", "李四"],  # blank customer
+        ["2025-05-02", "XB2", "华001贸易有限公司", "", "100.00", "华北", "李四"],  # blank product
+        ["2025-05-03", "XB3", "华002贸易有限公司", "门锁", "n/a", "华北", "李四"],  # bad amount
+        ["2025-05-04", "XB4", "华003贸易有限公司", "门锁", "", "华北", "李四"],  # blank amount
+        ["2025-02-29", "XB5", "华004贸易有限公司", "门锁", "100.00", "华北", "李四"],  # impossible date
+        ["", "XB6", "华005贸易有限公司", "门锁", "100.00", "华北", "李四"],  # blank date
+        ["小计", "", "", "", "12345.00", "", ""],  # subtotal
+        ["", "", "", "", "", "", ""],  # empty row
+        ["合计", "", "", "", "99999.00", "", ""],  # total
+    ]
+    return rows
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """Independent reading of the generator's amount styles (no package code)."""
+    t = text.strip().replace("¥", "").replace("元", "").replace(",", "")
+    if not t:
+        return None
+    negative = t.startswith("(") or t.endswith("-")
+    t = t.strip("()").rstrip("-")
+    try:
+        value = Decimal(t)
+    except ArithmeticError:
+        return None
+    return -value if negative else value
+
+
+def parse_day(text: str) -> date | None:
+    """Independent reading of the generator's date styles."""
+    t = text.strip().replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-")
+    if len(t) == 8 and t.isdigit():
+        t = f"{t[:4]}-{t[4:6]}-{t[6:]}"
+    try:
+        y, m, d = (int(x) for x in t.split("-"))
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def independent_lines(rows: list[list[object]]) -> list[tuple[str, str, Decimal, date]]:
+    """(customer, product, amount, date) of the rows a careful person would use, by hand."""
+    out = []
+    for row in rows[1:]:
+        day, _, customer, product, amount, _, _ = (str(v or "") for v in row)
+        if not customer.strip() or not product.strip() or customer.strip() in ("小计", "合计"):
+            continue
+        if day.strip() in ("小计", "合计"):
+            continue
+        value, when = parse_amount(amount), parse_day(day)
+        if value is None or when is None:
+            continue
+        out.append((customer.strip(), product.strip(), value, when))
+    return out
+
+
+def independent_bands(lines, thresholds=THRESHOLDS, products=None, start=None, end=None):
+    """Band counts and sums (Decimal) from the independent lines."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for customer, product, value, when in lines:
+        if products and product not in products:
+            continue
+        if (start and when < start) or (end and when > end):
+            continue
+        totals[customer] += value
+    counts = [0] * (len(thresholds) + 1)
+    sums = [Decimal(0)] * (len(thresholds) + 1)
+    for value in totals.values():
+        band = sum(1 for t in thresholds if value >= t)
+        counts[band] += 1
+        sums[band] += value
+    return totals, counts, sums
+
+
+def cents(value: Decimal) -> int:
+    return int((value * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))

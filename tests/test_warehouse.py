@@ -1,0 +1,354 @@
+"""The same sales analyses on every source: a CSV and an xlsx file, Parquet through embedded DuckDB, a DuckDB file,
+a throwaway PostgreSQL and Spark in local mode give equal answers to the cent, equal to an independent
+computation; sources are read-only, filters are data, and problems are one clear line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import xlsx_bytes
+from engines import (
+    HEADER,
+    INJECTION,
+    PG_PASSWORD,
+    THRESHOLDS,
+    PostgresCluster,
+    independent_bands,
+    independent_lines,
+    postgres_available,
+    sales_rows,
+    spark_available,
+)
+
+from funnel.cli import main
+from funnel.errors import FunnelError
+
+IN_CI = bool(os.environ.get("CI"))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _absent(engine: str) -> None:
+    """Locally an absent engine skips with its reason; in CI every engine must be there."""
+    message = f"{engine} is not installed on this machine (.ci/run installs it)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[list[object]]:
+    return sales_rows()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, rows) -> dict[str, str]:
+    """The generated report as CSV, xlsx, Parquet (text columns, as exported) and a DuckDB database file."""
+    import duckdb
+
+    folder = tmp_path_factory.mktemp("sources")
+    paths = {"csv": folder / "sales.csv", "xlsx": folder / "sales.xlsx", "parquet": folder / "sales.parquet"}
+    with paths["csv"].open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    paths["xlsx"].write_bytes(xlsx_bytes(rows))
+    table = pa.table({h: [None if r[i] == "" else str(r[i]) for r in rows[1:]] for i, h in enumerate(HEADER)})
+    pq.write_table(table, paths["parquet"])
+    db = folder / "sales.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"CREATE TABLE sales AS SELECT * FROM read_parquet('{paths['parquet']}')")
+    return {**{k: str(v) for k, v in paths.items()}, "duckdb": str(db)}
+
+
+@pytest.fixture(scope="module")
+def postgres(rows):
+    """A throwaway PostgreSQL 15 cluster holding the report as a text table."""
+    if not postgres_available():
+        _absent("PostgreSQL 15")
+    cluster = PostgresCluster().start()
+    try:
+        data = [[None if v == "" else v for v in r] for r in rows[1:]]
+        cluster.load("sales", HEADER, ["text"] * len(HEADER), data)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """One small Spark session (local[1], 512 MB driver) shared by the module."""
+    if not spark_available():
+        _absent("Spark (pyspark and a Java runtime)")
+    from funnel.engine import spark_session
+
+    session = spark_session("local[1]")
+    yield session
+    session.stop()
+
+
+def source_args(kind: str, files: dict[str, str], postgres=None) -> list[str]:
+    if kind == "postgres":
+        return [postgres.url(), "--table", "sales"]
+    if kind == "duckdb":
+        return [f"duckdb://{files['duckdb']}", "--table", "sales"]
+    if kind == "spark":
+        return [files["parquet"], "--engine", "spark"]
+    return [files[kind]]
+
+
+def run_json(capsys, *args: str) -> dict:
+    code = main([*args, "--format", "json", "--lang", "en"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out)
+
+
+def figures(out: dict) -> dict:
+    """An output with each column's evidence reduced to the column chosen: a file's evidence is counted on every
+    row, a table's on a sample, but the columns and every figure must be the same."""
+    return {**out, "columns": {role: found["column"] for role, found in out.get("columns", {}).items()}}
+
+
+SOURCES = ["csv", "xlsx", "parquet", "duckdb", "postgres", "spark"]
+
+
+@pytest.fixture
+def source(request, files, monkeypatch):
+    """CLI arguments naming one source; engines are started only for the sources that need them."""
+    kind = request.param
+    pg = None
+    if kind == "postgres":
+        pg = request.getfixturevalue("postgres")
+        monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
+    if kind == "spark":
+        request.getfixturevalue("spark")
+    return source_args(kind, files, pg)
+
+
+@pytest.mark.parametrize("source", SOURCES, indirect=True)
+def test_bands_equal_an_independent_computation_on_every_source(source, rows, capsys):
+    args = source
+    out = run_json(capsys, "bands", *args)
+    totals, counts, sums = independent_bands(independent_lines(rows))
+    assert out["customers"] == len(totals)
+    assert [b["customers"] for b in out["bands"]] == counts
+    assert [Decimal(str(b["amount"])) for b in out["bands"]] == sums
+    assert Decimal(str(out["total_amount"])) == sum(totals.values())
+    assert out["rows_read"] == len(rows) - 1
+    assert out["rows_dropped"] == {
+        "empty_row": 1,
+        "total_row": 2,
+        "blank_customer": 1,
+        "blank_product": 1,
+        "bad_amount": 2,
+        "bad_date": 2,
+    }
+    assert out["rows_used"] == len(independent_lines(rows))
+
+
+@pytest.mark.parametrize("source", SOURCES, indirect=True)
+def test_filters_are_data_and_match_by_hand(source, rows, capsys):
+    args = source
+    period = ["--start", "2025-01-01", "--end", "2025-06-30"]
+    out = run_json(capsys, "bands", *args, "--product", INJECTION, *period)
+    _, counts, sums = independent_bands(
+        independent_lines(rows), products={INJECTION}, start=date(2025, 1, 1), end=date(2025, 6, 30)
+    )
+    assert [b["customers"] for b in out["bands"]] == counts and sum(counts) > 0
+    assert [Decimal(str(b["amount"])) for b in out["bands"]] == sums
+    everything = run_json(capsys, "bands", *args, *period)
+    assert everything["customers"] > out["customers"]  # the quote did not turn the filter into "true"
+
+
+@pytest.fixture(scope="module")
+def reference(files) -> dict[str, dict]:
+    """key-customers and migration from the CSV file (the pandas-era path every source must equal)."""
+    outs = {}
+    for name, extra in (
+        ("key", ["key-customers"]),
+        ("migration", ["migration", "--from", "2024-01-01..2024-12-31", "--to", "2025-01-01..2025-12-31"]),
+    ):
+        import io
+        from contextlib import redirect_stdout
+
+        buffer = io.StringIO()
+        with redirect_stdout(buffer):
+            assert main([extra[0], files["csv"], *extra[1:], "--format", "json", "--lang", "en"]) == 0
+        outs[name] = json.loads(buffer.getvalue())
+    return outs
+
+
+@pytest.mark.parametrize("source", SOURCES, indirect=True)
+def test_key_customers_and_migration_are_equal_on_every_source(source, reference, capsys):
+    args = source
+    key = run_json(capsys, "key-customers", *args)
+    assert figures(key) == figures(reference["key"])
+    move = ["--from", "2024-01-01..2024-12-31", "--to", "2025-01-01..2025-12-31"]
+    assert figures(run_json(capsys, "migration", *args, *move)) == figures(reference["migration"])
+
+
+def test_reference_key_customers_and_migration_by_hand(reference, rows):
+    """The reference itself against plain Python: revenue ranking and the migration matrix."""
+    lines = independent_lines(rows)
+    totals, _, _ = independent_bands(lines)
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    got = [(c["customer"], Decimal(str(c["revenue"]))) for c in reference["key"]["customers"]]
+    assert got == ranked
+    a, _, _ = independent_bands(lines, start=date(2024, 1, 1), end=date(2024, 12, 31))
+    b, _, _ = independent_bands(lines, start=date(2025, 1, 1), end=date(2025, 12, 31))
+
+    def band(value):
+        return sum(1 for t in THRESHOLDS if value >= t)
+
+    labels = [c["from_band"] for c in reference["migration"]["matrix"]][:: len(THRESHOLDS) + 2]
+    cells = {(c["from_band"], c["to_band"]): c["customers"] for c in reference["migration"]["matrix"]}
+    expected: dict[tuple[str, str], int] = {}
+    for customer in set(a) | set(b):
+        row = labels[band(a[customer])] if customer in a else "new"
+        col = labels[band(b[customer])] if customer in b else "lost"
+        expected[(row, col)] = expected.get((row, col), 0) + 1
+    assert {k: v for k, v in cells.items() if v} == expected
+    moves = reference["migration"]["moves"]
+    assert moves["new"] == len(set(b) - set(a)) and moves["lost"] == len(set(a) - set(b))
+
+
+# --- safety ------------------------------------------------------------------------------------------------------
+
+
+def test_postgres_session_is_read_only_and_writes_fail(postgres, monkeypatch):
+    from funnel.engine import PostgresEngine
+
+    monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
+    with PostgresEngine(postgres.url()) as db:
+        assert db.fetch("SELECT current_setting('transaction_read_only') AS ro")["ro"].tolist() == ["on"]
+        with pytest.raises(FunnelError) as err:
+            db.fetch("CREATE TABLE intruder (a INTEGER)")
+        assert "read-only" in err.value.message("en")
+    with postgres.connect() as con:
+        assert con.execute("SELECT to_regclass('intruder')").fetchone()[0] is None
+
+
+def test_duckdb_file_is_opened_read_only(files):
+    from funnel.engine import DuckDBEngine
+
+    with DuckDBEngine(files["duckdb"]) as db, pytest.raises(FunnelError) as err:
+        db.fetch("CREATE TABLE intruder (a INTEGER)")
+    assert "read-only" in err.value.message("en").lower()
+
+
+def test_uploaded_data_engine_cannot_read_server_files(files):
+    from funnel.engine import memory_engine
+
+    with pytest.raises(FunnelError):
+        memory_engine().fetch(f"SELECT * FROM read_csv('{files['csv']}')")
+
+
+def cli_error(capsys, *args: str) -> str:
+    assert main([*args, "--lang", "en"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("error: ")
+    return err
+
+
+def test_wrong_password_is_one_line_without_the_password(postgres, monkeypatch, capsys):
+    wrong = "Wr0ng-Pa55word"
+    monkeypatch.setenv("PGPASSWORD", wrong)
+    err = cli_error(capsys, "bands", postgres.url(), "--table", "sales")
+    assert "password" in err and wrong not in err and PG_PASSWORD not in err
+
+
+def test_password_in_the_url_is_refused_and_not_echoed(postgres, capsys):
+    url = postgres.url().replace("funnel@", f"funnel:{PG_PASSWORD}@")
+    err = cli_error(capsys, "bands", url, "--table", "sales")
+    assert PG_PASSWORD not in err and "FUNNEL_DB_PASSWORD" in err
+
+
+def test_unreachable_server_missing_table_and_column(postgres, monkeypatch, capsys):
+    from engines import free_port
+
+    monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
+    err = cli_error(capsys, "bands", f"postgresql://funnel@127.0.0.1:{free_port()}/postgres", "--table", "sales")
+    assert "Could not reach" in err
+    assert "not found" in cli_error(capsys, "bands", postgres.url(), "--table", "no_such_table")
+    err = cli_error(capsys, "bands", postgres.url(), "--table", "sales", "--amount-col", "no_such_column")
+    assert "no_such_column" in err
+    assert "--table" in cli_error(capsys, "bands", postgres.url())
+
+
+def test_statement_timeout_is_a_clear_error(postgres, monkeypatch):
+    import funnel.engine
+    from funnel.engine import PostgresEngine
+
+    monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
+    monkeypatch.setattr(funnel.engine, "STATEMENT_TIMEOUT_S", 1)
+    with PostgresEngine(postgres.url()) as db, pytest.raises(FunnelError) as err:
+        db.fetch("SELECT pg_sleep(3) IS NULL AS slept")
+    assert err.value.key == "engine_timeout"
+
+
+def test_spark_missing_table_is_a_clear_error(spark, files):
+    from funnel.engine import SparkEngine
+    from funnel.sources import table_source
+
+    db = SparkEngine()
+    with pytest.raises(FunnelError) as err:
+        table_source(db, '"no_such_table"', None, "x")
+    assert err.value.key == "engine_missing_table"
+
+
+# --- memory: a 2M-row Parquet table through embedded DuckDB ------------------------------------------------------
+
+
+def test_two_million_rows_stay_under_400_mb_and_equal_a_hand_written_query(tmp_path):
+    import duckdb
+    import numpy as np
+
+    n = 2_000_000
+    rng = np.random.default_rng(5)
+    path = tmp_path / "big.parquet"
+    customer = rng.integers(0, 20_000, n)
+    scale = np.exp(rng.normal(0, 1.2, 20_000))  # customers of very different sizes, so every band is filled
+    cents = (rng.integers(-500, 4_000, n) * scale[customer]).round()
+    table = pa.table(
+        {
+            "单据日期": pa.array(np.datetime64("2024-01-01") + rng.integers(0, 700, n).astype("timedelta64[D]")),
+            "客户名称": pa.array([f"客户{i:05d}" for i in range(20_000)]).take(pa.array(customer)),
+            "货品名称": pa.array(["门锁", "摄像机", "门禁"]).take(pa.array(rng.integers(0, 3, n))),
+            "价税合计": pa.array(cents / 100),
+        }
+    )
+    pq.write_table(table, path, row_group_size=250_000)
+    del table
+    code = (
+        "import re, sys; from funnel.cli import main; "
+        "rc = main(['bands', sys.argv[1], '--format', 'json', '--out', sys.argv[2]]); "
+        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)); sys.exit(rc)"
+    )
+    out = tmp_path / "out.json"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path), str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    peak_mb = int(done.stdout.strip()) / 1024  # VmHWM: this program's own peak (ru_maxrss carries the parent's)
+    assert peak_mb < 400, f"peak RSS {peak_mb:.0f} MB"
+    result = json.loads(out.read_text())
+    expected = duckdb.sql(
+        f"""SELECT band, COUNT(*) AS customers, SUM(total) AS cents FROM (
+              SELECT CASE WHEN total >= 20000000 THEN 4 WHEN total >= 10000000 THEN 3 WHEN total >= 5000000 THEN 2
+                          WHEN total >= 1000000 THEN 1 ELSE 0 END AS band, total
+              FROM (SELECT "客户名称", SUM(CAST(ROUND("价税合计" * 100) AS BIGINT)) AS total
+                    FROM read_parquet('{path}') GROUP BY 1)) GROUP BY band ORDER BY band"""
+    ).fetchall()
+    assert result["rows_used"] == n
+    by_band = {band: (count, int(cents)) for band, count, cents in expected}
+    got = [(b["customers"], round(b["amount"] * 100)) for b in result["bands"]]
+    assert got == [by_band.get(band, (0, 0)) for band in range(5)]
+    assert all(count > 0 for count, _ in got)
