@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -38,6 +39,7 @@ class NavigationPagesManager(PagesManager):
 @pytest.fixture
 def app(monkeypatch):
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingFiles)
     monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", NavigationPagesManager)
     monkeypatch.setenv("FUNNEL_DEBUG", "1")  # let a bug surface as at.exception instead of a friendly message
     at = AppTest.from_file(APP, default_timeout=60)
@@ -58,9 +60,24 @@ def band_counts(at: AppTest) -> list[int]:
     return at.dataframe[0].value.iloc[:, 1].tolist()
 
 
-def downloaded(at: AppTest, key: str) -> bytes:
+class RecordingFiles(MediaFileManager):
+    """Keeps hold of the media file manager of the last run: downloads are built when clicked (deferred)."""
+
+    last: "RecordingFiles | None" = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        RecordingFiles.last = self
+
+
+def download_url(at: AppTest, key: str) -> str:
+    """What a click on the download button serves (the file is built then, as in a browser)."""
     button = next(b for b in at.get("download_button") if b.proto.id.endswith(key))
-    return RecordingStorage.last.get_file(button.proto.url.rsplit("/", 1)[-1]).content
+    return button.proto.url or RecordingFiles.last.execute_deferred(button.proto.deferred_file_id)
+
+
+def downloaded(at: AppTest, key: str) -> bytes:
+    return RecordingStorage.last.get_file(download_url(at, key).rsplit("/", 1)[-1]).content
 
 
 def test_opens_on_the_sample_funnel(app, sample_totals):
@@ -189,8 +206,7 @@ def test_key_customers_page(app, sample_totals):
     assert set(key_list["等级"]) == {"A"} and len(key_list) == n
     csv = pd.read_csv(io.BytesIO(downloaded(app, "key_csv")), encoding="utf-8-sig")
     assert csv["客户"].tolist() == key_list["客户"].tolist()
-    button = next(b for b in app.get("download_button") if b.proto.id.endswith("key_xlsx"))
-    assert button.proto.url.endswith(".xlsx")
+    assert download_url(app, "key_xlsx").endswith(".xlsx")
     app.multiselect(key="kc_grades").set_value(["C"]).run()
     assert set(app.dataframe[3].value["等级"]) == {"C"}
     counts = app.dataframe[4].value
