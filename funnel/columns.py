@@ -9,6 +9,7 @@ compared after `normalise_header`: snake_case, camelCase, punctuation, units in 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,7 +25,12 @@ _PUNCT = re.compile(r"[_\-–—./\\:：,，;；#()（）\[\]【】<>{}|'\"“�
 def normalise_header(name: object) -> str:
     """A header as compared: NFKC, camelCase and snake_case split into words, case-folded, punctuation and units
     in brackets dropped ('商机金额(元)' → '商机金额', 'CustomerID' → 'customer id', 'Deal - Value' → 'value')."""
-    text = unicodedata.normalize("NFKC", str(name)).strip()
+    return _normalise_header(str(name))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _normalise_header(name: str) -> str:
+    text = unicodedata.normalize("NFKC", name).strip()
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
     text = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
     text = text.casefold()
@@ -346,13 +352,13 @@ def _norm(words: tuple[str, ...]) -> tuple[str, ...]:
     return _NORMALISED[words]
 
 
-def _match(text: str, syn: str) -> float:
+def _match(text: str, syn: str, cjk: bool | None = None) -> float:
     """How well a normalised header names one normalised synonym: 1 equal, 0.8 starts/ends with it, 0.6 holds it."""
     if not syn:
         return 0.0
     if text == syn or text.replace(" ", "") == syn.replace(" ", ""):
         return 1.0
-    if _CJK.search(syn):
+    if cjk if cjk is not None else _CJK.search(syn):
         if len(syn) < 2:
             return 0.0
         if text.endswith(syn) or text.startswith(syn):
@@ -367,28 +373,50 @@ def _match(text: str, syn: str) -> float:
     return 0.6 if f" {syn} " in padded and len(syn) > 3 else 0.0
 
 
+# A role's synonyms, normalised once: (tier, synonym, is CJK, the disqualifying words the synonym itself lacks).
+_PREPARED: dict[int, tuple[tuple[int, str, bool, tuple[str, ...]], ...]] = {}
+_MATCHES: dict[tuple[str, int], tuple[float, int, int]] = {}  # (normalised header, id of the role) → header_match
+
+
+def _prepared(spec: RoleSpec) -> tuple[tuple[int, str, bool, tuple[str, ...]], ...]:
+    found = _PREPARED.get(id(spec))
+    if found is None:
+        avoid = [a for a in _norm(spec.avoid) if a]
+        found = tuple(
+            (tier, syn, bool(_CJK.search(syn)), tuple(a for a in avoid if not _contains(syn, a)))
+            for tier, words in enumerate(spec.tiers)
+            for syn in _norm(words)
+        )
+        _PREPARED[id(spec)] = found
+    return found
+
+
 def header_match(name: object, spec: RoleSpec) -> tuple[float, int, int]:
     """(match level, tier, synonym rank) of a header for a role: the closest and most specific synonym wins.
 
     Level 1 when the header is a synonym (snake_case, camelCase and spacing aside), 0.8 when it starts or ends
     with one, 0.6 when it holds one; a header that only holds a synonym and also a disqualifying word scores 0.
+    Each header is judged once per role (the answers are kept: headers repeat across files and reruns).
     """
     text = normalise_header(name)
     if not text:
         return 0.0, 0, 0
-    avoid = _norm(spec.avoid)
+    key = (text, id(spec))
+    found = _MATCHES.get(key)
+    if found is not None:
+        return found
     best: tuple[float, int, int] = (0.0, 0, 0)
     best_key: tuple = (0.0,)
-    rank = 0
-    for tier, words in enumerate(spec.tiers):
-        for syn in _norm(words):
-            rank += 1
-            level = _match(text, syn)
-            if 0 < level < 1 and any(a and _contains(text, a) and not _contains(syn, a) for a in avoid):
-                level = 0.0
-            key = (level, len(syn), -tier, -rank)  # within one header: the closest, then most specific synonym
-            if level and key > best_key:
-                best, best_key = (level, tier, rank), key
+    for rank, (tier, syn, cjk, blockers) in enumerate(_prepared(spec), start=1):
+        level = _match(text, syn, cjk)
+        if 0 < level < 1 and any(_contains(text, a) for a in blockers):
+            level = 0.0
+        order = (level, len(syn), -tier, -rank)  # within one header: the closest, then most specific synonym
+        if level and order > best_key:
+            best, best_key = (level, tier, rank), order
+    if len(_MATCHES) > 200_000:  # the headers of many files over a server's life: start afresh
+        _MATCHES.clear()
+    _MATCHES[key] = best
     return best
 
 
@@ -407,8 +435,23 @@ def role_score(name: object, role: str) -> int:
 _HEADER_SPECS = (*SALES_ROLES.values(), *PIPELINE_ROLES.values())
 
 
+_AFFIXES: set[str] = set()  # every normalised synonym, with and without its spaces
+
+
 def header_like(name: object) -> bool:
-    """True when a cell reads like a known column header (used to find the header row under title rows)."""
+    """True when a cell reads like a known column header (used to find the header row under title rows).
+
+    A match of level 0.8 or more needs the header to start or end with a synonym (or to be one, spaces aside), so
+    a cell none of whose beginnings and endings is a synonym (a name, a date, an amount) is passed over at once.
+    """
     if not isinstance(name, str) or not name.strip() or len(name) > 60:
+        return False
+    if not _AFFIXES:
+        for spec in _HEADER_SPECS:
+            for _, syn, _, _ in _prepared(spec):
+                _AFFIXES.update((syn, syn.replace(" ", "")))
+    text = normalise_header(name)
+    ends = {text[:i] for i in range(1, len(text) + 1)} | {text[i:] for i in range(len(text))}
+    if not (ends & _AFFIXES or text.replace(" ", "") in _AFFIXES):
         return False
     return any(header_match(name, spec)[0] >= 0.8 for spec in _HEADER_SPECS)

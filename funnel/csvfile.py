@@ -1,8 +1,14 @@
-"""Read a CSV/TSV/TXT export into a grid of text cells, streamed, counted against the limits, quotes checked.
+"""Read a CSV/TSV/TXT export into a grid of text cells, counted against the limits, quotes checked.
 
-The text is decoded as it is read (never held twice), rows are gathered in blocks into Arrow string columns, and
-nothing is swallowed silently: a quote that is never closed, or a quoted cell that runs over lines which look like
+Nothing is swallowed silently: a quote that is never closed, or a quoted cell that runs over lines which look like
 rows, is an error naming the line, so that a stray quote cannot merge two thousand rows into one cell.
+
+Two readers give the same grid. Arrow's CSV parser (C++) reads an ordinary file in one pass: its records are
+split as Python's csv module splits them (tests/test_csvfile.py compares the two), rows with another number of
+fields than the widest of the first lines (titles, notes) are handed back and split by the csv module in place,
+and a sentinel line after the end shows whether a quote was left open. Anything unusual — a line break inside a
+cell, an overlong line or cell, a NUL, more fields than allowed, a quote open at the end — sends the file to the
+streamed reader, which decodes the text as it reads it, checks every line and names the line at fault.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import io
 import itertools
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -135,7 +142,22 @@ def _block(rows: list[list[str]]) -> pa.Table:
 def read_csv_grid(data: bytes, limits: Limits | None = None) -> pd.DataFrame:
     """A CSV/TSV file as a grid of text cells (no header yet); rows indexed from 0 in file order."""
     limits = limits or Limits()
-    encoding, skip = detect_encoding(data)
+    table = None
+    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4096]:
+        table = _read_at_once(data, "utf-8", 0, limits)  # Arrow checks the UTF-8 as it reads; else the codec is sought
+    if table is None:
+        encoding, skip = detect_encoding(data)
+        table = _read_at_once(data, encoding, skip, limits) if encoding != "utf-8" or skip else None
+        if table is None:
+            table = _read_streamed(data, encoding, skip, limits)
+    check_grid(len(table), table.num_columns, limits)
+    frame = table.to_pandas()
+    frame.columns = range(frame.shape[1])
+    return frame
+
+
+def _read_streamed(data: bytes, encoding: str, skip: int, limits: Limits) -> pa.Table:
+    """The grid read line by line in Python, each line checked (the reader for files the fast one declines)."""
     try:
         head = list(itertools.islice(_text(data, encoding, skip), SAMPLE_LINES))
         sep, full = sniff([line[:MAX_LINE_CHARS] for line in head])
@@ -177,8 +199,123 @@ def read_csv_grid(data: bytes, limits: Limits | None = None) -> pd.DataFrame:
         tables.append(_block(block))
     if not tables:
         raise FunnelError("read_empty_sheet", sheet="")
-    table = pa.concat_tables(tables, promote_options="default")
-    check_grid(len(table), table.num_columns, limits)
-    frame = table.to_pandas()
-    frame.columns = range(frame.shape[1])
-    return frame
+    return pa.concat_tables(tables, promote_options="default")
+
+
+_SENTINEL = (
+    "\ufdd1funnel-sentinel\ufdd1"  # a noncharacter line after the end: it is a row of its own unless a quote is open
+)
+_BREAK = "[\r\n]"
+
+
+def _read_at_once(data: bytes, encoding: str, skip: int, limits: Limits) -> pa.Table | None:
+    """The grid read by Arrow's CSV parser in one pass, or None when the file needs the streamed reader."""
+    import pyarrow.csv as pcsv
+
+    try:
+        text = data[skip:] if encoding == "utf-8" else data[skip:].decode(encoding).encode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if b"\x00" in text:
+        return None
+    try:
+        head = list(itertools.islice(io.TextIOWrapper(io.BytesIO(text), encoding="utf-8", newline=""), SAMPLE_LINES))
+    except UnicodeDecodeError:
+        return None
+    sep, full = sniff(head)
+    if full + 1 > limits.columns:
+        return None
+    try:
+        width = max((len(row) for row in csv.reader(head, delimiter=sep)), default=1)
+    except csv.Error:
+        return None
+    names = [str(j) for j in range(width)]
+    odd: list[tuple[int, str]] = []  # (record number, its text): rows whose field count is not `width`
+
+    def handler(row: pcsv.InvalidRow) -> str:
+        odd.append((row.number, row.text))
+        return "skip"
+
+    ending = b"" if text.endswith((b"\n", b"\r")) or not text else b"\n"
+    try:
+        parsed = pcsv.read_csv(
+            io.BytesIO(text + ending + _SENTINEL.encode() + b"\n"),
+            read_options=pcsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=handler
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):  # not UTF-8, a record too long…
+        return None
+    records = parsed.num_rows + len(odd) - 1  # the sentinel is one of them
+    if width == 1:
+        last = parsed.column(0)[-1].as_py() if parsed.num_rows else None
+        if last != _SENTINEL or (odd and odd[-1][0] > parsed.num_rows + len(odd) - 1):
+            return None
+        parsed = parsed.slice(0, parsed.num_rows - 1)
+    else:
+        if not odd or odd[-1] != (records + 1, _SENTINEL):
+            return None  # a quote left open swallowed the sentinel
+        odd.pop()
+    if records > limits.rows:
+        raise FunnelError("limit_rows_has", rows=f"{limits.rows:,}+", limit=f"{limits.rows:,}")
+    if records == 0:
+        return None
+    breaks = text.count(b"\n") + text.count(b"\r") - text.count(b"\r\n")
+    if breaks > records - (0 if text.endswith((b"\n", b"\r")) else 1):
+        return None  # a line break inside a quoted cell: the streamed reader checks where it leads
+    rows = _split_odd(odd, sep, limits)
+    if rows is None or not _cells_within(parsed, limits):
+        return None
+    return _with_odd_rows(parsed, odd, rows, records)
+
+
+def _split_odd(odd: list[tuple[int, str]], sep: str, limits: Limits) -> list[list[str]] | None:
+    """The fields of the rows Arrow handed back (titles, notes, short rows), as the csv module splits them; None
+    when one needs the streamed reader's checks (a line break inside, too many fields, an overlong cell)."""
+    rows = []
+    for _, record in odd:
+        if "\n" in record or "\r" in record or len(record) > MAX_LINE_CHARS:
+            return None
+        fields = list(csv.reader([record], delimiter=sep))
+        if len(fields) != 1 or len(fields[0]) > limits.columns or any(len(f) > limits.text_chars for f in fields[0]):
+            return None
+        rows.append(fields[0])
+    return rows
+
+
+def _cells_within(parsed: pa.Table, limits: Limits) -> bool:
+    """True when no cell and no line is longer than allowed (else the streamed reader names the line)."""
+    if not parsed.num_rows:
+        return True
+    line = np.zeros(parsed.num_rows, dtype=np.int64)
+    for column in parsed.columns:
+        size = pc.binary_length(column).to_numpy(zero_copy_only=False)
+        if size.max() > limits.text_chars and (pc.max(pc.utf8_length(column)).as_py() or 0) > limits.text_chars:
+            return False  # bytes ≥ characters: only a column with long cells is counted in characters
+        line += size
+    # a line holds its cells (each quote in one written twice), two quotes per cell and the separators
+    return 2 * int(line.max()) + 3 * parsed.num_columns <= MAX_LINE_CHARS
+
+
+def _with_odd_rows(parsed: pa.Table, odd: list[tuple[int, str]], rows: list[list[str]], records: int) -> pa.Table:
+    """Arrow's rows and the handed-back rows in file order, as trimmed text columns with blanks as null."""
+    width = max([parsed.num_columns if parsed.num_rows else 0, *map(len, rows)])
+    columns = []
+    if odd:
+        at = np.zeros(records, dtype=bool)
+        at[np.asarray([number - 1 for number, _ in odd], dtype=np.int64)] = True
+        order = np.where(at, parsed.num_rows + np.cumsum(at) - 1, np.cumsum(~at) - 1)
+    for j in range(width):
+        column = parsed.column(j).combine_chunks() if j < parsed.num_columns else pa.nulls(parsed.num_rows, pa.string())
+        if odd:
+            extra = pa.array([row[j] if j < len(row) else None for row in rows], type=pa.string())
+            column = pa.concat_arrays([column.cast(pa.string()), extra]).take(pa.array(order))
+        trimmed = pc.utf8_trim_whitespace(column)
+        columns.append(pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed))
+    return pa.table(columns, names=[str(j) for j in range(width)])

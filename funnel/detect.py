@@ -15,7 +15,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from funnel.coded import WHITE_SPACE, distinct
 from funnel.columns import RoleSpec, header_match
 from funnel.values import parse_amounts, parse_dates
 
@@ -122,12 +125,38 @@ def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Cal
     return Fit(int(weight[ok].sum()), n, distinct, distinct < n)
 
 
-def _whole_column(series: pd.Series, sample: Fit) -> Fit:
-    """A large column's fit without parsing all of it again: its distinct and filled values counted, the share
-    that fits taken from the sample (the sales reader replaces date and amount counts with exact ones)."""
-    counts = _distinct(series)
-    filled = int(counts.sum())
-    return Fit(round(sample.share * filled), filled, len(counts), len(counts) < filled)
+def _whole_column(series: pd.Series, sample: Fit, kind: str) -> Fit:
+    """A large column's fit without parsing all of it again: its filled (and, where the evidence names them,
+    distinct) values counted, the share that fits taken from the sample (the sales reader replaces date and
+    amount counts with exact ones)."""
+    if kind in _SHOWS_DISTINCT:
+        filled, distinct = filled_and_distinct(series)
+        return Fit(round(sample.share * filled), filled, distinct, distinct < filled)
+    filled = filled_cells(series)
+    return Fit(round(sample.share * filled), filled, sample.distinct, sample.repeats)
+
+
+def filled_cells(series: pd.Series) -> int:
+    """Cells holding something other than white space."""
+    if isinstance(series.dtype, pd.StringDtype):
+        text = pa.array(series.array)
+        blank = pc.sum(pc.equal(pc.utf8_trim(text, characters=WHITE_SPACE), "")).as_py() or 0
+        return len(text) - text.null_count - int(blank)
+    values = series[series.notna()]
+    if values.dtype == object:
+        return int(sum(1 for v in values.tolist() if str(v).strip()))
+    return len(values)
+
+
+def filled_and_distinct(series: pd.Series) -> tuple[int, int]:
+    """(non-blank cells, distinct non-blank values) of a column, values stripped as `_distinct` strips them;
+    counted over the column's distinct cells, not its rows."""
+    codes, uniques = distinct(series)
+    texts = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip().to_numpy(dtype=object)
+    blank = texts == ""
+    per_value = np.bincount(codes[codes >= 0], minlength=len(texts))
+    filled = int(per_value[~blank].sum())
+    return filled, len(set(texts[~blank].tolist()))
 
 
 def with_counts(detection: Detection, ok: int, n: int) -> Detection:
@@ -147,6 +176,7 @@ _EVIDENCE = {
     "stage": "evidence_distinct",
     "status": "evidence_status",
 }
+_SHOWS_DISTINCT = frozenset(kind for kind, key in _EVIDENCE.items() if key == "evidence_distinct")
 
 
 @dataclass
@@ -229,7 +259,7 @@ class Detector:
         rows = frame[column] if self.exact else frame[column].head(SAMPLE_ROWS)
         fit = value_fit(rows, spec.kind, True, self.words.get(spec.kind))
         if len(frame) > len(rows):
-            fit = _whole_column(frame[column], fit)
+            fit = _whole_column(frame[column], fit, spec.kind)
         params = {"ok": f"{fit.ok:,}", "n": f"{len(frame):,}", "distinct": f"{fit.distinct:,}"}
         return Detection(role, column, 1.0, _EVIDENCE[spec.kind], tuple(params.items()), chosen=True)
 
@@ -254,7 +284,7 @@ class Detector:
         if fit is None and self.exact:
             fit = value_fit(frame[chosen.column], spec.kind, not chosen.rescued, self.words.get(spec.kind))
         elif fit is None:
-            fit = _whole_column(frame[chosen.column], chosen.fit)
+            fit = _whole_column(frame[chosen.column], chosen.fit, spec.kind)
         if chosen.rescued:
             confidence = {"date": 0.55, "stage": 0.55, "status": 0.55}.get(spec.kind, 0.45) * fit.share
         else:

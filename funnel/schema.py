@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
+from funnel.coded import MAYBE_TOTAL, Coded, code_type, matching, name_keys, refactor, text_coded
 from funnel.columns import REQUIRED, SALES_ROLES, header_scale
 from funnel.derived import derived_amount_cents
 from funnel.detect import Detection, Detector, with_counts
 from funnel.errors import FunnelError
 from funnel.read import RawReport
-from funnel.values import clean_name, name_key, on_distinct, parse_amounts, parse_dates
+from funnel.values import check_line_count, parse_amounts, parse_dates
 
 # Why a row is left out, in the order they are checked (a row is counted under the first that applies).
 REASONS: tuple[str, ...] = (
@@ -157,23 +159,112 @@ class SalesData:
 
 def text_column(series: pd.Series) -> pd.Series:
     """Cleaned text of a column ('' for blanks), computed once per distinct value."""
-    return on_distinct(series, lambda u: u.map(clean_name), "").astype("object")
+    return text_coded(series).series(series.index)
 
 
-def _canonical(names: pd.Series) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
-    """(display name, key, variants table): one customer per key, shown by its most frequent spelling."""
-    keys = on_distinct(names, lambda u: u.map(name_key), "").astype("object")
-    counts = pd.DataFrame({"key": keys, "name": names}).value_counts(sort=True).reset_index()
-    display = counts.drop_duplicates("key").set_index("key")["name"]
-    spelled = counts[counts["key"].duplicated(keep=False)]  # only keys written more than one way
-    variants = spelled.groupby("key", sort=False)["name"].agg(" | ".join)
-    table = pd.DataFrame({"customer": display.reindex(variants.index).to_numpy(), "variants": variants.to_numpy()})
-    return keys.map(display), keys, table
+def total_rows(text: Coded) -> np.ndarray:
+    """True on the rows whose cleaned text reads as a total or subtotal label (合计, 小计, Total…)."""
+    return text.per_row(matching(text.values, _TOTAL, MAYBE_TOTAL))
 
 
 def is_total(text: pd.Series) -> pd.Series:
     """True where a cleaned text cell reads as a total or subtotal label (合计, 小计, Total…)."""
-    return on_distinct(text, lambda u: u.str.contains(_TOTAL), False).astype(bool)
+    return pd.Series(total_rows(text_coded(text)), index=text.index, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Customers:
+    """The customers of the used lines: one per name key, shown by its most frequent spelling."""
+
+    codes: np.ndarray  # per used line, an index into `names` and `keys`
+    names: list[str]
+    keys: list[str]
+    variants: pd.DataFrame  # customer, variants: the keys written more than one way
+
+
+def canonical_customers(customer: Coded, used: np.ndarray) -> Customers:
+    """One customer per name key among the used lines, shown by its spelling with most lines (ties: the spelling
+    seen first); the keys written more than one way listed with their spellings, most lines first."""
+    codes = customer.codes[used]
+    spellings = len(customer.values)
+    lines = np.bincount(codes, minlength=spellings)
+    first = np.full(spellings, len(codes), dtype=np.int64)
+    seen, at = np.unique(codes, return_index=True)
+    first[seen] = at
+    key_of = refactor(np.arange(spellings), name_keys(customer.values))
+    present = np.flatnonzero(lines > 0)
+    order = present[np.lexsort((first[present], -lines[present], key_of.codes[present]))]
+    grouped = key_of.codes[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(order) else np.zeros(0, np.int64)
+    shown = order[starts]  # per customer, its display spelling
+    texts = customer.values.to_pylist()
+    key_texts = key_of.values.to_pylist()
+    names = [texts[i] for i in shown]
+    keys = [key_texts[k] for k in grouped[starts]]
+    number = np.full(len(key_texts), -1, dtype=np.int64)
+    number[grouped[starts]] = np.arange(len(starts))
+    sizes = np.diff(np.r_[starts, len(order)])
+    several = np.flatnonzero(sizes > 1)
+    several = several[np.lexsort((first[shown[several]], -lines[shown[several]]))]
+    variants = pd.DataFrame(
+        {
+            "customer": pd.Series([names[c] for c in several], dtype=object),
+            "variants": pd.Series(
+                [" | ".join(texts[i] for i in order[starts[c] : starts[c] + sizes[c]]) for c in several], dtype=object
+            ),
+        }
+    )
+    return Customers(number[key_of.codes[codes]], names, keys, variants)
+
+
+def _canonical(names: pd.Series) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """(display name, key, variants table) of cleaned names: one customer per key, shown by its most frequent
+    spelling."""
+    found = canonical_customers(text_coded(names), np.ones(len(names), dtype=bool))
+    display = np.asarray(found.names, dtype=object)[found.codes] if found.names else np.zeros(0, dtype=object)
+    keys = np.asarray(found.keys, dtype=object)[found.codes] if found.keys else np.zeros(0, dtype=object)
+    return pd.Series(display, index=names.index), pd.Series(keys, index=names.index), found.variants
+
+
+def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    """Text as codes over sorted categories (so that sorting and grouping read as for plain text)."""
+    order = np.argsort(np.asarray(categories, dtype=object), kind="stable") if categories else np.zeros(0, np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ordered = pd.Index([categories[i] for i in order], dtype=object)
+    return pd.Categorical.from_codes(rank[codes].astype(code_type(len(ordered))), categories=ordered)
+
+
+def _duplicate_rows(frame: pd.DataFrame, used: np.ndarray, alike: list[np.ndarray]) -> int:
+    """How many used rows repeat an earlier used row cell for cell (blank equals blank).
+
+    Rows can only be equal if they agree on what was made of them (`alike`: customer, amount, date…), so only
+    the rows sharing those with another row are compared on every cell.
+    """
+    m = int(used.sum())
+    if m < 2:
+        return 0
+    key = _combined([values[used] for values in alike])
+    counts = np.bincount(key)
+    candidates = np.flatnonzero(used)[counts[key] > 1]
+    if len(candidates) < 2:
+        return 0
+    return int(frame.take(candidates).duplicated().sum())
+
+
+def _combined(columns: list[np.ndarray]) -> np.ndarray:
+    """One integer per row, equal for rows equal in every column (codes 0..k−1 of the distinct combinations)."""
+    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    size = 1
+    for values in columns:
+        codes, uniques = pd.factorize(values)
+        width = len(uniques) + 1
+        if size * width >= 2**62:
+            key, kept = pd.factorize(key)
+            size = len(kept)
+        key = key * width + (codes + 1)
+        size *= width
+    return pd.factorize(key)[0]
 
 
 def prepare_sales(
@@ -182,7 +273,9 @@ def prepare_sales(
     """Turn a raw report into sales lines (amounts in cents) and account for every row under REASONS.
 
     Without a mapping the columns are detected from headers and values; `detected` (a detection already made)
-    lets the evidence of the detected columns be reused for a mapping the user changed.
+    lets the evidence of the detected columns be reused for a mapping the user changed. Text columns are worked
+    on once per distinct value (funnel.coded); the lines keep them as categoricals, amounts as int64 cents and
+    dates as datetime64.
     """
     if isinstance(raw, pd.DataFrame):
         raw = RawReport(frame=raw, sheet="", sheets=[], header_row=1, row_numbers=pd.Series(range(2, len(raw) + 2)))
@@ -200,78 +293,95 @@ def prepare_sales(
             flags=" ".join(cli_option(r) for r in mapping.missing()),
         )
     n = len(frame)
-    reason = pd.Series([None] * n, dtype="object")
+    check_line_count(n)
+    reason = np.full(n, -1, dtype=np.int8)
 
-    def mark(mask: pd.Series, code: str) -> None:
-        reason[mask.to_numpy() & reason.isna().to_numpy()] = code
+    def mark(mask: np.ndarray, code: str) -> None:
+        reason[np.asarray(mask, dtype=bool) & (reason < 0)] = REASONS.index(code)
 
-    mark(frame.isna().all(axis=1), "empty_row")
-    customer = text_column(frame[mapping.customer])
-    product = text_column(frame[mapping.product]) if mapping.product else pd.Series([NO_PRODUCT] * n)
-    first = text_column(frame.iloc[:, 0])
-    totals = is_total(customer) | is_total(first)
-    if mapping.product:
-        totals |= is_total(product)
+    filled = np.zeros(n, dtype=np.int64)
+    for column in frame.columns:
+        filled += frame[column].notna().to_numpy()
+    mark(filled == 0, "empty_row")
+    coded: dict[str, Coded] = {}
+
+    def text(column: str) -> Coded:
+        if column not in coded:
+            coded[column] = text_coded(frame[column])
+        return coded[column]
+
+    customer = text(mapping.customer)
+    product = text(mapping.product) if mapping.product else None
+    totals = total_rows(customer) | total_rows(text(frame.columns[0]))
+    if product is not None:
+        totals |= total_rows(product)
     mark(totals, "total_row")
-    filled = frame.notna().sum(axis=1)
-    amount_blank = frame[mapping.amount].isna() if mapping.amount else frame[mapping.quantity].isna()
-    mark((filled == 1) & (customer == "") & amount_blank, "note_row")
-    mark(customer == "", "blank_customer")
-    mark(product == "", "blank_product")
+    amount_blank = frame[mapping.amount or mapping.quantity].isna().to_numpy()
+    customer_blank = customer.blank()
+    mark((filled == 1) & customer_blank & amount_blank, "note_row")
+    mark(customer_blank, "blank_customer")
+    if product is not None:
+        mark(product.blank(), "blank_product")
     if mapping.amount is not None:
         scale = header_scale(mapping.amount)
         cents, bad_amount = parse_amounts(frame[mapping.amount], scale=scale)
     else:
         scale = 1.0
         cents, bad_amount = derived_amount_cents(frame[mapping.quantity], frame[mapping.unit_price])
-    mark(bad_amount, "bad_amount")
+    mark(bad_amount.to_numpy(), "bad_amount")
     if mapping.date:
         dates, bad_date = parse_dates(frame[mapping.date])
-        mark(bad_date, "bad_date")
+        mark(bad_date.to_numpy(), "bad_date")
     else:
         dates = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
 
-    used = reason.isna().to_numpy()
-    rows = raw.row_numbers.reset_index(drop=True)
-    display, keys, variants = _canonical(customer[used].reset_index(drop=True))
+    used = reason < 0
+    m = int(used.sum())
+    rows = raw.row_numbers.to_numpy()
+    found = canonical_customers(customer, used)
     lines = pd.DataFrame(
         {
-            "row": rows[used].to_numpy(),
-            "customer": display.to_numpy(),
-            "customer_key": keys.to_numpy(),
-            "product": product[used].to_numpy(),
-            "amount_cents": cents[used].to_numpy(),
-            "date": dates[used].to_numpy(),
+            "row": rows[used],
+            "customer": _categorical(found.codes, found.names),
+            "customer_key": _categorical(found.codes, found.keys),
+            "product": product.categorical(used) if product is not None else _constant(NO_PRODUCT, m),
+            "amount_cents": cents.to_numpy()[used],
+            "date": dates.to_numpy()[used],
         }
     )
     for role in ("region", "rep", "order"):
         column = getattr(mapping, role)
-        lines[role] = text_column(frame[column])[used].to_numpy() if column else ""
+        lines[role] = text(column).categorical(used) if column else _constant("", m)
     for role in ("quantity", "unit_price"):
         column = getattr(mapping, role)
         if column:
-            lines[role] = parse_amounts(frame[column])[0][used].to_numpy() / 100
+            lines[role] = parse_amounts(frame[column])[0].to_numpy()[used] / 100
 
     left_out = frame[~used].copy()
-    left_out.insert(0, "reason", reason[~used].to_numpy())
-    left_out.insert(0, "row", rows[~used].to_numpy())
-    counts = reason[~used].value_counts()
-    reasons = {code: int(counts.get(code, 0)) for code in REASONS if counts.get(code, 0)}
-    duplicates = int(frame[used].duplicated().sum())
+    left_out.insert(0, "reason", np.asarray(REASONS, dtype=object)[reason[~used]])
+    left_out.insert(0, "row", rows[~used])
+    counts = np.bincount(reason[~used].astype(np.int64), minlength=len(REASONS)) if (~used).any() else []
+    reasons = {code: int(counts[i]) for i, code in enumerate(REASONS) if len(counts) and counts[i]}
+    alike = [c.raw_codes for c in coded.values() if c.raw_codes is not None] + [cents.to_numpy(), dates.to_numpy()]
     return SalesData(
-        lines=lines.reset_index(drop=True),
+        lines=lines,
         left_out=left_out.reset_index(drop=True),
         rows_read=n,
         reasons=reasons,
         mapping=mapping,
-        duplicates=duplicates,
-        name_variants=variants,
+        duplicates=_duplicate_rows(frame, used, alike),
+        name_variants=found.variants,
         amount_scale=scale,
         sheet=raw.sheet,
         sheets=list(raw.sheets),
         header_row=raw.header_row,
         detections=_exact(describe_mapping(frame, mapping, detected or {}), n, dates, cents, bad_amount, mapping),
     )
+
+
+def _constant(text: str, n: int) -> pd.Categorical:
+    """One text on every line, as a categorical."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([text], dtype=object))
 
 
 def _exact(

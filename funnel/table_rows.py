@@ -5,7 +5,8 @@ total_row, blank_customer, blank_product, bad_amount, bad_date. Values get the m
 SQL can say it on every engine:
 - amounts: numbers as they are; text with currency marks (¥, $, 元, RMB…), thousands separators, a decimal comma,
   (300) or 300- for negatives, a % or 万 suffix, full-width digits; a 万元 header scales by 10,000. Cents are
-  rounded half away from zero from the same double as in a file, so the cents are identical.
+  rounded half away from zero from the same double as in a file, a true half cent from the amount's decimal text
+  (1.005 → 1.01, as values.parse_amounts), so the cents are identical.
 - dates: DATE/TIMESTAMP columns; text 2026-01-05, 2026/1/5, 2026.1.5, 2026年1月5日 (with a time after it),
   20260105, Excel serial numbers; impossible days (2018-02-29) and years outside 1900–2199 are bad dates.
 Not done in SQL (a file does them): day-first text dates (25/01/2019), a weekday written after the date, Unicode
@@ -176,6 +177,13 @@ def classified_sql(relation: str, columns: dict[str, str], mapping: Mapping) -> 
         END"""
     cents = f"""CASE WHEN {in_range}
         THEN CAST(SIGN({value} * 100.0) * FLOOR(ABS({value} * 100.0) + 0.5) AS BIGINT) END"""
+    unit = header_scale(mapping.amount) * 100
+    if unit == int(unit):  # a half cent a hair off in binary (1.005 × 100 = 100.4999…): as values._cents, from the
+        # amount's shortest decimal text, rounded half away from zero in DECIMAL
+        scaled = f"ABS({value} * 100.0)"
+        exact = f"CAST(ROUND(CAST(CAST(amount_value AS VARCHAR) AS DECIMAL(38, 12)) * {int(unit)}, 0) AS BIGINT)"
+        cents = f"""CASE WHEN {in_range} AND ABS({scaled} - FLOOR({scaled}) - 0.5) <= {scaled} * 2e-15
+            THEN {exact} ELSE {cents} END"""
     return f"""SELECT {reason} AS reason, {name_key("customer")} AS customer_key, customer, product,
         {cents} AS amount_cents, date_value AS date, region, rep, order_no AS "order", CAST(NULL AS BIGINT) AS seq
         FROM ({sql}) AS s"""

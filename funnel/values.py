@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from funnel.errors import FunnelError
 
@@ -103,6 +105,45 @@ def _clean_number(text: str) -> float:
     return -value if negative else value
 
 
+_PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"  # what Arrow's cast reads as written
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """Each cell as a float: numbers as they are, plain number text in Arrow, messy text ('¥1,234.50', '(300)',
+    full-width digits) once per distinct value in Python; NaN for blanks and non-numbers."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+    text = _text_array(values)
+    if text is not None:
+        try:  # every cell a plain number or blank: one cast
+            return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        plain = pc.match_substring_regex(text, _PLAIN_NUMBER)
+        numbers = pc.cast(pc.if_else(plain, text, None), pa.float64()).to_numpy(zero_copy_only=False)
+        todo = ~plain.fill_null(True).to_numpy(zero_copy_only=False)
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        todo = np.isnan(numbers) & values.notna().to_numpy()
+    if todo.any():
+        messy = values[todo]
+        numbers = numbers.copy()
+        numbers[todo] = on_distinct(messy, lambda u: _as_text(u).map(_messy_number), np.nan).to_numpy(dtype="float64")
+    return numbers
+
+
+def _messy_number(text: str | None) -> float:
+    return float("nan") if text is None else _clean_number(text)
+
+
+def _text_array(values: pd.Series) -> pa.Array | None:
+    """A text column as one Arrow string array (None for other columns)."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        return None
+    array = pa.array(values.array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def _cents(numbers: np.ndarray, scale: float) -> np.ndarray:
     """Amounts (finite floats) × scale in cents, half away from zero, exact for the amounts as written.
 
@@ -129,18 +170,11 @@ def parse_amounts(values: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.
     Rounding to the cent is half away from zero on the amount as written (12.345 → 12.35, −0.125 → −0.13).
     """
     check_line_count(len(values))
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        numbers = values.astype("float64")
-    else:
-        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-        todo = numbers.isna() & values.notna()
-        if todo.any():
-            text = _as_text(values[todo])
-            numbers.loc[todo] = text.map(lambda v: float("nan") if v is None else _clean_number(v)).astype("float64")
-    raw = numbers.to_numpy() * scale
+    numbers = _numbers(values)
+    raw = numbers * scale
     finite = np.isfinite(raw) & (np.abs(np.nan_to_num(raw)) < MAX_AMOUNT)
     cents = np.zeros(len(numbers), dtype="int64")
-    cents[finite] = _cents(numbers.to_numpy()[finite], scale)
+    cents[finite] = _cents(numbers[finite], scale)
     return pd.Series(cents, index=values.index, name=values.name), pd.Series(~finite, index=values.index)
 
 
@@ -197,10 +231,27 @@ def on_distinct(values: pd.Series, fn, missing: object) -> pd.Series:
     """Apply `fn` (Series → Series) to the distinct values only and spread the result back: reports repeat
     the same dates, customers and products thousands of times, so this is what keeps 100k rows fast."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    done = fn(pd.Series(uniques, dtype="object")).to_numpy()
+    done = np.asarray(fn(pd.Series(uniques, dtype="object")).to_numpy())
     if (codes == -1).any():  # index -1 picks the appended value for blank cells
-        done = np.append(done.astype("object"), np.array([missing], dtype="object"))
-    return pd.Series(done[codes], index=values.index)
+        done = np.concatenate([done, _one(missing, done.dtype)])  # object when `missing` does not fit the dtype
+    return pd.Series(done[codes], index=values.index, dtype=done.dtype)
+
+
+def _one(value: object, dtype: np.dtype) -> np.ndarray:
+    """[value] as an array of `dtype` when it fits exactly, else as an object array."""
+    if not _fits(value, dtype):
+        return np.array([value], dtype=object)
+    return np.array([np.datetime64("NaT")], dtype=dtype) if dtype.kind == "M" else np.array([value], dtype=dtype)
+
+
+def _fits(value: object, dtype: np.dtype) -> bool:
+    if dtype.kind == "b":
+        return isinstance(value, bool | np.bool_)
+    if dtype.kind == "M":
+        return value is pd.NaT or value is None
+    if dtype.kind == "f":
+        return isinstance(value, float | int | np.floating | np.integer) and not isinstance(value, bool)
+    return dtype.kind == "O"
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:

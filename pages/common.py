@@ -492,10 +492,16 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def download_buttons(
     table: pd.DataFrame, name: str, sheet: str, key: str, labels: tuple[str, str] | None = None
 ) -> None:
-    """CSV (UTF-8 with BOM) and XLSX buttons side by side for one table; both formula-safe (funnel.export)."""
+    """CSV (UTF-8 with BOM) and XLSX buttons side by side for one table; both formula-safe (funnel.export).
+
+    The files are built when a button is clicked, not on every rerun (an XLSX of a few thousand customers takes
+    most of a second): Streamlit runs the callable on the click.
+    """
     from funnel.export import to_csv_bytes, to_xlsx_bytes
 
     csv_label, xlsx_label = labels or (tr("download_csv"), tr("download_xlsx"))
     left, right = st.columns(2)
-    left.download_button(csv_label, to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv")
-    right.download_button(xlsx_label, to_xlsx_bytes(table, sheet=sheet), f"{name}.xlsx", XLSX_MIME, key=f"{key}_xlsx")
+    left.download_button(csv_label, lambda: to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv")
+    right.download_button(
+        xlsx_label, lambda: to_xlsx_bytes(table, sheet=sheet), f"{name}.xlsx", XLSX_MIME, key=f"{key}_xlsx"
+    )

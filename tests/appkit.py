@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -34,6 +35,16 @@ class RecordingStorage(MemoryMediaFileStorage):
         RecordingStorage.last = self
 
 
+class RecordingFiles(MediaFileManager):
+    """Keeps hold of the media file manager of the last run: downloads are built when clicked (deferred)."""
+
+    last: RecordingFiles | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        RecordingFiles.last = self
+
+
 class NavigationPagesManager(PagesManager):
     """AppTest resets PagesManager.uses_pages_directory before every run, so with a pages/ folder beside app.py
     every rerun after the first runs the page script alone (Streamlit's v1 multipage mode) and skips app.py.
@@ -47,6 +58,7 @@ class NavigationPagesManager(PagesManager):
 def start(monkeypatch, query: dict[str, str | list[str]] | None = None, timeout: int = 90) -> AppTest:
     """The app as a browser opens it (optionally with query parameters in the address), after its first run."""
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingFiles)
     monkeypatch.setattr("streamlit.testing.v1.app_test.PagesManager", NavigationPagesManager)
     monkeypatch.setenv("FUNNEL_DEBUG", "1")  # let a bug surface as at.exception instead of a friendly message
     at = AppTest.from_file(APP, default_timeout=timeout)
@@ -73,9 +85,14 @@ def table(at: AppTest, *headers: str, nth: int = 0) -> pd.DataFrame:
     return found[nth]
 
 
-def downloaded(at: AppTest, key: str) -> bytes:
+def download_url(at: AppTest, key: str) -> str:
+    """What a click on the download button serves (the file is built then, as in a browser)."""
     button = next(b for b in at.get("download_button") if b.proto.id.endswith(key))
-    return RecordingStorage.last.get_file(button.proto.url.rsplit("/", 1)[-1]).content
+    return button.proto.url or RecordingFiles.last.execute_deferred(button.proto.deferred_file_id)
+
+
+def downloaded(at: AppTest, key: str) -> bytes:
+    return RecordingStorage.last.get_file(download_url(at, key).rsplit("/", 1)[-1]).content
 
 
 def shown_text(at: AppTest) -> str:

@@ -1,0 +1,96 @@
+"""The two CSV readers give the same grid: Arrow's one-pass parser (ordinary files) and the streamed csv-module
+reader (the one that checks every line), so the fast path changes nothing but the time a file takes."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from funnel.csvfile import _read_at_once, _read_streamed, read_csv_grid
+from funnel.errors import FunnelError
+from funnel.limits import Limits
+
+
+def _frame(table) -> pd.DataFrame:
+    frame = table.to_pandas()
+    frame.columns = range(frame.shape[1])
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _both(data: bytes, encoding: str = "utf-8", skip: int = 0) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    fast = _read_at_once(data, encoding, skip, Limits())
+    return (None if fast is None else _frame(fast)), _frame(_read_streamed(data, encoding, skip, Limits()))
+
+
+CASES = {
+    "plain": "客户,产品,金额\n甲公司,A,100\n乙公司,B,200\n",
+    "title and note rows": "销售明细表\n导出时间 2026-01-05\n客户,产品,金额\n甲,A,1\n乙,B,2\n合计,,3\n",
+    "quoted separators": '客户,金额\n"甲, 北京",1\n"say ""hi""",2\n',
+    "padded cells": "客户 , 金额\n  甲  ,\t100 \n\u3000乙\u3000,200\n",
+    "blank lines and short rows": "a,b,c\n\n1,2\n4,5,6,7\n,,\n",
+    "tabs": "客户\t金额\n甲\t1\n乙\t2\n",
+    "semicolons": "Kunde;Betrag\nA;1,50\nB;2,00\n",
+    "no final newline": "a,b\n1,2",
+    "crlf": "a,b\r\n1,2\r\n3,4\r\n",
+    "one column": "客户\n甲\n乙\n",
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_fast_reader_gives_the_streamed_grid(name):
+    fast, streamed = _both(CASES[name].encode("utf-8"))
+    assert fast is not None, "an ordinary file is read in one pass"
+    pd.testing.assert_frame_equal(fast, streamed)
+
+
+def test_gbk_file_gives_the_same_grid_both_ways():
+    data = "客户,金额\n北京甲公司,100\n上海乙公司,200\n".encode("gbk")
+    fast, streamed = _both(data, "gb18030")
+    assert fast is not None
+    pd.testing.assert_frame_equal(fast, streamed)
+    assert read_csv_grid(data).iloc[1, 0] == "北京甲公司"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,b\n1,"open\n2,3\n4,5\n',  # a quote never closed
+        'a,b\n1,"two\nlines"\n',  # a line break inside a cell: the streamed reader judges it
+    ],
+)
+def test_unusual_files_go_to_the_streamed_reader(text):
+    assert _read_at_once(text.encode(), "utf-8", 0, Limits()) is None
+
+
+def test_open_quote_is_still_reported_with_its_line():
+    data = ("a,b\n" + "".join(f"x{i},{i}\n" for i in range(50)) + '1,"open\n' + "2,3\n" * 30).encode()
+    with pytest.raises(FunnelError) as info:
+        read_csv_grid(data)
+    assert info.value.key in {"csv_open_quote", "csv_quote_rows"}
+    assert "52" in str(info.value.params)
+
+
+CELL = st.lists(st.sampled_from([*list('ab甲乙 ,;"\t'), "\u3000", "x y"]), max_size=6).map("".join)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.lists(CELL, min_size=1, max_size=5), min_size=1, max_size=12))
+def test_any_grid_written_by_the_csv_module_reads_the_same_both_ways(rows):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    data = out.getvalue().encode("utf-8")
+    try:
+        streamed = _frame(_read_streamed(data, "utf-8", 0, Limits()))
+    except FunnelError as refused:  # e.g. a tab sniffed as the separator opens a quote: the fast path refuses too
+        with pytest.raises(FunnelError) as info:
+            read_csv_grid(data)
+        assert info.value.key == refused.key
+        return
+    fast = _read_at_once(data, "utf-8", 0, Limits())
+    if fast is not None:  # declined files are read by the streamed reader, as in read_csv_grid
+        pd.testing.assert_frame_equal(_frame(fast), streamed)
