@@ -164,6 +164,12 @@ class _Candidate:
         return self.level * (0.3 + 0.7 * self.fit.share)
 
 
+# Values rescue an unknown header among the first RESCUE_COLUMNS such columns only: judging values costs a few
+# milliseconds a column, and a report whose customer or date hides past its 200th unnamed column is not a report
+# we should guess about (a 60,000-column frame took over 20 minutes to judge).
+RESCUE_COLUMNS = 200
+
+
 @dataclass
 class Detector:
     """Detect roles over a frame; `words` gives stage/status kinds a test of known values."""
@@ -204,7 +210,8 @@ class Detector:
         for role, spec in self.specs.items():
             if role not in self.rescue or (role in out and out[role].confidence >= CONFIDENT):
                 continue  # a role with no column, or one whose values belie its header, may be rescued by values
-            rescued = self._rescue(sample, spec, [c for c in columns if c not in taken and c not in best_quality])
+            unknown = [c for c in columns if c not in taken and c not in best_quality][:RESCUE_COLUMNS]
+            rescued = self._rescue(sample, spec, unknown)
             if rescued is not None:
                 taken.add(rescued.column)
                 named = out.get(role)

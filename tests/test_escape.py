@@ -265,16 +265,15 @@ def test_an_error_listing_every_column_is_cut_to_a_readable_length():
     from funnel.errors import FunnelError
     from funnel.schema import prepare_sales
 
-    frame = pd.DataFrame([[1] * 60_000], columns=[f"column_{i:05d}" for i in range(60_000)])
+    # as many columns as a file may have (the read limit is 2,000), named so that listing them all is ~700,000 chars
+    frame = pd.DataFrame([[1] * 2_000], columns=[f"column_{i:05d}" + "x" * 340 for i in range(2_000)])
     with pytest.raises(FunnelError) as err:
         prepare_sales(frame)
     assert len("、".join(frame.columns)) > 690_000
     en, zh = err.value.message("en"), err.value.message("zh")
     assert len(en) < 400 and len(zh) < 400
-    assert "column_00000、column_00001" in en and en.endswith(
-        "… and 59,992 more. Choose them yourself under “Column mapping”."
-    )
-    assert "……等另外 59,992 项" in zh
+    assert "column_00000" in en and en.endswith(" … and 1,999 more. Choose them yourself under “Column mapping”.")
+    assert "……等另外 1,999 项" in zh
 
 
 def test_terminal_json_keeps_the_data_as_escapes():
