@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from funnel import table_rows
 from funnel.bands import DEFAULT_THRESHOLDS, BandReport, band_report, customer_totals, parse_thresholds
 from funnel.errors import FunnelError
 from funnel.escape import terminal, terminal_json
@@ -245,6 +246,10 @@ def sales_lines(sales: SalesData | SalesSource, lang: str) -> list[str]:
     if sales.derived_amount:
         q, p = sales.mapping.quantity, sales.mapping.unit_price
         lines.append(t("evidence_derived", lang, quantity=q, unit_price=p))
+    if getattr(sales, "parsed_in_sql", ()):
+        lines.append(
+            t("table_parsed_in_sql", lang, columns="、".join(sales.parsed_in_sql), limit=f"{table_rows.LOOKUP_LIMIT:,}")
+        )
     return lines
 
 

@@ -141,6 +141,18 @@ class Engine:
         """A relation several later queries read: as it is, unless the engine keeps it (see `stage`)."""
         return relation
 
+    def lookup(self, name: str, frame: pd.DataFrame) -> tuple[str, dict[str, object]]:
+        """A small table decided in Python (a raw text → its parsed value) for the SQL to join, every column as text
+        (NULL where missing): here one array parameter per column, unnested (a read-only PostgreSQL session may
+        create no temporary table, and one parameter per value would meet its 65,535-parameter limit)."""
+        params: dict[str, object] = {}
+        columns = []
+        for column in frame.columns:
+            key = f"{name}_{column}"
+            params[key] = _texts(frame[column])
+            columns.append(f"UNNEST(CAST(:{key} AS VARCHAR[])) AS {quote(str(column))}")
+        return f"(SELECT {', '.join(columns)})", params
+
     def close(self) -> None:
         """Release the connection."""
 
@@ -149,6 +161,11 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _texts(values: pd.Series) -> list[str | None]:
+    """A lookup column as text (None where missing)."""
+    return [None if v is None or v is pd.NaT or (isinstance(v, float) and v != v) else str(v) for v in values]
 
 
 def arrow_frame(table: pa.Table) -> pd.DataFrame:
@@ -228,6 +245,11 @@ class DuckDBEngine(Engine):
         except duckdb.Error as exc:
             raise engine_error(exc) from exc
         return result
+
+    def lookup(self, name: str, frame: pd.DataFrame) -> tuple[str, dict[str, object]]:
+        """The lookup as an Arrow table this engine's queries can name (no parameters, no size limit)."""
+        self.tables[name] = pa.table({str(c): pa.array(_texts(frame[c]), type=pa.string()) for c in frame.columns})
+        return name, {}
 
     def register(self, name: str, table: pa.Table) -> None:
         """An Arrow table every query of this engine can name (an engine of its own, e.g. in tests)."""
@@ -488,6 +510,18 @@ class SparkEngine(Engine):
         self.views.append(name)
         self.kept.append(frame)
         return quote(name)
+
+    def lookup(self, name: str, frame: pd.DataFrame) -> tuple[str, dict[str, object]]:
+        """The lookup as a temporary view of a small DataFrame sent to the session."""
+        columns = [str(c) for c in frame.columns]
+        rows = list(zip(*(_texts(frame[c]) for c in frame.columns), strict=True))
+        schema = ", ".join(f"`{c}` string" for c in columns)
+        try:
+            self.session.createDataFrame(rows, schema=schema).createOrReplaceTempView(name)
+        except Exception as exc:
+            raise engine_error(exc) from None
+        self.views.append(name)
+        return quote(name), {}
 
     def keep(self, relation: Relation, name: str) -> Relation:
         """The relation as a persisted temporary view (computed once, read by every later query)."""

@@ -8,17 +8,27 @@ SQL can say it on every engine:
   rounded half away from zero from the same double as in a file, so the cents are identical.
 - dates: DATE/TIMESTAMP columns; text 2026-01-05, 2026/1/5, 2026.1.5, 2026年1月5日 (with a time after it),
   20260105, Excel serial numbers; impossible days (2018-02-29) and years outside 1900–2199 are bad dates.
-Not done in SQL (a file does them): day-first text dates (25/01/2019), a weekday written after the date, Unicode
-normalisation beyond full-width ASCII (customer names are matched on trimmed, space-free, lower-cased,
-half-width text), and a one-cell "note row" (a table has no such rows).
+Text date and amount columns (and quantity × unit price) are not parsed by these SQL rules but by the file
+path's own functions (`values.parse_dates`, `parse_amounts`, `derived.derived_amount_cents`) over their distinct
+values, handed back as a lookup the SQL joins (`value_lookups`): so 1/23/2019, 23.01.2019, "2018-01-01 星期五" and
+1.234,56 mean what they mean in a file. Only a column with more than LOOKUP_LIMIT distinct values falls back to
+the SQL rules above (the source says so), which do not know day-first dates or a weekday after the date.
+Not done (a file does them): Unicode normalisation of names beyond full-width ASCII (customer names are matched on
+trimmed, space-free, lower-cased, half-width text), and a one-cell "note row" (a table has no such rows).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+import pandas as pd
+
 from funnel.columns import header_scale
-from funnel.engine import literal, quote
+from funnel.derived import derived_amount_cents
+from funnel.engine import Engine, literal, quote
+from funnel.errors import FunnelError
 from funnel.schema import NO_PRODUCT, Mapping
-from funnel.values import INVISIBLE, MAX_AMOUNT
+from funnel.values import INVISIBLE, MAX_AMOUNT, parse_amounts, parse_dates
 
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
 _HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
@@ -170,23 +180,112 @@ def in_range(value: str) -> str:
     return f"COALESCE(ABS({value}) < {float(MAX_AMOUNT)!r}, FALSE)"
 
 
-def classified_sql(relation: str, columns: dict[str, str], mapping: Mapping) -> str:
-    """Every row of `relation` with its `reason` (NULL: used) and, for used rows, the canonical line columns."""
+LOOKUP_LIMIT = 100_000  # distinct values (or quantity × price pairs) parsed in Python per column, at most
+
+
+@dataclass
+class Lookups:
+    """Text columns parsed by `values.py` from their distinct values (the file path's own functions), as relations
+    the classification joins: `date` (funnel_raw → funnel_day), `amount` (funnel_raw → funnel_cents), `derived`
+    (funnel_quantity, funnel_price → funnel_cents); names unlike a report's, so no column reference is ambiguous.
+    `in_sql` names the columns with more distinct values than LOOKUP_LIMIT, parsed by the SQL rules instead."""
+
+    relations: dict[str, str] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
+    in_sql: tuple[str, ...] = ()
+
+
+def _distinct(db: Engine, relation: str, columns: list[str]) -> pd.DataFrame | None:
+    """The distinct non-null text values of `columns` (together), or None when there are more than LOOKUP_LIMIT."""
+    texts = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS v{i}" for i, c in enumerate(columns))
+    present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in columns)
+    frame = db.fetch(f"SELECT DISTINCT {texts} FROM {relation} AS t WHERE {present} LIMIT {LOOKUP_LIMIT + 1}")
+    return None if len(frame) > LOOKUP_LIMIT else frame.astype("object")
+
+
+def value_lookups(db: Engine, relation: str, columns: dict[str, str], mapping: Mapping) -> Lookups:
+    """Parse a table's text date and amount columns (and quantity × unit price) as a file's are: the distinct
+    values are fetched (bounded by LOOKUP_LIMIT), parsed by `values.parse_dates` / `parse_amounts` /
+    `derived.derived_amount_cents`, and handed back for the SQL to join; what comes back is bounded by distinct
+    values, never by rows. Numbers and DATE columns stay with the SQL (they need no parsing)."""
+    out = Lookups()
+    in_sql: list[str] = []
+
+    def add(role: str, frame: pd.DataFrame) -> None:
+        sql, params = db.lookup(f"funnel_lookup_{role}", frame)
+        out.relations[role] = sql
+        out.params.update(params)
+
+    if mapping.date and columns.get(mapping.date) == "text":
+        found = _distinct(db, relation, [mapping.date])
+        if found is None:
+            in_sql.append(mapping.date)
+        else:
+            days, _ = parse_dates(found["v0"])
+            add("date", pd.DataFrame({"funnel_raw": found["v0"], "funnel_day": days.dt.strftime("%Y-%m-%d")}))
+    if mapping.amount is not None and columns.get(mapping.amount) == "text":
+        found = _distinct(db, relation, [mapping.amount])
+        if found is None:
+            in_sql.append(mapping.amount)
+        else:
+            cents, bad = parse_amounts(found["v0"], scale=header_scale(mapping.amount))
+            add(
+                "amount",
+                pd.DataFrame({"funnel_raw": found["v0"], "funnel_cents": cents.astype("object").where(~bad, None)}),
+            )
+    if mapping.amount is None and mapping.derived:
+        found = _distinct(db, relation, [mapping.quantity, mapping.unit_price])
+        if found is None:
+            raise FunnelError("table_derived_too_many", limit=f"{LOOKUP_LIMIT:,}")
+        cents, bad = derived_amount_cents(found["v0"], found["v1"])
+        cents = cents.astype("object").where(~bad, None)
+        add(
+            "derived",
+            pd.DataFrame({"funnel_quantity": found["v0"], "funnel_price": found["v1"], "funnel_cents": cents}),
+        )
+    out.in_sql = tuple(in_sql)
+    return out
+
+
+def classified_sql(relation: str, columns: dict[str, str], mapping: Mapping, lookups: Lookups | None = None) -> str:
+    """Every row of `relation` with its `reason` (NULL: used) and, for used rows, the canonical line columns; the
+    columns in `lookups` take their parsed values from it (joined on the raw text)."""
+    looked = lookups.relations if lookups else {}
     names = list(columns)
     blank = " AND ".join(f"NULLIF(TRIM(CAST({quote(c)} AS VARCHAR)), '') IS NULL" for c in names) or "TRUE"
     product = clean_text(mapping.product) if mapping.product else literal(NO_PRODUCT)
-    date_raw = f"{quote(mapping.date)} AS date_raw" if mapping.date else "NULL AS date_raw"
+    date_raw = f"src.{quote(mapping.date)} AS date_raw" if mapping.date else "NULL AS date_raw"
+    amount_raw = f"src.{quote(mapping.amount)}" if mapping.amount else "NULL"
+    joins, found = "", ""
+    if "date" in looked:
+        on = f"lk_date.funnel_raw = CAST(src.{quote(mapping.date)} AS VARCHAR)"
+        joins += f" LEFT JOIN {looked['date']} AS lk_date ON {on}"
+        found += ", CAST(lk_date.funnel_day AS DATE) AS date_found"
+    for role in ("amount", "derived"):
+        if role not in looked:
+            continue
+        if role == "amount":
+            on = f"lk_amount.funnel_raw = CAST(src.{quote(mapping.amount)} AS VARCHAR)"
+        else:
+            on = f"""lk_amount.funnel_quantity = CAST(src.{quote(mapping.quantity)} AS VARCHAR)
+                AND lk_amount.funnel_price = CAST(src.{quote(mapping.unit_price)} AS VARCHAR)"""
+        joins += f" LEFT JOIN {looked[role]} AS lk_amount ON {on}"
+        found += ", CAST(lk_amount.funnel_cents AS BIGINT) AS cents_found"
     sql = f"""SELECT {clean_text(mapping.customer)} AS customer, {product} AS product,
         {clean_text(names[0])} AS first_text, {clean_text(mapping.region)} AS region,
         {clean_text(mapping.rep)} AS rep, {clean_text(mapping.order)} AS order_no, ({blank}) AS is_empty,
-        {quote(mapping.amount)} AS amount_raw, {date_raw}
-        FROM {relation} AS src"""
-    amount_kind = columns.get(mapping.amount, "other")
+        {amount_raw} AS amount_raw, {date_raw}{found}
+        FROM {relation} AS src{joins}"""
+    amount_kind = columns.get(mapping.amount, "other") if mapping.amount else "other"
     date_kind = columns.get(mapping.date, "other") if mapping.date else "none"
-    sql = nest(
-        sql, [amount_stages("amount_raw", amount_kind), date_stages("date_raw" if mapping.date else None, date_kind)]
-    )
-    value = f"(amount_value * {header_scale(mapping.amount)!r})"
+    by_lookup = "amount" in looked or "derived" in looked
+    amount_parse = [] if by_lookup else amount_stages("amount_raw", amount_kind)
+    if "date" in looked:
+        date_parse = ["date_found AS date_value"]
+    else:
+        date_parse = date_stages("date_raw" if mapping.date else None, date_kind)
+    sql = nest(sql, [amount_parse, date_parse])
+    value = f"(amount_value * {header_scale(mapping.amount)!r})" if mapping.amount else "NULL"
     total = f"{is_total('customer')} OR {is_total('first_text')}"
     if mapping.product:
         total += f" OR {is_total('product')}"
@@ -195,10 +294,11 @@ def classified_sql(relation: str, columns: dict[str, str], mapping: Mapping) -> 
             WHEN {total} THEN 'total_row'
             WHEN customer = '' THEN 'blank_customer'
             WHEN product = '' THEN 'blank_product'
-            WHEN NOT {in_range(value)} THEN 'bad_amount'
+            WHEN {"cents_found IS NULL" if by_lookup else f"NOT {in_range(value)}"} THEN 'bad_amount'
             {bad_date}
         END"""
+    cents = "cents_found" if by_lookup else cents_of(value)
     return f"""SELECT {reason} AS reason, {name_key("customer")} AS customer_key, customer, product,
-        {cents_of(value)} AS amount_cents, date_value AS date, region, rep, order_no AS "order",
+        {cents} AS amount_cents, date_value AS date, region, rep, order_no AS "order",
         CAST(NULL AS BIGINT) AS seq
         FROM ({sql}) AS s"""
