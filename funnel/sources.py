@@ -147,6 +147,33 @@ def _open(
     return file_source(path, sheet, overrides, derive_amount)
 
 
+def open_table(spec: str, table: str | None, engine: str = "duckdb", prompt: bool = False) -> tuple[Engine, str, str]:
+    """(engine, relation, name) of a table source: a URL with --table, or a Parquet file or folder."""
+    if spec.startswith(("postgresql://", "postgres://")):
+        if not table:
+            raise FunnelError("engine_needs_table", source="postgresql")
+        return PostgresEngine(spec, prompt=prompt), table_name(table), spec.split("@")[-1]
+    if spec.startswith("duckdb://"):
+        path = spec.removeprefix("duckdb://")
+        if not table:
+            raise FunnelError("engine_needs_table", source="duckdb")
+        if not Path(path).is_file():
+            raise FunnelError("cli_file_not_found", path=path)
+        return DuckDBEngine(path, read_only=True), table_name(table), Path(path).name
+    if spec.startswith("sc://"):
+        if not table:
+            raise FunnelError("engine_needs_table", source="spark")
+        return SparkEngine(remote=spec), table_name(table, spark=True), spec
+    path = Path(spec)
+    if not path.exists():
+        raise FunnelError("cli_file_not_found", path=spec)
+    if engine == "spark":
+        db = SparkEngine()
+        return db, _guarded(db, lambda: db.view("funnel_parquet", str(path))), path.name
+    target = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    return DuckDBEngine(files=True), f"read_parquet({literal(target)})", path.name
+
+
 def _guarded(db: Engine, build) -> SalesSource:
     try:
         return build()
