@@ -475,7 +475,7 @@ def run_key_customers(args: argparse.Namespace, lang: str) -> None:
     deals = grid = None
     if args.pipeline:
         deals = _deals(args, prefix="pipeline-")
-        grid = value_stage(report.customers, deals.deals, deals.stages)
+        grid = value_stage(report.customers, deals.source, deals.stages)
     if args.format == "json":
         out = key_json(sales, report)
         if grid is not None:

@@ -213,3 +213,18 @@ def test_spark_gives_the_file_figures(kind, exports, spark, capsys):
     assert run(capsys, "stages", export["parquet"], "--engine", "spark", *options) == run(
         capsys, "stages", export["csv"], *options
     )
+
+
+def test_key_customers_value_by_stage_with_a_pipeline_table_equals_the_file(exports, tmp_path, capsys):
+    from funnel.sample import write_sales_sample
+
+    sales = str(write_sales_sample(tmp_path / "sales.xlsx"))
+    export = exports["stage_dates"]
+    duckdb_file = [f"duckdb://{export['duckdb']}", "--pipeline-table", "deals"]
+    outputs = [
+        run(capsys, "key-customers", sales, "--pipeline", *pipeline)
+        for pipeline in ([export["csv"]], [export["parquet"]], duckdb_file)
+    ]
+    for out in outputs:
+        out["pipeline"].pop("columns", None)
+    assert outputs[0]["value_stage"]["cells"] and outputs[0] == outputs[1] == outputs[2]
