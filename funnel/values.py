@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -102,11 +103,30 @@ def _clean_number(text: str) -> float:
     return -value if negative else value
 
 
+def _cents(numbers: np.ndarray, scale: float) -> np.ndarray:
+    """Amounts (finite floats) × scale in cents, half away from zero, exact for the amounts as written.
+
+    Scaling in binary floats puts a true half cent a hair off (12.345 × 100 = 1234.4999…, 1.005 × 100 =
+    100.4999…): an amount whose scaled value lies within a few units in the last place of a half is rounded from
+    its shortest decimal form (the number as the file wrote it) with Decimal; no other amount can round otherwise.
+    """
+    scaled = numbers * (scale * 100.0)
+    cents = _round_half_away(scaled)
+    near = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) <= 8 * np.spacing(np.abs(scaled))
+    if near.any():
+        unit = Decimal(repr(float(scale))).scaleb(2)
+        halves, where = np.unique(numbers[near], return_inverse=True)  # once per distinct amount
+        exact = [float((Decimal(repr(float(x))) * unit).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for x in halves]
+        cents[near] = np.asarray(exact, dtype="float64")[where]
+    return cents.astype("int64")
+
+
 def parse_amounts(values: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
     """Parse an amount column into int64 cents; return (cents, invalid) where invalid marks blank or non-numeric cells.
 
     `scale` multiplies every amount first (10,000 for a column whose header says 万元). An amount of MAX_AMOUNT or
     more is invalid, and a column of more than SAFE_LINES lines is refused, so no sum of these cents can overflow.
+    Rounding to the cent is half away from zero on the amount as written (12.345 → 12.35, −0.125 → −0.13).
     """
     check_line_count(len(values))
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
@@ -120,7 +140,7 @@ def parse_amounts(values: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.
     raw = numbers.to_numpy() * scale
     finite = np.isfinite(raw) & (np.abs(np.nan_to_num(raw)) < MAX_AMOUNT)
     cents = np.zeros(len(numbers), dtype="int64")
-    cents[finite] = _round_half_away(raw[finite] * 100.0).astype("int64")
+    cents[finite] = _cents(numbers.to_numpy()[finite], scale)
     return pd.Series(cents, index=values.index, name=values.name), pd.Series(~finite, index=values.index)
 
 

@@ -193,3 +193,44 @@ def test_invisible_characters_in_a_report_one_customer_and_an_honest_row_account
 def test_shown_names_keep_joiners_that_shape_text():
     assert clean_name("👩\u200d💻 工作室") == "👩\u200d💻 工作室"
     assert clean_name("甲\u202e公司\u200b") == "甲公司"
+
+
+def _decimal_cents(text: str, scale: int = 1) -> int:
+    """The independent computation: the amount as written, in Decimal, half away from zero."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return int((Decimal(text) * scale * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@pytest.mark.parametrize("text", ["12.345", "1.005", "0.285", "-12.345", "-1.005", "957.5775", "2.675", "1.115"])
+def test_half_cents_round_away_from_zero_as_written(text):
+    # binary floats put these a hair below the half (12.345 × 100 = 1234.4999…): the cents follow the decimal text
+    as_text, _ = parse_amounts(pd.Series([text]))
+    as_float, _ = parse_amounts(pd.Series([float(text)], dtype="float64"))
+    assert as_text.iloc[0] == as_float.iloc[0] == _decimal_cents(text)
+
+
+def test_half_cents_under_wan_scale():
+    values, _ = parse_amounts(pd.Series(["0.0000125", "1.2345675"]), scale=10_000)
+    assert values.tolist() == [_decimal_cents("0.0000125", 10_000), _decimal_cents("1.2345675", 10_000)]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=-(10**9), max_value=10**9), st.one_of(st.just(50), st.integers(0, 99))),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_amounts_with_three_or_four_decimals_total_like_decimal(lines):
+    # Superstore-shaped amounts (957.5775, 12.345), many of them exactly on a half cent: every line and the total
+    # equal an exact decimal computation
+    units = [cents * 100 + (-tail if cents < 0 else tail) for cents, tail in lines]
+    texts = [f"{'-' if u < 0 else ''}{abs(u) // 10_000}.{abs(u) % 10_000:04d}" for u in units]
+    expected = [_decimal_cents(t) for t in texts]
+    for series in (pd.Series(texts), pd.Series([float(t) for t in texts], dtype="float64")):
+        cents, invalid = parse_amounts(series)
+        assert not invalid.any()
+        assert cents.tolist() == expected
+        assert int(cents.sum()) == sum(expected)
