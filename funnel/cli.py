@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from funnel import table_rows
 from funnel.bands import DEFAULT_THRESHOLDS, BandReport, band_report, customer_totals, parse_thresholds
 from funnel.errors import FunnelError
 from funnel.escape import terminal, terminal_json
@@ -18,7 +19,7 @@ from funnel.keycustomers import KeyCustomerReport
 from funnel.load import PIPELINE_OPTION_ROLES, parse_day, report_file, resolve_products
 from funnel.pipeline import resolve_stage_dates
 from funnel.schema import SalesData, cli_option
-from funnel.sources import SalesSource
+from funnel.sources import SalesSource, is_table_source
 from funnel.stages import SHAPES, StageFunnel
 from funnel.tables import band_summary_table
 
@@ -140,8 +141,17 @@ def _pipeline_args(parser: argparse.ArgumentParser, prefix: str = "") -> None:
     """The options of every command that reads a pipeline (prefixed 'pipeline-' beside a sales report)."""
     dest = prefix.replace("-", "_")
     if not prefix:
-        parser.add_argument("report", help="pipeline export: xlsx, xls or csv")
+        parser.add_argument(
+            "report",
+            help="pipeline export: xlsx, xls or csv, a .parquet file or folder, or a URL (duckdb:///file.duckdb, "
+            "postgresql://user@host:port/db, sc://host:port)",
+        )
         parser.add_argument("--lang", choices=("zh", "en"), default=None)
+    parser.add_argument(f"--{prefix}table", dest=f"{dest}table", help="the table of a database source")
+    parser.add_argument(
+        f"--{prefix}engine", dest=f"{dest}engine", choices=("duckdb", "spark"), default="duckdb",
+        help="engine for a Parquet source (default duckdb)",
+    )  # fmt: skip
     parser.add_argument(f"--{prefix}sheet", dest=f"{dest}sheet")
     parser.add_argument(
         f"--{prefix}template", dest=f"{dest}template", help="stage template: lead, key4, key_account, aida"
@@ -187,6 +197,7 @@ def _deals(args: argparse.Namespace, prefix: str = "", probabilities: dict[str, 
         return getattr(args, f"{dest}{name}", None)
 
     path = args.pipeline if prefix else args.report
+    table_source = is_table_source(path)
     stage_dates = {}
     for item in opt("stage_date") or []:
         stage, sep, column = item.partition("=")
@@ -194,6 +205,27 @@ def _deals(args: argparse.Namespace, prefix: str = "", probabilities: dict[str, 
             raise FunnelError("cli_bad_stage_date", value=item)
         stage_dates[stage.strip()] = column.strip()
     value_map = {v: "won" for v in _split(opt("won"))} | {v: "lost" for v in _split(opt("lost"))}
+    if table_source:
+        from funnel.pipeline_source import table_deals
+        from funnel.sources import _guarded, open_table
+
+        prompt = sys.stdin is not None and sys.stdin.isatty()
+        db, relation, _ = open_table(path, opt("table"), opt("engine") or "duckdb", prompt)
+        return _guarded(
+            db,
+            lambda: table_deals(
+                db,
+                relation,
+                {role: opt(f"{role}_col") for role in PIPELINE_OPTION_ROLES},
+                stage_dates,
+                _split(opt("order")) or None,
+                opt("template"),
+                opt("shape"),
+                value_map,
+                list(keep),
+                probabilities,
+            ),
+        )
     return load_pipeline(
         report_file(path),
         Path(path).name,
@@ -245,6 +277,10 @@ def sales_lines(sales: SalesData | SalesSource, lang: str) -> list[str]:
     if sales.derived_amount:
         q, p = sales.mapping.quantity, sales.mapping.unit_price
         lines.append(t("evidence_derived", lang, quantity=q, unit_price=p))
+    if getattr(sales, "parsed_in_sql", ()):
+        lines.append(
+            t("table_parsed_in_sql", lang, columns="、".join(sales.parsed_in_sql), limit=f"{table_rows.LOOKUP_LIMIT:,}")
+        )
     return lines
 
 
@@ -284,7 +320,7 @@ def deals_json(deals, lang: str) -> dict[str, object]:
             "evidence": order.sentence(lang) if order else "",
         },
         "lost_placement": dict(deals.placements),
-        "deals_without_amount": int(deals.deals["amount_cents"].isna().sum()),
+        "deals_without_amount": int(deals.missing_amount),
         "open_deals_without_amount": deals.open_without_amount,
         "columns": columns_json(deals.detections, lang),
         "stage_dates": dict(resolve_stage_dates(deals.mapping.stage_dates, deals.stages)),
@@ -439,7 +475,7 @@ def run_key_customers(args: argparse.Namespace, lang: str) -> None:
     deals = grid = None
     if args.pipeline:
         deals = _deals(args, prefix="pipeline-")
-        grid = value_stage(report.customers, deals.deals, deals.stages)
+        grid = value_stage(report.customers, deals.source, deals.stages)
     if args.format == "json":
         out = key_json(sales, report)
         if grid is not None:
@@ -569,13 +605,13 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
     keep = [by] if by and by not in ("product", "region", "rep") else []
     deals = _deals(args, keep=keep)
     stages = deals.stages
-    funnel = stage_funnel(deals.deals, stages, args.window)
-    groups = breakdown(deals.deals, stages, f"by:{by}" if keep else by, args.window) if by else {}
+    funnel = stage_funnel(deals.source, stages, args.window)
+    groups = breakdown(deals.source, stages, deals.group_column(by), args.window) if by else {}
     if args.format == "json":
         out = {
             **deals_json(deals, "en"),
             "shape": deals.shape,
-            "deals": len(deals.deals),
+            "deals": deals.n_deals,
             "stages": _stage_rows(funnel),
             "bottleneck": _bottleneck(funnel),
             "win_rate": funnel.win_rate,
@@ -613,13 +649,15 @@ def run_stages(args: argparse.Namespace, lang: str) -> None:
 
 def _weighed(args: argparse.Namespace, lang: str):
     """(deals, the probability table used, every deal weighed) for the forecast and snapshot commands."""
-    from funnel.forecast import parse_probabilities, read_probabilities, weigh
+    from funnel.forecast import parse_probabilities, read_probabilities, weigh, weighed_relation
 
     given = read_probabilities(getattr(args, "probabilities", None) or "")
     deals = _deals(args, probabilities=given or None)
     known = deals.order.default_probabilities() if deals.order else {}
     table = parse_probabilities(getattr(args, "probabilities", None) or "", deals.stages, known)
     use_column = not getattr(args, "ignore_probability_column", False)
+    if deals.relation is not None:  # a table's deals are weighed where they are
+        return deals, table, weighed_relation(deals.relation, deals.stages, table, use_column=use_column)
     return deals, table, weigh(deals.deals, deals.stages, table, use_column=use_column)
 
 
@@ -657,7 +695,14 @@ def run_snapshot(args: argparse.Namespace, lang: str) -> None:
     path = Path(args.db) if args.db else book_path(args.book) if args.book else default_db_path()
     with Store(path, writable=args.action != "list", book=args.db or args.book or str(path)) as store:
         if args.action == "save":
-            deals, _, weighed = _weighed(args, lang)
+            deals, probabilities, weighed = _weighed(args, lang)
+            if deals.relation is not None:  # a snapshot holds every deal: a table's are fetched, then weighed
+                from funnel.forecast import weigh
+                from funnel.pipeline_sql import deals_frame
+
+                frame = deals_frame(deals.relation, len(deals.stages), deals.keep, "deal")
+                use_column = not getattr(args, "ignore_probability_column", False)
+                weighed = weigh(frame, deals.stages, probabilities, use_column=use_column)
             week = check_week(args.week or iso_week())
             n = store.save(weighed, week, args.label, Path(args.report).name, replace=args.replace)
             for line in deals_lines(deals, lang):

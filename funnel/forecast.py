@@ -13,7 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from funnel.engine import Relation, deals_table, quote
 from funnel.errors import FunnelError
+from funnel.pipeline_sql import PPM, deal_relation, exact_yuan, forecast_sums, period_label, weighed, weighed_frame
 from funnel.values import name_key
 
 CATEGORIES: tuple[str, ...] = ("closed", "commit", "best_case", "pipeline")
@@ -80,6 +82,33 @@ def _category_from_text(text: str) -> str | None:
     return None
 
 
+def categories_of(values: Sequence[object]) -> dict[str, str]:
+    """A category column's distinct values → forecast category (closed, commit, best case, pipeline) where one is
+    named; decided here, applied by the engine."""
+    return {str(v): c for v in values if v and (c := _category_from_text(str(v))) is not None}
+
+
+def _check_bounds(bounds: tuple[float, float]) -> None:
+    commit_at, best_at = bounds
+    if not 0 <= best_at <= commit_at <= 1:
+        raise FunnelError("forecast_bad_bounds", commit=commit_at, best=best_at)
+
+
+def weighed_relation(
+    deals: Relation,
+    stages: Sequence[str],
+    probabilities: dict[str, float] | None = None,
+    bounds: tuple[float, float] = DEFAULT_BOUNDS,
+    use_column: bool = True,
+) -> Relation:
+    """The deals of an engine's table weighed where they are (probability, category, signing date per deal), for
+    `forecast` and `forecast_by`; nothing per deal comes back."""
+    _check_bounds(bounds)
+    values = deals.fetch("SELECT DISTINCT category FROM {lines} AS d WHERE category <> ''")["category"]
+    table = probabilities or default_probabilities(stages)
+    return weighed(deals, stages, table, bounds, use_column, categories_of(values.tolist()))
+
+
 def weigh(
     deals: pd.DataFrame,
     stages: Sequence[str],
@@ -88,70 +117,80 @@ def weigh(
     use_column: bool = True,
 ) -> pd.DataFrame:
     """Every deal with its probability, weighted amount, category (lost deals: 0% and 'lost', kept so snapshots hold
-    the whole pipeline), and the signing date used for the forecast."""
-    commit_at, best_at = bounds
-    if not 0 <= best_at <= commit_at <= 1:
-        raise FunnelError("forecast_bad_bounds", commit=commit_at, best=best_at)
+    the whole pipeline), and the signing date used for the forecast; the engine decides each, as for a table."""
+    _check_bounds(bounds)
     table = probabilities or default_probabilities(stages)
+    relation = deal_relation(deals, len(stages))
+    categories = categories_of(deals["category"].astype(str).unique().tolist()) if "category" in deals else {}
+    found = weighed_frame(weighed(relation, stages, table, bounds, use_column, categories))
     out = deals.copy()
-    by_stage = out["furthest"].map(lambda i: table.get(stages[int(i)], np.nan))
-    own = out["probability"] if use_column and "probability" in out else pd.Series(np.nan, index=out.index)
-    p = own.where(own.notna(), by_stage).fillna(0.0).clip(0, 1)
-    p = p.where(out["status"] != "won", 1.0).where(out["status"] != "lost", 0.0)
-    out["p"] = p
+    out["p"] = found["p"].to_numpy()
     out["stage"] = out["furthest"].map(lambda i: stages[int(i)])
     out["has_amount"] = out["amount_cents"].notna()
     out["amount"] = out["amount_cents"].fillna(0) / 100
     out["weighted"] = out["amount"] * out["p"]
-    category = np.where(
-        out["status"] == "won",
-        "closed",
-        np.where(p >= commit_at, "commit", np.where(p >= best_at, "best_case", "pipeline")),
-    )
-    if "category" in out and (out["category"].astype(str) != "").any():
-        given = out["category"].astype(str).map(_category_from_text)
-        category = np.where(given.notna() & (out["status"] != "won"), given, category)
-    out["forecast_category"] = np.where(out["status"] == "lost", "lost", category)
-    last = f"d{len(stages) - 1}"
-    signing = out["close_date"] if "close_date" in out else pd.Series(pd.NaT, index=out.index)
-    if last in out:
-        signing = signing.where(~((out["status"] == "won") & out[last].notna()), out[last])
-    out["signing_date"] = pd.to_datetime(signing)
+    out["forecast_category"] = found["forecast_category"].to_numpy()
+    out["signing_date"] = found["signing_date"].to_numpy()
     return out
 
 
 def period_of(dates: pd.Series, by: str = "quarter") -> pd.Series:
     """'2026Q4' or '2026-11' for each date ('' when there is none)."""
-    if by not in ("quarter", "month"):
-        raise FunnelError("forecast_bad_period", value=by)
+    _check_period(by)
     periods = pd.to_datetime(dates).dt.to_period("Q" if by == "quarter" else "M")
     return periods.astype(str).where(periods.notna(), "")
 
 
-def forecast(weighed: pd.DataFrame, by: str = "quarter") -> pd.DataFrame:
+def _check_period(by: str) -> None:
+    if by not in ("quarter", "month"):
+        raise FunnelError("forecast_bad_period", value=by)
+
+
+def _weighed_relation(weighed_deals: pd.DataFrame | Relation, group: str | None = None) -> Relation:
+    """A weighed frame handed over with what the forecast sums read (status, category, signing date, cents, p)."""
+    if isinstance(weighed_deals, Relation):
+        if group is None:
+            return weighed_deals
+        return weighed_deals.derive(f"SELECT w.*, {quote(group)} AS grp FROM {{lines}} AS w")
+    w = weighed_deals
+    parts = {
+        "status": w["status"].astype("object"),
+        "forecast_category": w["forecast_category"].astype("object"),
+        "signing_date": pd.to_datetime(w["signing_date"]),
+        "amount_cents": pd.to_numeric(w["amount_cents"], errors="coerce").astype("float64"),
+        "p": (pd.to_numeric(w["p"], errors="coerce").astype("float64") * PPM).round(),
+    }
+    if group is not None:
+        parts["grp"] = w[group].astype(str)
+    return deals_table(pd.DataFrame(parts), "weighed_deals", whole=("amount_cents", "p"))
+
+
+def forecast(weighed_deals: pd.DataFrame | Relation, by: str = "quarter") -> pd.DataFrame:
     """Per period: weighted forecast, closed won, commit and best case (each including the closed), open amount,
     and the four category sums (not cumulative) for a stacked chart. Deals without a signing date are 'undated';
-    open deals without an amount are counted (`no_amount`), never summed as 0 unsaid."""
-    live = weighed[weighed["status"] != "lost"]
-    frame = live.assign(period=period_of(live["signing_date"], by).replace("", "—"))
+    open deals without an amount are counted (`no_amount`), never summed as 0 unsaid. Summed by the engine, the
+    weighted sum exactly (cents × millionths)."""
+    _check_period(by)
+    sums = forecast_sums(_weighed_relation(weighed_deals), by)
     rows = []
-    for period, part in frame.groupby("period", sort=True):
-        sums = {c: float(part.loc[part["forecast_category"] == c, "amount"].sum()) for c in CATEGORIES}
-        open_part = part[part["status"] == "open"]
+    for r in sums.itertuples(index=False):
+        cat = {c: int(getattr(r, f"cat_{c}")) / 100 for c in CATEGORIES}
         rows.append(
             {
-                "period": period,
-                "weighted": float(part["weighted"].sum()),
-                "closed": sums["closed"],
-                "commit": sums["closed"] + sums["commit"],
-                "best_case": sums["closed"] + sums["commit"] + sums["best_case"],
-                "open_amount": float(open_part["amount"].sum()),
-                "deals": len(part),
-                "no_amount": int((~open_part["has_amount"]).sum()) if "has_amount" in part else 0,
-                **{f"cat_{c}": sums[c] for c in CATEGORIES},
+                "period": period_label(r.period, by),
+                "weighted": exact_yuan(r.weighted_e8, 100 * PPM),
+                "closed": cat["closed"],
+                "commit": cat["closed"] + cat["commit"],
+                "best_case": cat["closed"] + cat["commit"] + cat["best_case"],
+                "open_amount": int(r.open_cents) / 100,
+                "deals": int(r.deals),
+                "no_amount": int(r.no_amount),
+                **{f"cat_{c}": cat[c] for c in CATEGORIES},
             }
         )
-    return pd.DataFrame(rows)
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows).sort_values("period", kind="stable").reset_index(drop=True)
 
 
 def against_targets(table: pd.DataFrame, targets: dict[str, float]) -> pd.DataFrame:
@@ -172,13 +211,18 @@ def slipping(weighed: pd.DataFrame, today: object) -> pd.DataFrame:
     return weighed[mask].sort_values("signing_date").reset_index(drop=True)
 
 
-def forecast_by(weighed: pd.DataFrame, column: str, by: str = "quarter") -> pd.DataFrame:
-    """Weighted forecast per period (rows) and value of `column` (columns)."""
-    frame = weighed.assign(period=period_of(weighed["signing_date"], by).replace("", "—"))
-    groups = frame[column].astype(str).replace("", "—")
-    return frame.assign(group=groups).pivot_table(
-        index="period", columns="group", values="weighted", aggfunc="sum", fill_value=0.0
+def forecast_by(weighed_deals: pd.DataFrame | Relation, column: str, by: str = "quarter") -> pd.DataFrame:
+    """Weighted forecast per period (rows) and value of `column` (columns), summed by the engine."""
+    _check_period(by)
+    sums = forecast_sums(_weighed_relation(weighed_deals, column), by, group=column)
+    frame = pd.DataFrame(
+        {
+            "period": [period_label(p, by) for p in sums["period"]],
+            "group": sums["g"].astype(str),
+            "weighted": [exact_yuan(v, 100 * PPM) for v in sums["weighted_e8"]],
+        }
     )
+    return frame.pivot_table(index="period", columns="group", values="weighted", aggfunc="sum", fill_value=0.0)
 
 
 def probability_frame(probabilities: dict[str, float], stage_label: str, percent_label: str) -> pd.DataFrame:

@@ -1109,6 +1109,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "--engine spark 读取 Parquet 文件或文件夹；xlsx/xls/csv 请用默认引擎。",
         "en": "--engine spark reads a Parquet file or folder; use the default engine for xlsx/xls/csv.",
     },
+    # --- warehouse sources: values parsed as in a file, nothing usable (#13 phase 2)
+    "table_derived_too_many": {
+        "zh": "数量×单价的不同组合超过 {limit} 个，无法按文件的规则精确计算金额；请指定金额列（--amount-col）。",
+        "en": "Quantity × unit price has more than {limit} distinct pairs, too many to compute exactly as for a file; "
+        "name an amount column (--amount-col).",
+    },
+    "table_parsed_in_sql": {
+        "zh": "注意：{columns} 的不同值超过 {limit} 个，按 SQL 规则解析（不识别日/月/年顺序和日期后的星期）。",
+        "en": "Note: more than {limit} distinct values in {columns}, parsed by the SQL rules (which do not know "
+        "day-first dates or a weekday after the date).",
+    },
+    "table_too_many_values": {
+        "zh": "{column} 的不同值超过 {limit} 个，无法按文件的规则解析；请检查是否选错了列。",
+        "en": "{column} has more than {limit} distinct values, too many to parse as a file's; check the column.",
+    },
+    "source_nothing_usable": {
+        "zh": "{rows} 行中没有一行可用（{reasons}）；请检查列的指定和数据格式。",
+        "en": "None of the {rows} rows is usable ({reasons}); check which columns are used and how values are written.",
+    },
 }
 
 

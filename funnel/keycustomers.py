@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from funnel.bands import DEFAULT_THRESHOLDS, band_report
-from funnel.engine import Lines, date_span, lines_table
+from funnel.engine import Lines, Relation, date_span, lines_table
 from funnel.errors import FunnelError
 
 if TYPE_CHECKING:
@@ -255,16 +255,18 @@ class ValueStage:
         return c[(c["grade"] == grade) & (c["stage"] == stage)].reset_index(drop=True)
 
 
-def value_stage(graded: pd.DataFrame, deals: pd.DataFrame, stages: Sequence[str]) -> ValueStage:
+def value_stage(graded: pd.DataFrame, deals: pd.DataFrame | Relation, stages: Sequence[str]) -> ValueStage:
     """Join the graded customers with pipeline deals on the normalised customer name (spaces, width, case folded);
-    each customer's stage is the furthest one reached by its open or won deals (all lost: LOST_ALL; none: NO_DEAL)."""
-    live = deals[deals["status"] != "lost"]
-    furthest = live.groupby("customer_key")["furthest"].max()
-    any_deal = set(deals["customer_key"])
+    each customer's stage is the furthest one reached by its open or won deals (all lost: LOST_ALL; none: NO_DEAL).
+    The deals are summed per customer by the engine (a frame's or a table's), so what comes back is per customer."""
+    from funnel.pipeline_sql import customer_stages, deal_relation
+
+    per_customer = customer_stages(deal_relation(deals, len(stages))).set_index("customer_key")
+    live = per_customer["live"].dropna()
     customers = graded.copy()
-    index = customers["customer_key"].map(furthest)
+    index = customers["customer_key"].map(live)
     customers["stage"] = [
-        stages[int(i)] if pd.notna(i) else (LOST_ALL if key in any_deal else NO_DEAL)
+        stages[int(i)] if pd.notna(i) else (LOST_ALL if key in per_customer.index else NO_DEAL)
         for i, key in zip(index, customers["customer_key"], strict=True)
     ]
     columns = [*stages, LOST_ALL, NO_DEAL]
@@ -277,14 +279,14 @@ def value_stage(graded: pd.DataFrame, deals: pd.DataFrame, stages: Sequence[str]
         ).reindex(index=list(GRADES), columns=columns, fill_value=0)
         / 100
     )
-    known = set(customers["customer_key"])
-    only = deals[~deals["customer_key"].isin(known)]
-    pipeline_only = (
-        only.groupby("customer_key")
-        .agg(customer=("customer", "first"), deals=("deal", "count"), furthest=("furthest", "max"))
-        .reset_index(drop=True)
+    only = per_customer[~per_customer.index.isin(set(customers["customer_key"]))]
+    pipeline_only = pd.DataFrame(
+        {
+            "customer": only["customer"].to_numpy(),
+            "deals": only["deals"].astype("int64").to_numpy(),
+            "furthest": [stages[int(i)] for i in only["furthest"]],
+        }
     )
-    pipeline_only["furthest"] = pipeline_only["furthest"].map(lambda i: stages[int(i)])
     return ValueStage(customers, counts, revenue, pipeline_only)
 
 

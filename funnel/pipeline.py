@@ -181,12 +181,18 @@ def resolve_stage_dates(found: Sequence[tuple[str, str]], steps: Sequence[str]) 
 def detect_shape(frame: pd.DataFrame, mapping: PipelineMapping) -> str:
     """stage_dates when two or more stage-date columns exist; event_log when deal ids repeat (with a stage-change
     date column, or on a fifth of the rows or more: a few repeated deal names do not make a log); else snapshot."""
+    if mapping.deal and mapping.stage:
+        ids = frame[mapping.deal].dropna()
+        return shape_from_counts(mapping, len(ids), int(ids.nunique()))
+    return shape_from_counts(mapping, 0, 0)
+
+
+def shape_from_counts(mapping: PipelineMapping, ids: int, distinct: int) -> str:
+    """detect_shape from the deal column's counts (non-blank ids, distinct ids): what an engine's table gives."""
     if len(mapping.stage_dates) >= 2:
         return "stage_dates"
-    if mapping.deal and mapping.stage:
-        repeated = frame[mapping.deal].dropna().duplicated()
-        if repeated.any() and (mapping.event_date or repeated.mean() >= 0.2):
-            return "event_log"
+    if mapping.deal and mapping.stage and ids > distinct and (mapping.event_date or (ids - distinct) / ids >= 0.2):
+        return "event_log"
     return "snapshot"
 
 

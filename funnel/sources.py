@@ -9,12 +9,13 @@ see the same row account: rows read, used, and left out per reason.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from funnel.engine import DuckDBEngine, Engine, Lines, PostgresEngine, SparkEngine, lines_table, literal, quote
 from funnel.errors import FunnelError
-from funnel.schema import REASONS, REQUIRED, Mapping, SalesData
+from funnel.i18n import t
+from funnel.schema import REASONS, Mapping, SalesData
 
 FILE_SUFFIXES: tuple[str, ...] = (".xlsx", ".xls", ".csv", ".txt", ".tsv")
 URL_SCHEMES: tuple[str, ...] = ("duckdb://", "postgresql://", "postgres://", "sc://")
@@ -33,6 +34,7 @@ class SalesSource:
     sales: SalesData | None = None  # the file's checked lines, when the source is a file
     engine: Engine | None = field(default=None, repr=False)
     found: dict = field(default_factory=dict)  # a table's columns with their evidence (from a sample of rows)
+    parsed_in_sql: tuple[str, ...] = ()  # text columns with too many distinct values for the file's parsers
 
     @property
     def rows_used(self) -> int:
@@ -53,8 +55,10 @@ class SalesSource:
 
     @property
     def derived_amount(self) -> bool:
-        """True when the amount is quantity × unit price (files only)."""
-        return bool(self.sales is not None and self.sales.derived_amount)
+        """True when the amount is quantity × unit price."""
+        if self.sales is not None:
+            return bool(self.sales.derived_amount)
+        return self.mapping.derived
 
     def where(self, products: list[str] | None = None, start: object = None, end: object = None) -> Lines:
         """The lines of the chosen products and period; a period asked of a source without dates is an error."""
@@ -92,12 +96,34 @@ def open_source(
     derive_amount: bool = True,
 ) -> SalesSource:
     """Open a path (xlsx/xls/csv, .parquet or a folder of Parquet) or a URL (duckdb:///f.duckdb,
-    postgresql://user@host:port/db, sc://host:port) and account for its rows."""
+    postgresql://user@host:port/db, sc://host:port) and account for its rows; a source none of whose rows is
+    usable is an error naming the reasons (never an empty funnel with a success)."""
+    source = _open(spec, table, engine, sheet, overrides, prompt, derive_amount)
+    if source.rows_read and not source.rows_used:
+        source.close()
+        raise FunnelError(
+            "source_nothing_usable",
+            rows=f"{source.rows_read:,}",
+            reasons=lambda lang: "; ".join(f"{t('reason_' + k, lang)}: {n:,}" for k, n in source.reasons.items()),
+        )
+    return source
+
+
+def _open(
+    spec: str,
+    table: str | None,
+    engine: str,
+    sheet: str | None,
+    overrides: dict[str, str | None] | None,
+    prompt: bool,
+    derive_amount: bool,
+) -> SalesSource:
+    """open_source without the usable-rows check."""
     if spec.startswith(("postgresql://", "postgres://")):
         if not table:
             raise FunnelError("engine_needs_table", source="postgresql")
         db = PostgresEngine(spec, prompt=prompt)
-        return _guarded(db, lambda: table_source(db, table_name(table), overrides, spec.split("@")[-1]))
+        return _guarded(db, lambda: table_source(db, table_name(table), overrides, spec.split("@")[-1], derive_amount))
     if spec.startswith("duckdb://"):
         path = spec.removeprefix("duckdb://")
         if not table:
@@ -105,20 +131,47 @@ def open_source(
         if not Path(path).is_file():
             raise FunnelError("cli_file_not_found", path=path)
         db = DuckDBEngine(path, read_only=True)
-        return _guarded(db, lambda: table_source(db, table_name(table), overrides, Path(path).name))
+        return _guarded(db, lambda: table_source(db, table_name(table), overrides, Path(path).name, derive_amount))
     if spec.startswith("sc://"):
         if not table:
             raise FunnelError("engine_needs_table", source="spark")
         db = SparkEngine(remote=spec)
-        return _guarded(db, lambda: table_source(db, table_name(table, spark=True), overrides, spec))
+        return _guarded(db, lambda: table_source(db, table_name(table, spark=True), overrides, spec, derive_amount))
     path = Path(spec)
     if not path.exists():
         raise FunnelError("cli_file_not_found", path=spec)
     if path.suffix.lower() == ".parquet" or path.is_dir():
-        return parquet_source(path, engine, overrides)
+        return parquet_source(path, engine, overrides, derive_amount)
     if engine != "duckdb":
         raise FunnelError("engine_spark_needs_parquet")
     return file_source(path, sheet, overrides, derive_amount)
+
+
+def open_table(spec: str, table: str | None, engine: str = "duckdb", prompt: bool = False) -> tuple[Engine, str, str]:
+    """(engine, relation, name) of a table source: a URL with --table, or a Parquet file or folder."""
+    if spec.startswith(("postgresql://", "postgres://")):
+        if not table:
+            raise FunnelError("engine_needs_table", source="postgresql")
+        return PostgresEngine(spec, prompt=prompt), table_name(table), spec.split("@")[-1]
+    if spec.startswith("duckdb://"):
+        path = spec.removeprefix("duckdb://")
+        if not table:
+            raise FunnelError("engine_needs_table", source="duckdb")
+        if not Path(path).is_file():
+            raise FunnelError("cli_file_not_found", path=path)
+        return DuckDBEngine(path, read_only=True), table_name(table), Path(path).name
+    if spec.startswith("sc://"):
+        if not table:
+            raise FunnelError("engine_needs_table", source="spark")
+        return SparkEngine(remote=spec), table_name(table, spark=True), spec
+    path = Path(spec)
+    if not path.exists():
+        raise FunnelError("cli_file_not_found", path=spec)
+    if engine == "spark":
+        db = SparkEngine()
+        return db, _guarded(db, lambda: db.view("funnel_parquet", str(path))), path.name
+    target = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    return DuckDBEngine(files=True), f"read_parquet({literal(target)})", path.name
 
 
 def _guarded(db: Engine, build) -> SalesSource:
@@ -151,15 +204,19 @@ def file_source(
     )
 
 
-def parquet_source(path: Path, engine: str, overrides: dict[str, str | None] | None) -> SalesSource:
+def parquet_source(
+    path: Path, engine: str, overrides: dict[str, str | None] | None, derive_amount: bool = True
+) -> SalesSource:
     """A Parquet file or a folder of them, read by DuckDB (default) or Spark without loading rows into Python."""
     target = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
     if engine == "spark":
         db = SparkEngine()
-        return _guarded(db, lambda: table_source(db, db.view("funnel_parquet", str(path)), overrides, path.name))
+        return _guarded(
+            db, lambda: table_source(db, db.view("funnel_parquet", str(path)), overrides, path.name, derive_amount)
+        )
     db = DuckDBEngine(files=True)
     relation = f"read_parquet({literal(target)})"
-    return _guarded(db, lambda: table_source(db, relation, overrides, path.name))
+    return _guarded(db, lambda: table_source(db, relation, overrides, path.name, derive_amount))
 
 
 SAMPLE_ROWS = 5_000
@@ -173,21 +230,25 @@ def detect_table_mapping(db: Engine, relation: str) -> tuple[Mapping, dict]:
     return detect_sales(sample.astype("object").where(sample.notna(), None))
 
 
-def table_source(db: Engine, relation: str, overrides: dict[str, str | None] | None, name: str) -> SalesSource:
-    """A table (or Parquet) in an engine: detect columns, classify every row in SQL, count per reason."""
+def table_source(
+    db: Engine, relation: str, overrides: dict[str, str | None] | None, name: str, derive_amount: bool = True
+) -> SalesSource:
+    """A table (or Parquet) in an engine: detect columns, classify every row in SQL, count per reason; text dates
+    and amounts parsed from their distinct values by the file path's own functions (`table_rows.value_lookups`)."""
     from funnel.schema import cli_option, low_confidence
-    from funnel.table_rows import classified_sql
+    from funnel.table_rows import classified_sql, value_lookups
 
     kinds = db.columns(relation)
     columns = list(kinds)
     mapping, found = detect_table_mapping(db, relation)
+    mapping = replace(mapping, derive_amount=derive_amount)
     chosen = {role for role, column in (overrides or {}).items() if column is not None}
     for role in chosen:
         mapping = mapping.with_role(role, overrides[role])
     for role, column in mapping.as_dict().items():
         if column is not None and column not in kinds:
             raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=column, flag=cli_option(role))
-    missing = [r for r in REQUIRED if getattr(mapping, r) is None]  # no quantity × unit price in SQL (yet)
+    missing = mapping.missing()
     if missing:
         raise FunnelError(
             "schema_missing_columns",
@@ -203,11 +264,16 @@ def table_source(db: Engine, relation: str, overrides: dict[str, str | None] | N
             evidence=lambda lang: "; ".join(found[r].sentence(lang) for r in doubtful),
             flags=" ".join(cli_option(r) for r in doubtful),
         )
-    classified = db.stage(classified_sql(relation, kinds, mapping), "funnel_rows")
-    account = db.fetch(f"SELECT reason, COUNT(*) AS n, COUNT(date) AS dated FROM {classified} AS c GROUP BY reason")
+    lookups = value_lookups(db, relation, kinds, mapping)
+    classified = db.stage(classified_sql(relation, kinds, mapping, lookups), "funnel_rows")
+    account = db.fetch(
+        f"SELECT reason, COUNT(*) AS n, COUNT(date) AS dated FROM {classified} AS c GROUP BY reason", lookups.params
+    )
     counts = {r.reason: int(r.n) for r in account.itertuples(index=False) if r.reason is not None}
     used = account[account["reason"].isna()]
-    lines = Lines(db, f"SELECT * FROM {classified} AS c WHERE reason IS NULL", {}, {}, mapping.order is not None)
+    lines = Lines(
+        db, f"SELECT * FROM {classified} AS c WHERE reason IS NULL", lookups.params, {}, mapping.order is not None
+    )
     return SalesSource(
         lines,
         int(account["n"].sum()),
@@ -217,4 +283,5 @@ def table_source(db: Engine, relation: str, overrides: dict[str, str | None] | N
         int(used["dated"].sum()) if len(used) else 0,
         engine=db,
         found={role: d for role, d in found.items() if getattr(mapping, role, None) == d.column},
+        parsed_in_sql=lookups.in_sql,
     )

@@ -9,7 +9,7 @@ Values none of these can place are listed, so the user confirms or types the ord
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,17 +93,25 @@ def funnel_steps(order: Sequence[str], won_name: str | None = None) -> list[str]
     return [*rest, last]
 
 
-def _spellings(values: pd.Series) -> pd.DataFrame:
-    """Distinct non-blank values grouped by key: key, the most frequent spelling, rows."""
+def value_counts(values: pd.Series) -> pd.DataFrame:
+    """Distinct non-blank values (stripped) with their rows: the input every order decision works from."""
     text = values.dropna().astype(str).str.strip()
-    text = text[text != ""]
-    if text.empty:
+    counts = text[text != ""].value_counts()
+    return pd.DataFrame({"value": counts.index.astype(str), "rows": counts.to_numpy(dtype="int64")})
+
+
+def _spellings(counts: pd.DataFrame) -> pd.DataFrame:
+    """Distinct values grouped by key: key, the most frequent spelling, rows (most rows first; ties by name, so the
+    result does not depend on the order rows came in)."""
+    if counts.empty:
         return pd.DataFrame(columns=["key", "name", "rows"])
-    frame = pd.DataFrame({"key": text.map(stage_key), "name": text})
-    counts = frame.value_counts().reset_index(name="rows")
-    first = counts.drop_duplicates("key")
-    rows = counts.groupby("key")["rows"].sum()
-    return first.assign(rows=first["key"].map(rows)).sort_values("rows", ascending=False).reset_index(drop=True)
+    frame = pd.DataFrame({"key": counts["value"].map(stage_key), "name": counts["value"], "rows": counts["rows"]})
+    frame = frame.groupby(["key", "name"], as_index=False)["rows"].sum()
+    frame = frame.sort_values(["rows", "name"], ascending=[False, True], kind="stable")
+    first = frame.drop_duplicates("key")
+    rows = frame.groupby("key")["rows"].sum()
+    first = first.assign(rows=first["key"].map(rows))
+    return first.sort_values(["rows", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def _vocabulary_order(open_: pd.DataFrame) -> tuple[list[str], object] | None:
@@ -170,24 +178,51 @@ def infer_order(
     user_probabilities: dict[str, float] | None = None,
     status: pd.Series | None = None,
 ) -> StageOrder:
+    """The stage order of a pipeline given as columns: `values` is the stage of each row, `probability` each row's
+    probability in [0, 1], `entered` the date columns per stage name, `status` an open/won/lost column. The counts
+    and scores are taken here; `order_from_counts` decides (an engine's source gives it the same from SQL)."""
+    by_key = {stage_key(k): v for k, v in (entered or {}).items()}
+
+    def medians(keys: dict[str, str]) -> dict[str, float]:
+        frame = pd.DataFrame({"key": values.map(stage_key), "p": probability})
+        return frame.dropna().groupby("key")["p"].median().to_dict()
+
+    return order_from_counts(
+        value_counts(values),
+        list(entered or {}),
+        medians if probability is not None else None,
+        lambda keys: _date_scores(keys, by_key),
+        user_probabilities,
+        value_counts(status)["value"].tolist() if status is not None else (),
+    )
+
+
+def order_from_counts(
+    counts: pd.DataFrame,
+    entered_names: Sequence[str] = (),
+    medians: Callable[[dict[str, str]], dict[str, float]] | None = None,
+    date_scores: Callable[[list[str]], dict[str, float]] | None = None,
+    user_probabilities: dict[str, float] | None = None,
+    status_values: Sequence[str] = (),
+) -> StageOrder:
     """The stage order a pipeline's own data gives: a vocabulary, the user's probabilities, the probability
     column, stage-entry dates, or stage words, in that order of trust; open values nothing places are listed.
 
-    `values` is the stage of each row, `probability` each row's probability in [0, 1], `entered` the date columns
-    per stage name, `status` an open/won/lost column (then the stage column holds open stages only).
+    Works from distinct values only: `counts` (value, rows) of the stage column, the stage names of the
+    stage-entry date columns, `medians` (value → key in, key → median probability out) and `date_scores` (keys in,
+    Copeland scores out), asked only when the order needs them, and the distinct values of a status column (then
+    the stage column holds open stages only).
     """
-    entered_names = {stage_key(k): k for k in (entered or {})}
-    entered = {stage_key(k): v for k, v in (entered or {}).items()}
-    spelled = _spellings(values)
+    entered_names_by_key = {stage_key(k): k for k in entered_names}
+    spelled = _spellings(counts)
     terminal = spelled["name"].map(lambda v: is_won(v) or is_lost(v) or is_status(v)) if len(spelled) else []
     open_ = spelled[~np.asarray(terminal, dtype=bool)] if len(spelled) else spelled
-    extra = [k for k in entered if k not in set(open_["key"]) and k not in WON_KEYS and not is_lost(k)]
+    extra = [k for k in entered_names_by_key if k not in set(open_["key"]) and k not in WON_KEYS and not is_lost(k)]
     if extra:
-        more = pd.DataFrame({"key": extra, "name": [entered_names[k] for k in extra], "rows": 0})
+        more = pd.DataFrame({"key": extra, "name": [entered_names_by_key[k] for k in extra], "rows": 0})
         open_ = pd.concat([open_, more], ignore_index=True)
     won_names = [display_name(n) for n in spelled["name"] if is_won(n)] if len(spelled) else []
-    if status is not None:
-        won_names += [display_name(n) for n in _spellings(status)["name"] if is_won(n)]
+    won_names += [display_name(n) for n in status_values if is_won(n)]
     names = dict(zip(open_["key"], open_["name"], strict=True))
     keys = list(open_["key"])
 
@@ -210,17 +245,17 @@ def infer_order(
         order = _distinct_order(keys, given)
         if order:
             return done(order, "probabilities")
-    if probability is not None:
-        frame = pd.DataFrame({"key": values.map(stage_key), "p": probability})
-        medians = frame.dropna().groupby("key")["p"].median().to_dict()
-        tie_broken = {k: medians.get(k) for k in keys}
+    if medians is not None:
+        found_medians = medians({str(v): stage_key(v) for v in counts["value"]})
+        tie_broken = {k: found_medians.get(k) for k in keys}
         order = _distinct_order(keys, tie_broken)
         if order is None and all(tie_broken[k] is not None for k in keys):
             combined = {k: tie_broken[k] + (words[k] or 0) / 1000 for k in keys if words[k] is not None}
             order = _distinct_order(keys, combined)
         if order:
             return done(order, "probability")
-    scores = _date_scores(keys, entered)
+    with_dates = [k for k in keys if k in entered_names_by_key]
+    scores = date_scores(with_dates) if date_scores is not None and with_dates else {}
     order = _distinct_order(keys, scores)
     if order:
         return done(order, "dates")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from funnel.columns import header_scale
 from funnel.detect import Detection
+from funnel.engine import Relation, deals_table, quote
 from funnel.errors import FunnelError
 from funnel.pipeline import (
     PipelineMapping,
@@ -28,10 +29,28 @@ from funnel.pipeline import (
     detect_shape,
     resolve_stage_dates,
 )
+from funnel.pipeline_sql import (
+    LOST_CODE,
+    PPM,
+    PipelineRows,
+    Targets,
+    date_scores,
+    deal_account,
+    deal_relation,
+    deals_frame,
+    deals_from_rows,
+    distinct_values,
+    funnel_sums,
+    furthest_within,
+    positions,
+    probability_medians,
+    row_account,
+    targeted,
+)
 from funnel.read import RawReport
 from funnel.schema import is_total, text_column
-from funnel.stageorder import StageOrder, funnel_steps, infer_order
-from funnel.values import name_key, parse_amounts, parse_dates
+from funnel.stageorder import StageOrder, funnel_steps, order_from_counts
+from funnel.values import name_key, on_distinct, parse_amounts, parse_dates
 from funnel.vocab import LOST, WON, aliases, display_name, is_lost, is_won, stage_key, template_stages
 
 __all__ = [
@@ -112,9 +131,13 @@ def classify_values(
 
 @dataclass
 class Deals:
-    """One row per deal: how far it got, its status, its dates per stage; plus the row account."""
+    """One row per deal: how far it got, its status, its dates per stage; plus the row account.
 
-    deals: pd.DataFrame
+    A file's deals are a frame (`deals`); an engine's table keeps them where they are (`relation`, `deals` None) and
+    the analyses run there. `source` is whichever of the two the analyses take.
+    """
+
+    deals: pd.DataFrame | None
     stages: list[str]
     shape: str
     rows_read: int
@@ -128,14 +151,26 @@ class Deals:
     mapping: PipelineMapping = field(default_factory=PipelineMapping)
     detections: dict[str, Detection] = field(default_factory=dict)
     unmatched_share: float = 0.0
+    relation: Relation | None = field(default=None, repr=False)
+    counts: dict[str, int] = field(default_factory=dict)  # deals, open ones without an amount, any dated
+    keep: tuple[str, ...] = ()  # the extra report columns carried for a breakdown (by:<column>)
 
     @property
     def rows_used(self) -> int:
         return self.rows_read - sum(self.reasons.values())
 
     @property
+    def source(self) -> pd.DataFrame | Relation:
+        """What the analyses take: the deals' relation on their engine, else the frame."""
+        return self.relation if self.relation is not None else self.deals
+
+    @property
+    def n_deals(self) -> int:
+        return int(self.counts.get("deals", 0 if self.deals is None else len(self.deals)))
+
+    @property
     def has_dates(self) -> bool:
-        return bool(self.deals[[f"d{k}" for k in range(len(self.stages))]].notna().to_numpy().any())
+        return bool(self.counts.get("has_dates", 0))
 
     @property
     def mostly_unmatched(self) -> bool:
@@ -149,8 +184,13 @@ class Deals:
     @property
     def open_without_amount(self) -> int:
         """Open deals whose amount is blank or not a number (not in any forecast sum)."""
-        d = self.deals
-        return int(((d["status"] == "open") & d["amount_cents"].isna()).sum())
+        return int(self.counts.get("open_without_amount", 0))
+
+    def group_column(self, by: str) -> str:
+        """The column a breakdown by `by` reads: product, region, rep, or a kept report column (by:<column>)."""
+        if by in self.keep:
+            return f"by:{by}" if self.relation is None else f"g{self.keep.index(by)}"
+        return by
 
 
 def mostly_unmatched_params(deals: Deals) -> dict[str, str]:
@@ -162,31 +202,78 @@ def mostly_unmatched_params(deals: Deals) -> dict[str, str]:
 REASONS: tuple[str, ...] = ("empty_row", "total_row", "note_row", "blank_deal", "unknown_stage", "bad_date")
 
 
+def probability_ppm(series: pd.Series) -> pd.Series:
+    """Probabilities in millionths: '30%' and 0.3 and a bare 30 all mean 300,000; anything else is NaN. Whole
+    numbers, so a weighted sum is exact on every engine (a probability is read to the cent of its number)."""
+    cents, bad = parse_amounts(series)
+    ppm = np.where(cents <= 100, cents * 10_000, cents * 100).astype("float64")
+    return pd.Series(np.where(bad | (cents < 0) | (cents > 10_000), np.nan, ppm), index=series.index)
+
+
 def _probabilities(series: pd.Series) -> pd.Series:
     """Probabilities in [0, 1]: '30%' and 0.3 and a bare 30 all mean 30%; anything else is NaN."""
-    cents, bad = parse_amounts(series)
-    p = cents / 100.0
-    p = p.where(p <= 1.0, p / 100.0)
-    return p.where(~bad & (p >= 0) & (p <= 1))
+    return probability_ppm(series) / PPM
 
 
-def stage_order_of(
-    frame: pd.DataFrame,
-    mapping: PipelineMapping,
-    stages: Sequence[str] | None = None,
-    user_probabilities: dict[str, float] | None = None,
-    dates_of: Callable[[str], pd.Series] | None = None,
-) -> StageOrder:
-    """The funnel's steps: the user's order (won step added or moved last), else inferred from the file."""
-    values = frame[mapping.stage] if mapping.stage else pd.Series(dtype="object")
-    if stages:
-        spelled = [v for v in values.dropna().astype(str).str.strip().value_counts().index if is_won(v)]
-        return StageOrder(tuple(funnel_steps(stages, display_name(spelled[0]) if spelled else None)), "user")
-    dates_of = dates_of or (lambda column: parse_dates(frame[column])[0])
-    probability = _probabilities(frame[mapping.probability]) if mapping.probability else None
-    entered = {name: dates_of(column) for name, column in mapping.stage_dates}
-    status = frame[mapping.status] if mapping.status else None
-    return infer_order(values, probability, entered, user_probabilities, status)
+def file_rows(raw: RawReport, mapping: PipelineMapping, shape: str, keep: Sequence[str] = ()) -> pd.DataFrame:
+    """A pipeline file's rows parsed as a file's values are (text cleaned, amounts, probabilities, dates), with the
+    reasons that need the file's own cells (empty, total, note rows; blank deal ids): the pipeline rows that
+    `pipeline_sql` takes over from here, column for column what `pipeline_rows` gives for a table."""
+    frame = raw.frame.reset_index(drop=True)
+    n = len(frame)
+    numbers = raw.row_numbers.reset_index(drop=True)
+    pre = pd.Series([None] * n, dtype="object")
+
+    def mark(mask, code: str) -> None:
+        pre[np.asarray(mask, dtype=bool) & pre.isna().to_numpy()] = code
+
+    def text(column: str | None) -> pd.Series:
+        return text_column(frame[column]) if column else pd.Series([""] * n, dtype="object")
+
+    def dates(column: str | None) -> pd.Series:
+        return parse_dates(frame[column])[0] if column else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+
+    mark(frame.isna().all(axis=1), "empty_row")
+    first = text_column(frame.iloc[:, 0])
+    deal = text(mapping.deal) if mapping.deal else pd.Series([f"#{r}" for r in numbers], dtype="object")
+    mark(is_total(first) | is_total(deal), "total_row")
+    stage = text(mapping.stage)
+    mark((frame.notna().sum(axis=1) == 1) & (stage == ""), "note_row")  # 'Confidential…', '制表人：…'
+    mark(deal == "", "blank_deal")
+    customer = text(mapping.customer) if mapping.customer else deal
+    if mapping.amount:
+        cents, bad = parse_amounts(frame[mapping.amount], scale=header_scale(mapping.amount))
+        amount = cents.astype("float64").where(~bad)
+    else:
+        amount = pd.Series(np.nan, index=frame.index)
+    rows = pd.DataFrame(
+        {
+            "row_no": numbers.to_numpy(dtype="int64"),
+            "seq": np.arange(n, dtype="int64"),
+            "pre": pre,
+            "deal": deal,
+            "customer": customer,
+            "customer_key": on_distinct(customer, lambda u: u.map(name_key), "").astype("object"),
+            "stage": stage,
+            "status": text(mapping.status),
+            "lost_stage": text(mapping.lost_stage),
+            "lost_reason": (text(mapping.lost_reason) != "").to_numpy() if mapping.lost_reason else False,
+            "amount_cents": amount,
+            "p_ppm": probability_ppm(frame[mapping.probability]) if mapping.probability else np.nan,
+            "close_date": dates(mapping.close_date),
+            "created": dates(mapping.date),
+            "event_date": dates(mapping.event_date or mapping.date) if shape == "event_log" else dates(None),
+            "category": text(mapping.category),
+            "product": text(mapping.product),
+            "region": text(mapping.region),
+            "rep": text(mapping.rep),
+        }
+    )
+    for j, (_, column) in enumerate(mapping.stage_dates):
+        rows[f"s{j}"] = dates(column)
+    for j, column in enumerate(keep):
+        rows[f"g{j}"] = text(column)
+    return rows
 
 
 def prepare_deals(
@@ -203,7 +290,8 @@ def prepare_deals(
 
     `stages` is the user's order (None: inferred from the file); the won step is always the last step.
     `keep` names extra report columns to carry onto each deal (to break the funnel down by them). With `strict`,
-    most rows matching no stage is an error listing the values.
+    most rows matching no stage is an error listing the values. The file's cells are parsed here; the deals are
+    derived by the same SQL as an engine's table (`build_deals`), over the parsed rows in the in-memory DuckDB.
     """
     if isinstance(raw, pd.DataFrame):
         raw = RawReport(frame=raw, sheet="", sheets=[], header_row=1, row_numbers=pd.Series(range(2, len(raw) + 2)))
@@ -213,19 +301,65 @@ def prepare_deals(
         found = detect_pipeline(frame, stages or ())
         mapping, detections = found.mapping, found.detections
     check_mapping(frame, mapping)
-    parsed: dict[str, tuple[pd.Series, pd.Series]] = {}
-
-    def dates(column: str) -> tuple[pd.Series, pd.Series]:
-        if column not in parsed:
-            parsed[column] = parse_dates(frame[column])
-        return parsed[column]
-
     shape = shape or detect_shape(frame, mapping)
+    check_shape(shape, mapping, [str(c) for c in frame.columns])
+    for column in keep:
+        if column not in frame.columns:
+            raise FunnelError("schema_unknown_column", role=("col_group",), column=column, flag="--by")
+    rows = deals_table(file_rows(raw, mapping, shape, keep), "file_pipeline", whole=("amount_cents", "p_ppm"))
+    names = tuple(stage for stage, _ in mapping.stage_dates)
+    parsed = PipelineRows(rows, names, tuple(keep))
+    return build_deals(parsed, mapping, shape, stages, value_map, user_probabilities, strict, detections, frame)
+
+
+def check_shape(shape: str, mapping: PipelineMapping, columns: Sequence[str]) -> None:
+    """A known shape, and a stage (or status) column for the shapes that read one."""
     if shape not in SHAPES:
         raise FunnelError("stages_bad_shape", value=shape)
     if shape in ("snapshot", "event_log") and not mapping.stage and not mapping.status:
-        raise FunnelError("stages_no_stage_column", columns="、".join(map(str, frame.columns)))
-    order = stage_order_of(frame, mapping, stages, user_probabilities, lambda c: dates(c)[0])
+        raise FunnelError("stages_no_stage_column", columns="、".join(columns))
+
+
+def order_of(
+    rows: PipelineRows,
+    values: dict[str, pd.DataFrame],
+    mapping: PipelineMapping,
+    stages: Sequence[str] | None = None,
+    user_probabilities: dict[str, float] | None = None,
+) -> StageOrder:
+    """The funnel's steps: the user's order (won step added or moved last), else inferred from the distinct stage
+    values, with the probability medians and stage-date scores asked of the engine only when needed."""
+    counts = values["stage"][["value", "rows"]] if mapping.stage else pd.DataFrame(columns=["value", "rows"])
+    if stages:
+        spelled = [v for v in counts["value"] if is_won(v)]
+        return StageOrder(tuple(funnel_steps(stages, display_name(spelled[0]) if spelled else None)), "user")
+    column_of = {stage_key(name): j for j, (name, _) in enumerate(mapping.stage_dates)}
+    return order_from_counts(
+        counts,
+        [name for name, _ in mapping.stage_dates],
+        (lambda keys: probability_medians(rows, keys)) if mapping.probability else None,
+        lambda keys: date_scores(rows, {k: column_of[k] for k in keys}),
+        user_probabilities,
+        values["status"]["value"].tolist() if mapping.status else (),
+    )
+
+
+def build_deals(
+    rows: PipelineRows,
+    mapping: PipelineMapping,
+    shape: str,
+    stages: Sequence[str] | None = None,
+    value_map: dict[str, str] | None = None,
+    user_probabilities: dict[str, float] | None = None,
+    strict: bool = True,
+    detections: dict[str, Detection] | None = None,
+    frame: pd.DataFrame | None = None,
+) -> Deals:
+    """Parsed pipeline rows (a file's or a table's) → deals, on their engine: the distinct stage values are
+    classified here (vocabularies, the user's words, the stage order), everything per row in SQL. With `frame`
+    (a file's cells) the deals come back as a frame and the rows left out are listed; a table keeps them."""
+    values = distinct_values(rows)
+    order = order_of(rows, values, mapping, stages, user_probabilities)
     steps = list(order.stages)
     if len(steps) < 2:
         raise FunnelError("stages_too_few" if stages else "stages_no_open_values")
@@ -236,116 +370,51 @@ def prepare_deals(
         raise FunnelError("stages_no_date_columns")
     if shape == "event_log" and not mapping.deal:
         raise FunnelError("stages_no_deal_column")
-
-    n = len(frame)
-    reason = pd.Series([None] * n, dtype="object")
-
-    def mark(mask, code: str) -> None:
-        reason[np.asarray(mask) & reason.isna().to_numpy()] = code
-
-    mark(frame.isna().all(axis=1), "empty_row")
-    first = text_column(frame.iloc[:, 0])
-    deal_text = (
-        text_column(frame[mapping.deal])
-        if mapping.deal
-        else pd.Series([f"#{r}" for r in raw.row_numbers], dtype="object")
-    )
-    mark(is_total(first) | is_total(deal_text), "total_row")
-    stage_text = text_column(frame[mapping.stage]) if mapping.stage else pd.Series([""] * n, dtype="object")
-    mark((frame.notna().sum(axis=1) == 1) & (stage_text == ""), "note_row")  # 'Confidential…', '制表人：…'
-    mark(deal_text == "", "blank_deal")
-
-    match = stage_matcher(steps, value_map)
-    target = _on_values(stage_text, match)
-    lost_from_status = pd.Series(False, index=frame.index)
-    if mapping.status:
-        said = _on_values(text_column(frame[mapping.status]), match)
-        won_said, lost_said = said == WON, said == LOST
-        lost_from_status = lost_said & target.map(lambda v: isinstance(v, int | np.integer))
-        target = target.where(~won_said, WON).where(~(lost_said & ~lost_from_status), LOST)
-    elif mapping.lost_reason:
-        gave_reason = text_column(frame[mapping.lost_reason]) != ""
-        lost_from_status = gave_reason & target.map(lambda v: isinstance(v, int | np.integer))
-    unmapped_mask = (stage_text != "") & target.isna()
-    candidates = reason.isna() & (stage_text != "")
-    unmapped = stage_text[unmapped_mask & reason.isna()].value_counts().rename_axis("value").reset_index(name="rows")
-    unmatched_share = float((unmapped_mask & candidates).sum() / candidates.sum()) if candidates.any() else 0.0
-    if shape != "stage_dates":
-        mark(target.isna(), "unknown_stage")
-
-    event_dates = None
-    if shape == "event_log":
-        column = mapping.event_date or mapping.date
-        if not column:
-            raise FunnelError("stages_no_date_column")
-        event_dates, bad = dates(column)
-        mark(bad, "bad_date")
-
-    used = reason.isna().to_numpy()
-    amount_cents, bad_amount = (
-        parse_amounts(frame[mapping.amount], scale=header_scale(mapping.amount))
-        if mapping.amount
-        else (pd.Series(0, index=frame.index), pd.Series(True, index=frame.index))
-    )
+    if shape == "event_log" and not (mapping.event_date or mapping.date):
+        raise FunnelError("stages_no_date_column")
     k = len(steps)
-    per_row = pd.DataFrame(
-        {
-            "row": raw.row_numbers.reset_index(drop=True),
-            "deal": deal_text,
-            "customer": text_column(frame[mapping.customer]) if mapping.customer else deal_text,
-            "target": target,
-            "amount_cents": amount_cents.where(~bad_amount),
-            "product": text_column(frame[mapping.product]) if mapping.product else "",
-            "region": text_column(frame[mapping.region]) if mapping.region else "",
-            "rep": text_column(frame[mapping.rep]) if mapping.rep else "",
-            "lost_from_status": lost_from_status.to_numpy(),
-        }
+    match = stage_matcher(steps, value_map)
+
+    def code(target: object) -> int | None:
+        return k - 1 if target == WON else LOST_CODE if target == LOST else None if target is None else int(target)
+
+    said = {WON: "won", LOST: "lost"}
+    targets = Targets(
+        stage={v: code(match(v)) for v in values["stage"]["value"]},
+        status={v: said.get(match(v)) for v in values["status"]["value"]},
+        lost_at={v: t for v in values["lost_stage"]["value"] if isinstance(t := match(v), int | np.integer)},
     )
-    for role in ("close_date", "date"):
-        column = getattr(mapping, role)
-        per_row[role] = dates(column)[0] if column else pd.NaT
-    per_row["probability"] = _probabilities(frame[mapping.probability]) if mapping.probability else np.nan
-    per_row["category"] = text_column(frame[mapping.category]) if mapping.category else ""
-    for column in keep:
-        if column not in frame.columns:
-            raise FunnelError("schema_unknown_column", role=("col_group",), column=column, flag="--by")
-        per_row[f"by:{column}"] = text_column(frame[column])
-    for i, stage in enumerate(steps):
-        column = dated.get(stage)
-        per_row[f"d{i}"] = dates(column)[0] if column else pd.NaT
-    lost_at = None
-    if mapping.lost_stage:
-        lost_at = _on_values(text_column(frame[mapping.lost_stage]), match)
-    per_row = per_row[used]
-
-    if shape == "event_log":
-        deals = _from_events(per_row, event_dates[used], k)
-    else:
-        deals = _from_rows(per_row, k, shape, lost_at[used] if lost_at is not None else None)
-
-    deals["customer_key"] = deals["customer"].map(name_key)
-    left_out = frame[~used].copy()
-    left_out.insert(0, "reason", reason[~used].to_numpy())
-    left_out.insert(0, "row", raw.row_numbers.reset_index(drop=True)[~used].to_numpy())
-    counts = reason[~used].value_counts()
-    reasons = {code: int(counts.get(code, 0)) for code in REASONS if counts.get(code, 0)}
-    lost = deals[deals["status"] == "lost"]
-    placed = lost["placed"].value_counts()
+    has_lost_reason = bool(mapping.lost_reason) and not mapping.status
+    classified = rows.relation.engine.keep(
+        targeted(rows, k, targets, shape, bool(mapping.status), has_lost_reason), "funnel_pipeline_rows"
+    )
+    rows_read, reasons, unmapped, share = row_account(classified)
+    column_of = {column: j for j, (_, column) in enumerate(mapping.stage_dates)}
+    by_step = {i: column_of[dated[step]] for i, step in enumerate(steps) if step in dated}
+    deals = deals_from_rows(classified, k, shape, by_step, len(rows.keep))
+    account = deal_account(deals, k)
+    frame_of_deals, left_out = None, pd.DataFrame()
+    if frame is not None:
+        frame_of_deals = deals_frame(deals, k, rows.keep, "deal" if shape == "event_log" else "seq")
+        left_out = _left_out(classified, frame)
     result = Deals(
-        deals=deals.reset_index(drop=True),
+        deals=frame_of_deals,
         stages=steps,
         shape=shape,
-        rows_read=n,
-        reasons=reasons,
-        left_out=left_out.reset_index(drop=True),
+        rows_read=rows_read,
+        reasons={code_: reasons[code_] for code_ in REASONS if reasons.get(code_)},
+        left_out=left_out,
         unmapped=unmapped,
-        lost_without_stage=int(placed.get("first_stage", 0)),
-        missing_amount=int(deals["amount_cents"].isna().sum()),
+        lost_without_stage=account["first_stage"],
+        missing_amount=account["missing_amount"],
         order=order,
-        placements={p: int(placed.get(p, 0)) for p in PLACEMENTS},
+        placements={p: account[p] for p in PLACEMENTS},
         mapping=mapping,
-        detections=detections,
-        unmatched_share=unmatched_share,
+        detections=detections or {},
+        unmatched_share=share,
+        relation=None if frame is not None else deals,
+        counts=account,
+        keep=rows.keep,
     )
     if strict:
         result.check_matched()
@@ -354,83 +423,13 @@ def prepare_deals(
     return result
 
 
-def _on_values(text: pd.Series, match: Callable[[object], object]) -> pd.Series:
-    """`match` applied once per distinct value ('' → None)."""
-    table = {v: match(v) for v in text.unique() if v}
-    return text.map(lambda v: table.get(v) if v else None).astype("object")
-
-
-def _from_rows(rows: pd.DataFrame, k: int, shape: str, lost_at: pd.Series | None) -> pd.DataFrame:
-    """Snapshot and stage-date rows: one deal per row.
-
-    A lost deal reached the furthest stage any evidence shows, in order of trust: its stage-entry dates, a
-    lost-at-stage column, the stage it was in when a status (or lost-reason) column marks it lost; with none of
-    these only the first stage. `placed` says which.
-    """
-    deals = rows.copy()
-    target = deals["target"]
-    dates = deals[[f"d{i}" for i in range(k)]]
-    from_dates = dates.notna().to_numpy()
-    furthest_dated = np.where(from_dates.any(axis=1), k - 1 - np.argmax(from_dates[:, ::-1], axis=1), -1)
-    status = np.where(target == WON, "won", np.where(target == LOST, "lost", "open"))
-    lost_status = deals["lost_from_status"].to_numpy()
-    status = np.where(lost_status, "lost", status)
-    current = pd.to_numeric(target.where(~target.isin([WON, LOST])), errors="coerce").fillna(-1).astype(int).to_numpy()
-    lost = status == "lost"
-    lost_known = np.full(len(deals), -1)
-    if lost_at is not None:
-        lost_known = (
-            pd.to_numeric(lost_at.where(~lost_at.isin([WON, LOST])), errors="coerce").fillna(-1).astype(int).to_numpy()
-        )
-    by_dates = np.minimum(furthest_dated, k - 2)
-    by_status = np.where(lost_status, current, -1)
-    evidence = np.stack([by_dates, lost_known, by_status], axis=1)
-    best = evidence.max(axis=1)
-    source = np.array(PLACEMENTS[:3])[np.argmax(evidence == best[:, None], axis=1)]
-    furthest = np.where(status == "won", k - 1, current)
-    furthest = np.where(lost, best, furthest)
-    if shape == "stage_dates":
-        furthest = np.where(status == "open", np.maximum(furthest, furthest_dated), furthest)
-        status = np.where((status == "open") & (furthest_dated == k - 1), "won", status)
-        furthest = np.where(status == "won", k - 1, furthest)
-    placed = np.where(lost & (best >= 0), source, np.where(lost, "first_stage", ""))
-    deals["furthest"] = np.where(furthest < 0, 0, furthest)
-    deals["status"] = status
-    deals["placed"] = placed
-    deals["lost_stage_known"] = ~(lost & (best < 0))
-    return deals.drop(columns=["target", "lost_from_status"])
-
-
-def _from_events(rows: pd.DataFrame, dates: pd.Series, k: int) -> pd.DataFrame:
-    """Event-log rows: a deal's furthest stage is the furthest it ever reached (moving back does not undo it)."""
-    ev = rows.assign(event_date=dates.to_numpy())
-    stage_rows = ev[~ev["target"].isin([WON, LOST])].copy()
-    stage_rows["target"] = stage_rows["target"].astype(int)
-    furthest = stage_rows.groupby("deal")["target"].max()
-    entered = stage_rows.groupby(["deal", "target"])["event_date"].min().unstack()
-    outcome = ev[ev["target"].isin([WON, LOST])].sort_values("event_date").groupby("deal")["target"].last()
-    last = ev.sort_values("event_date", kind="stable").groupby("deal").last()
-    deals = pd.DataFrame(index=last.index)
-    carried = ["row", "customer", "product", "region", "rep", "close_date", "probability", "category"]
-    for column in carried + [c for c in rows.columns if c.startswith("by:")]:
-        deals[column] = last[column]
-    deals["amount_cents"] = (
-        ev.dropna(subset=["amount_cents"]).sort_values("event_date").groupby("deal")["amount_cents"].last()
-    )
-    deals["date"] = ev.groupby("deal")["event_date"].min()
-    status = outcome.reindex(deals.index).map({WON: "won", LOST: "lost"}).fillna("open")
-    reach = furthest.reindex(deals.index)
-    won_dates = ev[ev["target"] == WON].groupby("deal")["event_date"].min()
-    for i in range(k):
-        deals[f"d{i}"] = entered[i].reindex(deals.index) if i in entered.columns else pd.NaT
-    deals[f"d{k - 1}"] = deals[f"d{k - 1}"].fillna(won_dates.reindex(deals.index))
-    reach = np.where(status == "won", k - 1, np.minimum(reach.fillna(-1).to_numpy(), k - 2))
-    is_lost_ = (status == "lost").to_numpy()
-    deals["furthest"] = np.where(reach < 0, 0, reach).astype(int)
-    deals["status"] = status.to_numpy()
-    deals["placed"] = np.where(is_lost_ & (reach >= 0), "dates", np.where(is_lost_, "first_stage", ""))
-    deals["lost_stage_known"] = ~(is_lost_ & (reach < 0))
-    return deals.reset_index()
+def _left_out(rows: Relation, frame: pd.DataFrame) -> pd.DataFrame:
+    """A file's rows left out, as they were, with their row number and reason."""
+    out = rows.fetch("SELECT seq, row_no, reason FROM {lines} AS r WHERE reason IS NOT NULL ORDER BY seq")
+    left = frame.iloc[out["seq"].astype("int64").to_numpy()].copy()
+    left.insert(0, "reason", out["reason"].to_numpy())
+    left.insert(0, "row", out["row_no"].astype("int64").to_numpy())
+    return left.reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -448,42 +447,23 @@ class StageFunnel:
         return self.table["stage"].tolist()
 
 
-def reached_matrix(deals: pd.DataFrame, k: int, window_days: int | None = None) -> np.ndarray:
-    """deals × stages: did the deal reach the stage (within `window_days` of entering the first, if given)?"""
-    furthest = deals["furthest"].to_numpy()
-    reached = np.arange(k)[None, :] <= furthest[:, None]
-    if window_days is None:
-        return reached
-    dates = deals[[f"d{i}" for i in range(k)]].apply(pd.to_datetime)
-    start = dates["d0"].fillna(deals.get("date", pd.NaT))
-    lag = dates.sub(start, axis=0).apply(lambda c: c.dt.days).to_numpy()
-    within = reached & ~np.isnan(lag) & (lag <= window_days)
-    within[:, 0] = reached[:, 0]
-    return np.flip(np.logical_or.accumulate(np.flip(within, axis=1), axis=1), axis=1)  # reach k if within at j ≥ k
-
-
-def stage_funnel(deals: pd.DataFrame, stages: Sequence[str], window_days: int | None = None) -> StageFunnel:
-    """The funnel over the defined stage order (never sorted by value)."""
+def _funnel(sums: pd.Series | None, stages: Sequence[str]) -> StageFunnel:
+    """A stage funnel from the engine's sums for one group (None: no deal): conversions, drop-off and the
+    bottleneck are arithmetic on k numbers."""
     k = len(stages)
-    reached = reached_matrix(deals, k, window_days)
-    counts = reached.sum(axis=0).astype(int)
-    amounts = deals["amount_cents"].fillna(0).to_numpy()
-    amount = (reached * amounts[:, None]).sum(axis=0) / 100
+
+    def get(name: str, default: float = 0) -> float:
+        return default if sums is None or pd.isna(sums[name]) else sums[name]
+
+    counts = np.array([int(get(f"r{i}")) for i in range(k)], dtype="int64")
+    amount = np.array([int(get(f"a{i}")) for i in range(k)], dtype="int64") / 100
     nxt = np.append(counts[1:], 0)
     dropped = np.where(np.arange(k) < k - 1, counts - nxt, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         step = np.where(np.arange(k) == 0, 1.0, counts / np.where(np.roll(counts, 1) > 0, np.roll(counts, 1), np.nan))
         cumulative = counts / counts[0] if counts[0] else np.full(k, np.nan)
         drop_share = np.where(np.arange(k) < k - 1, dropped / np.where(counts > 0, counts, np.nan), np.nan)
-    days = []
-    for i in range(k):
-        if i == k - 1:
-            days.append(np.nan)
-            continue
-        a, b = pd.to_datetime(deals[f"d{i}"]), pd.to_datetime(deals[f"d{i + 1}"])
-        gap = (b - a).dt.days
-        gap = gap[gap.notna() & (gap >= 0)]
-        days.append(float(gap.median()) if len(gap) else np.nan)
+    days = [float(get(f"m{i}", np.nan)) for i in range(k - 1)] + [np.nan]
     table = pd.DataFrame(
         {
             "stage": list(stages),
@@ -498,19 +478,29 @@ def stage_funnel(deals: pd.DataFrame, stages: Sequence[str], window_days: int | 
     )
     steps = table["drop_share"].iloc[: k - 1]
     bottleneck = int(steps.idxmax()) if steps.notna().any() and steps.max() > 0 else None
-    won = int((deals["status"] == "won").sum())
-    lost = int((deals["status"] == "lost").sum())
+    won, lost = int(get("won")), int(get("lost"))
     win_rate = won / (won + lost) if won + lost else None
     return StageFunnel(table, bottleneck, win_rate, won, lost)
 
 
+def stage_funnel(deals: pd.DataFrame | Relation, stages: Sequence[str], window_days: int | None = None) -> StageFunnel:
+    """The funnel over the defined stage order (never sorted by value), counted by the engine."""
+    sums = funnel_sums(deal_relation(deals, len(stages)), len(stages), window_days)
+    return _funnel(sums.iloc[0] if len(sums) else None, stages)
+
+
 def breakdown(
-    deals: pd.DataFrame, stages: Sequence[str], by: str, window_days: int | None = None
+    deals: pd.DataFrame | Relation, stages: Sequence[str], by: str, window_days: int | None = None
 ) -> dict[str, StageFunnel]:
-    """One funnel per value of `by` (product, region, rep…), largest group first."""
-    groups = deals[by].fillna("").replace("", "—")
-    order = groups.value_counts().index.tolist()
-    return {g: stage_funnel(deals[groups == g], stages, window_days) for g in order}
+    """One funnel per value of `by` (product, region, rep…), largest group first (ties by name); one query."""
+    k = len(stages)
+    if isinstance(deals, Relation):
+        relation = deals.derive(f"SELECT d.*, {quote(by)} AS grp FROM {{lines}} AS d")
+    else:
+        relation = deal_relation(deals, k, group=by)
+    sums = funnel_sums(relation, k, window_days, grouped=True)
+    sums = sums.assign(n=sums["deals"].astype("int64")).sort_values(["n", "g"], ascending=[False, True])
+    return {str(row["g"]): _funnel(row, stages) for _, row in sums.iterrows()}
 
 
 def compare(before: StageFunnel, after: StageFunnel) -> pd.DataFrame:
@@ -529,28 +519,50 @@ def compare(before: StageFunnel, after: StageFunnel) -> pd.DataFrame:
     return out
 
 
-def dropped_at(deals: pd.DataFrame, stages: Sequence[str], step: int, window_days: int | None = None) -> pd.DataFrame:
-    """The deals that reached stage `step` but not the next one (open ones included, with their status)."""
-    reached = reached_matrix(deals, len(stages), window_days)
-    if step >= len(stages) - 1:
-        return deals.iloc[0:0]
-    mask = reached[:, step] & ~reached[:, step + 1]
-    return deals[mask].reset_index(drop=True)
+def dropped_at(
+    deals: pd.DataFrame | Relation,
+    stages: Sequence[str],
+    step: int,
+    window_days: int | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """The deals that reached stage `step` but not the next one (open ones included, with their status). A frame's
+    are all returned; an engine's come a page at a time (`limit` from `offset`, by deal id)."""
+    k = len(stages)
+    if step >= k - 1:
+        return deals.iloc[0:0] if isinstance(deals, pd.DataFrame) else pd.DataFrame()
+    fw = furthest_within(k, window_days)
+    if isinstance(deals, pd.DataFrame):
+        found = positions(deal_relation(deals, k), f"({fw}) = {int(step)}")
+        return deals.iloc[found].reset_index(drop=True)
+    page = deals.derive(
+        f"""SELECT * FROM {{lines}} AS d WHERE ({fw}) = {int(step)}
+            ORDER BY deal LIMIT {int(limit)} OFFSET {int(offset)}"""
+    )
+    return deals_frame(page, k, (), "deal") if limit else pd.DataFrame()
 
 
-def first_date_range(deals: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def first_date_range(deals: pd.DataFrame | Relation) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """Earliest and latest date a deal entered the first stage (or was created); None without dates."""
-    first = deals["d0"].fillna(deals["date"]) if "date" in deals else deals["d0"]
-    first = pd.to_datetime(first).dropna()
-    return (first.min(), first.max()) if len(first) else None
+    relation = deal_relation(deals, 1)
+    row = relation.fetch("SELECT MIN(COALESCE(d0, created)) AS a, MAX(COALESCE(d0, created)) AS b FROM {lines} AS d")
+    first, last = row["a"].iloc[0], row["b"].iloc[0]
+    return None if pd.isna(first) else (pd.Timestamp(first), pd.Timestamp(last))
 
 
-def filter_deals(deals: pd.DataFrame, start: object | None = None, end: object | None = None) -> pd.DataFrame:
+def filter_deals(
+    deals: pd.DataFrame | Relation, start: object | None = None, end: object | None = None
+) -> pd.DataFrame | Relation:
     """Deals whose first date (entered the first stage, else created) falls in [start, end]."""
-    first = deals["d0"].fillna(deals["date"]) if "date" in deals else deals["d0"]
-    mask = pd.Series(True, index=deals.index)
-    if start is not None:
-        mask &= first >= pd.Timestamp(start)
-    if end is not None:
-        mask &= first <= pd.Timestamp(end)
-    return deals[mask]
+    conditions, params = [], {}
+    for name, op, value in (("start", ">=", start), ("end", "<=", end)):
+        if value is not None:
+            conditions.append(f"COALESCE(d0, created) {op} :first_{name}")
+            params[f"first_{name}"] = pd.Timestamp(value).date()
+    if not conditions:
+        return deals
+    where = " AND ".join(conditions)
+    if isinstance(deals, Relation):
+        return deals.derive(f"SELECT * FROM {{lines}} AS d WHERE {where}", params)
+    return deals.iloc[positions(deal_relation(deals, 1), where, params)]

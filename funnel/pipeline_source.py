@@ -1,0 +1,167 @@
+"""A pipeline (CRM export) kept in an engine's table: Parquet, a DuckDB file, PostgreSQL or Spark.
+
+The columns are detected on a sample of rows by the same rules as a file's (`load.pipeline_mapping`), the user's
+options applied; every row is parsed in SQL into the pipeline rows `pipeline_sql` works from (column for column
+what `stages.file_rows` gives for a file), and the deals, funnels and forecast sums are computed where the table
+is. Amounts, probabilities and text dates are parsed by the file's own functions over their distinct values
+(fetched, parsed, joined back as a lookup: bounded by distinct values, at most `table_rows.LOOKUP_LIMIT` per
+column, past which the column is refused with a clear error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from funnel.columns import header_scale
+from funnel.engine import Engine, Relation, quote
+from funnel.errors import FunnelError
+from funnel.pipeline import PipelineMapping, shape_from_counts
+from funnel.pipeline_sql import PipelineRows, repeated_deals
+from funnel.table_rows import clean_text, is_total, name_key
+from funnel.values import parse_amounts, parse_dates
+
+SAMPLE_ROWS = 5_000
+
+
+class _Lookups:
+    """The lookups one table's rows join: one per (column, parser), named lk0, lk1, …"""
+
+    def __init__(self, db: Engine, relation: str) -> None:
+        self.db, self.relation = db, relation
+        self.joins: list[str] = []
+        self.params: dict[str, object] = {}
+        self.seen: dict[tuple[str, str], str] = {}
+
+    def value(self, column: str, kind: str, parse: Callable[[pd.Series], pd.Series]) -> str:
+        """The parsed value of `column` (text: BIGINT or a date as text) from its distinct values."""
+        from funnel import table_rows
+
+        key = (column, kind)
+        if key in self.seen:
+            return self.seen[key]
+        limit = table_rows.LOOKUP_LIMIT
+        found = self.db.fetch(
+            f"""SELECT DISTINCT CAST({quote(column)} AS VARCHAR) AS v FROM {self.relation} AS t
+                WHERE {quote(column)} IS NOT NULL LIMIT {limit + 1}"""
+        ).astype("object")
+        if len(found) > limit:
+            raise FunnelError("table_too_many_values", column=column, limit=f"{limit:,}")
+        alias = f"lk{len(self.seen)}"
+        frame = pd.DataFrame({"funnel_raw": found["v"], "funnel_value": parse(found["v"])})
+        sql, params = self.db.lookup(f"funnel_pipeline_{alias}", frame)
+        self.params.update(params)
+        self.joins.append(f" LEFT JOIN {sql} AS {alias} ON {alias}.funnel_raw = CAST(src.{quote(column)} AS VARCHAR)")
+        self.seen[key] = f"{alias}.funnel_value"
+        return self.seen[key]
+
+
+def _cents(values: pd.Series, scale: float = 1.0) -> pd.Series:
+    cents, bad = parse_amounts(values, scale=scale)
+    return cents.astype("object").where(~bad, None)
+
+
+def _days(values: pd.Series) -> pd.Series:
+    days, bad = parse_dates(values)
+    return days.dt.strftime("%Y-%m-%d").where(~bad, None)
+
+
+def _ppm(values: pd.Series) -> pd.Series:
+    from funnel.stages import probability_ppm
+
+    ppm = probability_ppm(values)
+    return ppm.astype("object").where(ppm.notna(), None).map(lambda v: None if v is None else int(v))
+
+
+def pipeline_rows_sql(
+    db: Engine, relation: str, kinds: dict[str, str], mapping: PipelineMapping, shape: str, keep: Sequence[str]
+) -> Relation:
+    """Every row of a pipeline table as the pipeline rows relation (see `pipeline_sql`), parsed in SQL."""
+    lookups = _Lookups(db, relation)
+
+    def text(column: str | None) -> str:
+        return clean_text(column) if column else "''"
+
+    def day(column: str | None) -> str:
+        if column is None:
+            return "CAST(NULL AS DATE)"
+        if kinds.get(column) == "date":
+            return f"CAST(src.{quote(column)} AS DATE)"
+        return f"CAST({lookups.value(column, 'date', _days)} AS DATE)"
+
+    amount = "CAST(NULL AS BIGINT)"
+    if mapping.amount:
+        scale = header_scale(mapping.amount)
+        amount = f"CAST({lookups.value(mapping.amount, f'amount{scale}', lambda v: _cents(v, scale))} AS BIGINT)"
+    p_ppm = (
+        f"CAST({lookups.value(mapping.probability, 'ppm', _ppm)} AS BIGINT)"
+        if mapping.probability
+        else "CAST(NULL AS BIGINT)"
+    )
+    blank = " AND ".join(f"NULLIF(TRIM(CAST(src.{quote(c)} AS VARCHAR)), '') IS NULL" for c in kinds) or "TRUE"
+    first = next(iter(kinds))
+    numbered = f"ROW_NUMBER() OVER (ORDER BY src.{quote(first)})"  # Spark numbers rows only in an order
+    deal = text(mapping.deal) if mapping.deal else f"'#' || CAST({numbered} AS VARCHAR)"
+    event = day(mapping.event_date or mapping.date) if shape == "event_log" else "CAST(NULL AS DATE)"
+    columns = [
+        f"{deal} AS deal",
+        f"{text(mapping.customer) if mapping.customer else 'NULL'} AS customer_text",
+        f"{text(mapping.stage)} AS stage",
+        f"{text(mapping.status)} AS status",
+        f"{text(mapping.lost_stage)} AS lost_stage",
+        f"{f'{text(mapping.lost_reason)} <> {chr(39) * 2}' if mapping.lost_reason else 'FALSE'} AS lost_reason",
+        f"{amount} AS amount_cents",
+        f"{p_ppm} AS p_ppm",
+        f"{day(mapping.close_date)} AS close_date",
+        f"{day(mapping.date)} AS created",
+        f"{event} AS event_date",
+        *(f"{text(getattr(mapping, r))} AS {r}" for r in ("category", "product", "region", "rep")),
+        *(f"{day(column)} AS s{j}" for j, (_, column) in enumerate(mapping.stage_dates)),
+        *(f"{text(column)} AS g{j}" for j, column in enumerate(keep)),
+        f"{text(first)} AS first_text",
+        f"({blank}) AS is_empty",
+    ]
+    inner = f"SELECT {', '.join(columns)} FROM {relation} AS src{''.join(lookups.joins)}"
+    pre = f"""CASE WHEN is_empty THEN 'empty_row' WHEN {is_total("first_text")} OR {is_total("deal")} THEN 'total_row'
+               WHEN deal = '' THEN 'blank_deal' END"""
+    outer = f"""SELECT CAST(NULL AS BIGINT) AS row_no, CAST(NULL AS BIGINT) AS seq, {pre} AS pre, r.*,
+            COALESCE(customer_text, deal) AS customer, {name_key("COALESCE(customer_text, deal)")} AS customer_key
+        FROM ({inner}) AS r"""
+    return Relation(db, outer, lookups.params)
+
+
+def table_deals(
+    db: Engine,
+    relation: str,
+    overrides: dict[str, str | None] | None = None,
+    stage_dates: dict[str, str] | None = None,
+    order: list[str] | None = None,
+    template: str | None = None,
+    shape: str | None = None,
+    value_map: dict[str, str] | None = None,
+    keep: Sequence[str] = (),
+    user_probabilities: dict[str, float] | None = None,
+    strict: bool = True,
+):
+    """A pipeline table → Deals kept on its engine (`Deals.relation`), every row accounted, as `load_pipeline`."""
+    from funnel.load import pipeline_mapping
+    from funnel.pipeline import check_mapping
+    from funnel.stages import build_deals, check_shape, template_for_data
+
+    kinds = db.columns(relation)
+    sample = db.fetch(f"SELECT * FROM {relation} AS t LIMIT {SAMPLE_ROWS}")
+    sample = sample.astype("object").where(sample.notna(), None)
+    mapping, detected = pipeline_mapping(sample, overrides, stage_dates, order, strict)
+    check_mapping(sample, mapping)
+    stages = order or (template_for_data(sample, template, mapping.stage) if template else None)
+    if shape is None:
+        counts = repeated_deals(Relation(db, f"SELECT * FROM {relation} AS t"), mapping.deal) if mapping.deal else None
+        shape = shape_from_counts(mapping, *(counts or (0, 0)))
+    check_shape(shape, mapping, list(kinds))
+    for column in keep:
+        if column not in kinds:
+            raise FunnelError("schema_unknown_column", role=("col_group",), column=column, flag="--by")
+    rows = pipeline_rows_sql(db, relation, kinds, mapping, shape, keep)
+    parsed = PipelineRows(rows, tuple(stage for stage, _ in mapping.stage_dates), tuple(keep))
+    return build_deals(parsed, mapping, shape, stages, value_map, user_probabilities, strict, detected)

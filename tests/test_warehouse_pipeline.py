@@ -1,0 +1,230 @@
+"""The pipeline analyses on every source: `stages` (with a breakdown), `forecast` and `snapshot save` give the same
+figures from a CSV file as from an all-text Parquet file, a DuckDB table, PostgreSQL and Spark, for the three shapes
+CRMs export (a Salesforce-like snapshot with $ amounts, 20% probabilities and m/d/Y close dates; a stage-dates
+export; a HubSpot-like stage-history event log), and the reached counts equal a count by hand."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import sqlite3
+from datetime import date, timedelta
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from engines import PG_PASSWORD, PostgresCluster, postgres_available, spark_available
+
+from funnel.cli import main
+
+SF_STAGES = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote", "Negotiation/Review"]
+
+
+def salesforce(rng: random.Random) -> tuple[list[str], list[list[str]]]:
+    """A Salesforce opportunity report: Stage (Closed Won / Closed Lost terminal), Amount as '$12,500.00',
+    Probability (%) as '20%', Close Date as 1/31/2026, Account Name, Opportunity Owner, Type."""
+    header = ["Opportunity Name", "Account Name", "Stage", "Amount", "Probability (%)", "Close Date",
+              "Created Date", "Opportunity Owner", "Type"]  # fmt: skip
+    rows = []
+    for i in range(240):
+        r = rng.random()
+        stage = "Closed Won" if r < 0.15 else "Closed Lost" if r < 0.3 else rng.choice(SF_STAGES)
+        p = {"Closed Won": 100, "Closed Lost": 0}.get(
+            stage, (SF_STAGES.index(stage) + 1) * 15 if stage in SF_STAGES else 0
+        )
+        close = date(2026, 1, 1) + timedelta(days=rng.randrange(300))
+        created = close - timedelta(days=rng.randrange(30, 200))
+        amount = "" if rng.random() < 0.05 else f"${rng.randrange(1_000, 900_000) / 4:,.2f}"
+        rows.append([f"Opp {i:04d}", f"Account {rng.randrange(60)}", stage, amount, f"{p}%",
+                     f"{close.month}/{close.day}/{close.year}", f"{created.month}/{created.day}/{created.year}",
+                     rng.choice(["Ann Lee", "Bo Chen", "Cy Diaz"]),
+                     rng.choice(["New Business", "Renewal"])])  # fmt: skip
+    rows.append(["", "", "", "", "", "", "", "", ""])  # an empty row, counted
+    return header, rows
+
+
+def stage_history(rng: random.Random) -> tuple[list[str], list[list[str]]]:
+    """A HubSpot-like deal stage history: one row per (deal, stage entered, date), deals moving back sometimes."""
+    steps = ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
+             "contractsent"]  # fmt: skip
+    header = ["Deal ID", "Deal Name", "Deal Stage", "Date entered", "Amount", "Company"]
+    rows = []
+    for d in range(120):
+        day = date(2026, 1, 1) + timedelta(days=rng.randrange(200))
+        reach = rng.randrange(1, len(steps) + 1)
+        amount = f"{rng.randrange(1_000, 90_000)}.{rng.randrange(100):02d}"
+        for s in range(reach):
+            day += timedelta(days=rng.randrange(1, 20))
+            rows.append([str(900_000 + d), f"Deal {d}", steps[s], f"{day.isoformat()} 10:{d % 60:02d}", amount,
+                         f"Company {d % 25}"])  # fmt: skip
+        end = rng.random()
+        if end < 0.3 or reach == len(steps):
+            day += timedelta(days=3)
+            outcome = "closedwon" if end < 0.15 or reach == len(steps) else "closedlost"
+            rows.append([str(900_000 + d), f"Deal {d}", outcome, f"{day.isoformat()} 09:00", amount,
+                         f"Company {d % 25}"])  # fmt: skip
+    rng.shuffle(rows)
+    return header, rows
+
+
+def stage_dates() -> tuple[list[str], list[list[str]]]:
+    """The product's own sample pipeline (one entry-date column per stage), every cell as text."""
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from funnel.sample import write_pipeline_sample
+
+    with tempfile.TemporaryDirectory() as folder:
+        frame = pd.read_excel(write_pipeline_sample(Path(folder) / "p.xlsx"), dtype=str)
+    rows = [["" if pd.isna(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
+    return [str(c) for c in frame.columns], rows
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory) -> dict[str, dict]:
+    import duckdb
+
+    folder = tmp_path_factory.mktemp("pipelines")
+    made = {
+        "salesforce": salesforce(random.Random(1)),
+        "history": stage_history(random.Random(2)),
+        "stage_dates": stage_dates(),
+    }
+    out = {}
+    for kind, (header, rows) in made.items():
+        paths = {k: folder / f"{kind}.{k}" for k in ("csv", "parquet", "duckdb")}
+        with paths["csv"].open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *rows])
+        table = pa.table({h: pa.array([r[i] or None for r in rows], pa.string()) for i, h in enumerate(header)})
+        pq.write_table(table, paths["parquet"])
+        with duckdb.connect(str(paths["duckdb"])) as con:
+            con.execute(f"CREATE TABLE deals AS SELECT * FROM read_parquet('{paths['parquet']}')")
+        out[kind] = {"header": header, "rows": rows, **{k: str(v) for k, v in paths.items()}}
+    return out
+
+
+@pytest.fixture(scope="module")
+def postgres(exports):
+    if not postgres_available():
+        pytest.skip("PostgreSQL 15 is not installed on this machine (.ci/run installs it)")
+    cluster = PostgresCluster().start()
+    try:
+        for kind, export in exports.items():
+            rows = [[v or None for v in r] for r in export["rows"]]
+            cluster.load(kind, export["header"], ["text"] * len(export["header"]), rows)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def spark():
+    if not spark_available():
+        pytest.skip("Spark (pyspark and a Java runtime) is not installed on this machine (.ci/run installs it)")
+    from funnel.engine import spark_session
+
+    session = spark_session("local[1]")
+    yield session
+    session.stop()
+
+
+def run(capsys, *args: str) -> dict:
+    code = main([*args, "--format", "json", "--lang", "en"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    out = json.loads(captured.out)
+    out.pop("columns", None)  # evidence: counted on every row of a file, on a sample of a table
+    return out
+
+
+OPTIONS = {
+    "salesforce": ["--by", "Type"],
+    "history": [
+        "--order",
+        "appointmentscheduled,qualifiedtobuy,presentationscheduled,decisionmakerboughtin,contractsent,closedwon",
+        "--lost",
+        "closedlost",
+        "--by",
+        "Company",
+    ],
+    "stage_dates": ["--by", "region"],
+}
+
+
+def sources(kind: str, export: dict, request, monkeypatch) -> list[list[str]]:
+    out = [[export["parquet"]], [f"duckdb://{export['duckdb']}", "--table", "deals"]]
+    if postgres_available():
+        cluster = request.getfixturevalue("postgres")
+        monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
+        out.append([cluster.url(), "--table", kind])
+    return out
+
+
+@pytest.mark.parametrize("kind", list(OPTIONS))
+def test_stages_and_forecast_are_equal_on_every_source(kind, exports, capsys, request, monkeypatch):
+    export = exports[kind]
+    options = OPTIONS[kind]
+    forecast_options = [o for o in options if o not in options[options.index("--by") :]]
+    stages = run(capsys, "stages", export["csv"], *options)
+    forecast = run(capsys, "forecast", export["csv"], *forecast_options)
+    assert stages["deals"] > 0 and forecast["periods"]
+    for source in sources(kind, export, request, monkeypatch):
+        assert run(capsys, "stages", *source, *options) == stages, source
+        assert run(capsys, "forecast", *source, *forecast_options) == forecast, source
+
+
+def test_reached_counts_of_the_event_log_equal_a_count_by_hand(exports, capsys):
+    export = exports["history"]
+    steps = OPTIONS["history"][1].split(",")
+    reached: dict[str, int] = {}
+    for deal_id, _, stage, *_ in export["rows"]:
+        if stage in steps:
+            reached[deal_id] = max(reached.get(deal_id, -1), steps.index(stage))
+    by_hand = [sum(1 for r in reached.values() if r >= i) for i in range(len(steps))]
+    out = run(capsys, "stages", export["parquet"], *OPTIONS["history"][:4])
+    assert [s["reached"] for s in out["stages"]] == by_hand
+
+
+def test_snapshot_save_from_a_table_holds_what_the_file_gives(exports, tmp_path, capsys):
+    export = exports["salesforce"]
+    saved = {}
+    for name, source in (("file", [export["csv"]]), ("table", [export["parquet"]])):
+        db = tmp_path / f"{name}.db"
+        code = main(["snapshot", "save", *source, "--db", str(db), "--week", "2026-W10", "--lang", "en"])
+        assert code == 0, capsys.readouterr().err
+        capsys.readouterr()
+        with sqlite3.connect(db) as con:
+            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            deal_table = next(t for t in tables if "deal" in t.lower())
+            columns = [r[1] for r in con.execute(f'PRAGMA table_info("{deal_table}")')]
+            keep = [c for c in columns if c not in ("id", "snapshot_id", "source")]
+            rows = con.execute(f'SELECT {", ".join(keep)} FROM "{deal_table}"').fetchall()
+        saved[name] = sorted(map(repr, rows))
+    assert len(saved["file"]) == 240 and saved["file"] == saved["table"]
+
+
+@pytest.mark.parametrize("kind", ["salesforce", "history"])
+def test_spark_gives_the_file_figures(kind, exports, spark, capsys):
+    export = exports[kind]
+    options = OPTIONS[kind]
+    assert run(capsys, "stages", export["parquet"], "--engine", "spark", *options) == run(
+        capsys, "stages", export["csv"], *options
+    )
+
+
+def test_key_customers_value_by_stage_with_a_pipeline_table_equals_the_file(exports, tmp_path, capsys):
+    from funnel.sample import write_sales_sample
+
+    sales = str(write_sales_sample(tmp_path / "sales.xlsx"))
+    export = exports["stage_dates"]
+    duckdb_file = [f"duckdb://{export['duckdb']}", "--pipeline-table", "deals"]
+    outputs = [
+        run(capsys, "key-customers", sales, "--pipeline", *pipeline)
+        for pipeline in ([export["csv"]], [export["parquet"]], duckdb_file)
+    ]
+    for out in outputs:
+        out["pipeline"].pop("columns", None)
+    assert outputs[0]["value_stage"]["cells"] and outputs[0] == outputs[1] == outputs[2]
