@@ -85,7 +85,7 @@ def test_hostile_uploads_leave_the_server_serving_everyone(server, tmp_path):
             case = by_name[name]
             path = write(case, folder)
             page.locator('input[type="file"]').first.set_input_files(str(path))
-            page.get_by_text(f"正在使用上传的报表：{path.name}").wait_for(timeout=30_000)
+            page.get_by_text(f"正在使用上传的报表：{path.name}").wait_for(timeout=90_000)
             idle(page)
             sidebar = page.locator('[data-testid="stSidebar"]')
             if case.error is None:
