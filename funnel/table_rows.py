@@ -169,11 +169,18 @@ def nest(sql: str, columns: list[list[str]]) -> str:
     return sql
 
 
-def cents_of(value: str) -> str:
-    """A parsed amount (DOUBLE yuan) as BIGINT cents, rounded half away from zero from the same double a file's
-    reader sees; NULL when it is not a number or not under values.MAX_AMOUNT."""
-    return f"""CASE WHEN {in_range(value)}
-        THEN CAST(SIGN({value} * 100.0) * FLOOR(ABS({value} * 100.0) + 0.5) AS BIGINT) END"""
+def cents_of(number: str, scale: float = 1.0) -> str:
+    """A parsed amount (`number`: DOUBLE yuan, times `scale`) as BIGINT cents, rounded half away from zero as
+    values.parse_amounts does: from the double, except where the scaled value lies a hair from a half cent
+    (1.005 × 100 = 100.4999…), which is rounded from the number's shortest decimal form (1.005 → 101 cents);
+    NULL when it is not a number or not under values.MAX_AMOUNT."""
+    value = f"({number} * {float(scale)!r})"
+    scaled = f"({value} * 100.0)"
+    near = f"ABS(ABS({scaled}) - FLOOR(ABS({scaled})) - 0.5) <= GREATEST(ABS({scaled}), 1.0) * 1e-14"
+    exact = f"CAST(CAST({number} AS VARCHAR) AS DECIMAL(38, 9)) * {round(scale * 100)}"
+    return f"""CASE WHEN NOT {in_range(value)} THEN NULL
+        WHEN {near} THEN CAST(SIGN({exact}) * FLOOR(ABS({exact}) + 0.5) AS BIGINT)
+        ELSE CAST(SIGN({scaled}) * FLOOR(ABS({scaled}) + 0.5) AS BIGINT) END"""
 
 
 def in_range(value: str) -> str:
@@ -298,14 +305,7 @@ def classified_sql(relation: str, columns: dict[str, str], mapping: Mapping, loo
             WHEN {"cents_found IS NULL" if by_lookup else f"NOT {in_range(value)}"} THEN 'bad_amount'
             {bad_date}
         END"""
-    cents = "cents_found" if by_lookup else cents_of(value)
-    unit = header_scale(mapping.amount) * 100
-    if not by_lookup and unit == int(unit):  # a half cent a hair off in binary (1.005 × 100 = 100.4999…): as
-        # values._cents, from the amount's shortest decimal text, rounded half away from zero in DECIMAL
-        scaled = f"ABS({value} * 100.0)"
-        exact = f"CAST(ROUND(CAST(CAST(amount_value AS VARCHAR) AS DECIMAL(38, 12)) * {int(unit)}, 0) AS BIGINT)"
-        cents = f"""CASE WHEN {in_range(value)} AND ABS({scaled} - FLOOR({scaled}) - 0.5) <= {scaled} * 2e-15
-            THEN {exact} ELSE {cents} END"""
+    cents = "cents_found" if by_lookup else cents_of("amount_value", header_scale(mapping.amount))
     return f"""SELECT {reason} AS reason, {name_key("customer")} AS customer_key, customer, product,
         {cents} AS amount_cents, date_value AS date, region, rep, order_no AS "order",
         CAST(NULL AS BIGINT) AS seq
