@@ -18,7 +18,7 @@ from funnel.snapshots import Store
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS = [
     "tests/test_cli.py::test_snapshot_commands",
-    "tests/test_app.py::test_forecast_page_and_snapshots",
+    "tests/test_app_forecast.py::test_forecast_page_and_snapshots",
     "tests/test_isolation.py::test_the_default_book_with_no_setting_lands_in_the_tests_home",
 ]
 
