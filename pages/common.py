@@ -495,13 +495,21 @@ def download_buttons(
     """CSV (UTF-8 with BOM) and XLSX buttons side by side for one table; both formula-safe (funnel.export).
 
     The files are built when a button is clicked, not on every rerun (an XLSX of a few thousand customers takes
-    most of a second): Streamlit runs the callable on the click.
+    most of a second): Streamlit runs the callable on the click. A click does not rerun the page
+    (on_click="ignore"): a rerun would replace the other button's file while the browser may still ask for it.
     """
     from funnel.export import to_csv_bytes, to_xlsx_bytes
 
     csv_label, xlsx_label = labels or (tr("download_csv"), tr("download_xlsx"))
     left, right = st.columns(2)
-    left.download_button(csv_label, lambda: to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv")
+    left.download_button(
+        csv_label, lambda: to_csv_bytes(table), f"{name}.csv", "text/csv", key=f"{key}_csv", on_click="ignore"
+    )
     right.download_button(
-        xlsx_label, lambda: to_xlsx_bytes(table, sheet=sheet), f"{name}.xlsx", XLSX_MIME, key=f"{key}_xlsx"
+        xlsx_label,
+        lambda: to_xlsx_bytes(table, sheet=sheet),
+        f"{name}.xlsx",
+        XLSX_MIME,
+        key=f"{key}_xlsx",
+        on_click="ignore",
     )
