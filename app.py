@@ -16,9 +16,10 @@ import streamlit as st
 from funnel.detect import Detection
 from funnel.errors import FunnelError
 from funnel.i18n import t
+from funnel.pipeline import ROLE_ORDER as PIPELINE_ROLE_ORDER
 from funnel.pipeline import PipelineMapping, resolve_stage_dates
 from funnel.sample import SAMPLE_PIPELINE, SAMPLE_SALES
-from funnel.schema import Mapping
+from funnel.schema import ROLE_ORDER, Mapping
 from funnel.units import UNIT_CHOICES, detect_currency, resolve_unit, unit_choice_label
 from pages import state
 from pages.common import (
@@ -41,23 +42,6 @@ from pages.common import (
     upload_source,
 )
 
-ROLES_SHOWN = ("customer", "amount", "product", "date", "region", "rep", "order", "quantity", "unit_price")
-PIPELINE_ROLES_SHOWN = (
-    "stage",
-    "deal",
-    "customer",
-    "amount",
-    "probability",
-    "close_date",
-    "status",
-    "lost_stage",
-    "lost_reason",
-    "date",
-    "event_date",
-    "rep",
-    "product",
-    "region",
-)
 PIPELINE_PAGES = ("stages", "forecast")
 
 
@@ -151,7 +135,7 @@ def choose_mapping(
     scope = f"{source.digest[:12]}:{sheet or ''}"
     chosen: dict[str, str | None] = {}
     with st.sidebar.expander(tr("mapping_header"), expanded=bool(detected.missing()) or doubtful):
-        for role in ROLES_SHOWN:
+        for role in ROLE_ORDER:
             chosen[role] = role_select(role, columns, detections.get(role), f"map_{role}@{scope}", f"map_{role}")
         derive = state.toggle(f"derive@{scope}", tr("derive_amount"), default=True, key="derive")
         mapping = Mapping(**chosen, derive_amount=derive)
@@ -176,7 +160,7 @@ def choose_pipeline_mapping() -> None:
     with st.sidebar.expander(tr("pipeline_mapping_header"), expanded=stage is not None and not stage.confident):
         chosen = {
             role: role_select(role, columns, found.detections.get(role), f"pmap_{role}@{tag}", f"pmap_{role}")
-            for role in PIPELINE_ROLES_SHOWN
+            for role in PIPELINE_ROLE_ORDER
         }
         st.markdown(f"**{tr('stage_dates_header')}**")
         detected_dates = resolve_stage_dates(found.mapping.stage_dates, steps)

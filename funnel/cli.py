@@ -18,7 +18,7 @@ from funnel.i18n import t
 from funnel.keycustomers import KeyCustomerReport
 from funnel.load import PIPELINE_OPTION_ROLES, parse_day, report_file, resolve_products
 from funnel.pipeline import resolve_stage_dates
-from funnel.schema import SalesData, cli_option
+from funnel.schema import ROLE_ORDER, SalesData, cli_option
 from funnel.sources import SalesSource, is_table_source
 from funnel.stages import SHAPES, StageFunnel
 from funnel.tables import band_summary_table
@@ -124,17 +124,7 @@ def _book_args(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--book", help="a book in the data folder (FUNNEL_DATA_DIR), by name, as the app lists them")
 
 
-SALES_OPTION_ROLES: tuple[str, ...] = (
-    "customer",
-    "product",
-    "amount",
-    "date",
-    "region",
-    "rep",
-    "quantity",
-    "unit_price",
-    "order",
-)
+SALES_OPTION_ROLES: tuple[str, ...] = ROLE_ORDER  # one --*-col option per sales role
 
 
 def _pipeline_args(parser: argparse.ArgumentParser, prefix: str = "") -> None:

@@ -13,6 +13,7 @@ from funnel.detect import Detection
 from funnel.errors import FunnelError
 from funnel.guard import read_untrusted
 from funnel.limits import Limits, check_size
+from funnel.pipeline import ROLE_ORDER as PIPELINE_ROLE_ORDER
 from funnel.pipeline import PipelineMapping
 from funnel.schema import Mapping, SalesData, cli_option, detect_sales, filter_lines, low_confidence, prepare_sales
 from funnel.stages import Deals
@@ -115,23 +116,7 @@ __all__ = [
 ]
 
 
-PIPELINE_OPTION_ROLES: tuple[str, ...] = (
-    "stage",
-    "deal",
-    "customer",
-    "amount",
-    "probability",
-    "close_date",
-    "date",
-    "event_date",
-    "status",
-    "lost_stage",
-    "lost_reason",
-    "rep",
-    "product",
-    "region",
-    "category",
-)
+PIPELINE_OPTION_ROLES: tuple[str, ...] = PIPELINE_ROLE_ORDER  # one --*-col option per pipeline role
 
 
 def pipeline_mapping(
