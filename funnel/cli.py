@@ -195,32 +195,8 @@ def _deals(args: argparse.Namespace, prefix: str = "", probabilities: dict[str, 
             raise FunnelError("cli_bad_stage_date", value=item)
         stage_dates[stage.strip()] = column.strip()
     value_map = {v: "won" for v in _split(opt("won"))} | {v: "lost" for v in _split(opt("lost"))}
-    if table_source:
-        from funnel.pipeline_source import table_deals
-        from funnel.sources import _guarded, open_table
-
-        prompt = sys.stdin is not None and sys.stdin.isatty()
-        db, relation, _ = open_table(path, opt("table"), opt("engine") or "duckdb", prompt)
-        return _guarded(
-            db,
-            lambda: table_deals(
-                db,
-                relation,
-                {role: opt(f"{role}_col") for role in PIPELINE_OPTION_ROLES},
-                stage_dates,
-                _split(opt("order")) or None,
-                opt("template"),
-                opt("shape"),
-                value_map,
-                list(keep),
-                probabilities,
-            ),
-        )
-    return load_pipeline(
-        report_file(path),
-        Path(path).name,
-        opt("sheet"),
-        {role: opt(f"{role}_col") for role in PIPELINE_OPTION_ROLES},
+    overrides = {role: opt(f"{role}_col") for role in PIPELINE_OPTION_ROLES}
+    rules = (
         stage_dates,
         _split(opt("order")) or None,
         opt("template"),
@@ -229,6 +205,14 @@ def _deals(args: argparse.Namespace, prefix: str = "", probabilities: dict[str, 
         list(keep),
         probabilities,
     )
+    if table_source:
+        from funnel.pipeline_source import table_deals
+        from funnel.sources import _guarded, open_table
+
+        prompt = sys.stdin is not None and sys.stdin.isatty()
+        db, relation, _ = open_table(path, opt("table"), opt("engine") or "duckdb", prompt)
+        return _guarded(db, lambda: table_deals(db, relation, overrides, *rules))
+    return load_pipeline(report_file(path), Path(path).name, opt("sheet"), overrides, *rules)
 
 
 def _load(args: argparse.Namespace) -> SalesSource:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,26 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browserkit import ARGS, CHROMIUM, ROOT, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api")
+
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
