@@ -10,6 +10,8 @@ import socket
 import subprocess
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -226,3 +228,34 @@ def independent_bands(lines, thresholds=THRESHOLDS, products=None, start=None, e
 
 def cents(value: Decimal) -> int:
     return int((value * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def text_sources(folder: Path, name: str, header: list[str], rows: list[list[str]], table: str) -> dict[str, str]:
+    """The same rows as a CSV file, an all-text Parquet file and a DuckDB database holding them as `table`."""
+    import csv
+
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paths = {k: folder / f"{name}.{k}" for k in ("csv", "parquet", "duckdb")}
+    with paths["csv"].open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *rows])
+    columns = {h: pa.array([r[i] or None for r in rows], pa.string()) for i, h in enumerate(header)}
+    pq.write_table(pa.table(columns), paths["parquet"])
+    with duckdb.connect(str(paths["duckdb"])) as con:
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{paths['parquet']}')")
+    return {k: str(v) for k, v in paths.items()}
+
+
+@contextmanager
+def text_cluster(exports: dict[str, dict]) -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster holding each export (header, rows) as an all-text table named after it."""
+    cluster = PostgresCluster().start()
+    try:
+        for kind, export in exports.items():
+            rows = [[v or None for v in r] for r in export["rows"]]
+            cluster.load(kind, export["header"], ["text"] * len(export["header"]), rows)
+        yield cluster
+    finally:
+        cluster.stop()

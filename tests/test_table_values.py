@@ -6,7 +6,6 @@ whose rows is usable is an error, never 0 customers with success."""
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from datetime import date, timedelta
@@ -15,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from engines import PG_PASSWORD, PostgresCluster, postgres_available
+from engines import PG_PASSWORD, postgres_available, text_cluster, text_sources
 
 from funnel.cli import main
 
@@ -127,20 +126,12 @@ def by_hand(kind: str, rows: list[list[str]]) -> tuple[int, Decimal]:
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, dict]:
     """Each export as a CSV, an all-text Parquet file and a DuckDB database file."""
-    import duckdb
-
     folder = tmp_path_factory.mktemp("exports")
     out = {}
     for kind, make in EXPORTS.items():
         header, rows, options = make(random.Random(kind))
-        paths = {k: folder / f"{kind}.{k}" for k in ("csv", "parquet", "duckdb")}
-        with paths["csv"].open("w", newline="", encoding="utf-8") as f:
-            csv.writer(f).writerows([header, *rows])
-        table = pa.table({h: pa.array([r[i] or None for r in rows], pa.string()) for i, h in enumerate(header)})
-        pq.write_table(table, paths["parquet"])
-        with duckdb.connect(str(paths["duckdb"])) as con:
-            con.execute(f"CREATE TABLE sales AS SELECT * FROM read_parquet('{paths['parquet']}')")
-        out[kind] = {"header": header, "rows": rows, "options": options, **{k: str(v) for k, v in paths.items()}}
+        out[kind] = {"header": header, "rows": rows, "options": options}
+        out[kind] |= text_sources(folder, kind, header, rows, "sales")
     return out
 
 
@@ -149,14 +140,8 @@ def postgres(exports):
     """A throwaway PostgreSQL cluster holding each export as an all-text table."""
     if not postgres_available():
         pytest.skip("PostgreSQL 15 is not installed on this machine (.ci/run installs it)")
-    cluster = PostgresCluster().start()
-    try:
-        for kind, export in exports.items():
-            data = [[v or None for v in r] for r in export["rows"]]
-            cluster.load(kind, export["header"], ["text"] * len(export["header"]), data)
+    with text_cluster(exports) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 def bands(capsys, *args: str) -> dict:

@@ -5,16 +5,13 @@ export; a HubSpot-like stage-history event log), and the reached counts equal a 
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import sqlite3
 from datetime import date, timedelta
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from engines import PG_PASSWORD, PostgresCluster, postgres_available, spark_available
+from engines import PG_PASSWORD, postgres_available, spark_available, text_cluster, text_sources
 
 from funnel.cli import main
 
@@ -85,7 +82,6 @@ def stage_dates() -> tuple[list[str], list[list[str]]]:
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, dict]:
-    import duckdb
 
     folder = tmp_path_factory.mktemp("pipelines")
     made = {
@@ -95,14 +91,7 @@ def exports(tmp_path_factory) -> dict[str, dict]:
     }
     out = {}
     for kind, (header, rows) in made.items():
-        paths = {k: folder / f"{kind}.{k}" for k in ("csv", "parquet", "duckdb")}
-        with paths["csv"].open("w", newline="", encoding="utf-8") as f:
-            csv.writer(f).writerows([header, *rows])
-        table = pa.table({h: pa.array([r[i] or None for r in rows], pa.string()) for i, h in enumerate(header)})
-        pq.write_table(table, paths["parquet"])
-        with duckdb.connect(str(paths["duckdb"])) as con:
-            con.execute(f"CREATE TABLE deals AS SELECT * FROM read_parquet('{paths['parquet']}')")
-        out[kind] = {"header": header, "rows": rows, **{k: str(v) for k, v in paths.items()}}
+        out[kind] = {"header": header, "rows": rows, **text_sources(folder, kind, header, rows, "deals")}
     return out
 
 
@@ -110,14 +99,8 @@ def exports(tmp_path_factory) -> dict[str, dict]:
 def postgres(exports):
     if not postgres_available():
         pytest.skip("PostgreSQL 15 is not installed on this machine (.ci/run installs it)")
-    cluster = PostgresCluster().start()
-    try:
-        for kind, export in exports.items():
-            rows = [[v or None for v in r] for r in export["rows"]]
-            cluster.load(kind, export["header"], ["text"] * len(export["header"]), rows)
+    with text_cluster(exports) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture(scope="module")
