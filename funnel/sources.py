@@ -119,29 +119,12 @@ def _open(
     derive_amount: bool,
 ) -> SalesSource:
     """open_source without the usable-rows check."""
-    if spec.startswith(("postgresql://", "postgres://")):
-        if not table:
-            raise FunnelError("engine_needs_table", source="postgresql")
-        db = PostgresEngine(spec, prompt=prompt)
-        return _guarded(db, lambda: table_source(db, table_name(table), overrides, spec.split("@")[-1], derive_amount))
-    if spec.startswith("duckdb://"):
-        path = spec.removeprefix("duckdb://")
-        if not table:
-            raise FunnelError("engine_needs_table", source="duckdb")
-        if not Path(path).is_file():
-            raise FunnelError("cli_file_not_found", path=path)
-        db = DuckDBEngine(path, read_only=True)
-        return _guarded(db, lambda: table_source(db, table_name(table), overrides, Path(path).name, derive_amount))
-    if spec.startswith("sc://"):
-        if not table:
-            raise FunnelError("engine_needs_table", source="spark")
-        db = SparkEngine(remote=spec)
-        return _guarded(db, lambda: table_source(db, table_name(table, spark=True), overrides, spec, derive_amount))
+    if is_table_source(spec):
+        db, relation, name = open_table(spec, table, engine, prompt)
+        return _guarded(db, lambda: table_source(db, relation, overrides, name, derive_amount))
     path = Path(spec)
     if not path.exists():
         raise FunnelError("cli_file_not_found", path=spec)
-    if path.suffix.lower() == ".parquet" or path.is_dir():
-        return parquet_source(path, engine, overrides, derive_amount)
     if engine != "duckdb":
         raise FunnelError("engine_spark_needs_parquet")
     return file_source(path, sheet, overrides, derive_amount)
@@ -202,21 +185,6 @@ def file_source(
     return SalesSource(
         lines_table(sales.lines), sales.rows_read, dict(sales.reasons), sales.mapping, path.name, dated, sales
     )
-
-
-def parquet_source(
-    path: Path, engine: str, overrides: dict[str, str | None] | None, derive_amount: bool = True
-) -> SalesSource:
-    """A Parquet file or a folder of them, read by DuckDB (default) or Spark without loading rows into Python."""
-    target = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-    if engine == "spark":
-        db = SparkEngine()
-        return _guarded(
-            db, lambda: table_source(db, db.view("funnel_parquet", str(path)), overrides, path.name, derive_amount)
-        )
-    db = DuckDBEngine(files=True)
-    relation = f"read_parquet({literal(target)})"
-    return _guarded(db, lambda: table_source(db, relation, overrides, path.name, derive_amount))
 
 
 SAMPLE_ROWS = 5_000
