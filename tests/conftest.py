@@ -93,3 +93,17 @@ def sample_totals():
     frame = pd.read_excel(SAMPLE_SALES, header=2, engine="openpyxl")
     frame = frame[frame["单据日期"] != "合计"]
     return frame.groupby("客户名称")["价税合计"].sum().round(2)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """One small Spark session (local[1]) per test module that asks for it (test_warehouse*, test_table_values)."""
+    from engines import absent, spark_available
+
+    if not spark_available():
+        absent("Spark (pyspark and a Java runtime)")
+    from funnel.engine import spark_session
+
+    session = spark_session("local[1]")
+    yield session
+    session.stop()

@@ -21,6 +21,7 @@ PG_PASSWORD = "s3cret-Pa55"  # the throwaway cluster's superuser password (tests
 HEADER = ["单据日期", "单据编号", "客户名称", "货品名称", "价税合计", "区域", "业务员"]
 THRESHOLDS = [10_000, 50_000, 100_000, 200_000]
 INJECTION = "x' OR '1'='1"
+IN_CI = bool(os.environ.get("CI"))
 
 
 def free_port() -> int:
@@ -100,6 +101,16 @@ def spark_available() -> bool:
     except ImportError:
         return False
     return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
+
+
+def absent(engine: str) -> None:
+    """Locally an absent engine skips with its reason; in CI every engine must be there."""
+    import pytest
+
+    message = f"{engine} is not installed on this machine (.ci/run installs it)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def wait_for(predicate, seconds: float = 30) -> None:

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from engines import PG_PASSWORD, postgres_available, text_cluster, text_sources
+from engines import PG_PASSWORD, absent, postgres_available, text_cluster, text_sources
 
 from funnel.cli import main
 
@@ -139,7 +139,7 @@ def exports(tmp_path_factory) -> dict[str, dict]:
 def postgres(exports):
     """A throwaway PostgreSQL cluster holding each export as an all-text table."""
     if not postgres_available():
-        pytest.skip("PostgreSQL 15 is not installed on this machine (.ci/run installs it)")
+        absent("PostgreSQL 15")
     with text_cluster(exports) as cluster:
         yield cluster
 
@@ -213,20 +213,6 @@ def test_past_the_lookup_limit_the_sql_rules_parse_and_the_source_says_so(export
     assert "more than 5 distinct values in 单据日期、价税合计, parsed by the SQL rules" in captured.out
     assert "Rows used: 10" in captured.out
     assert "Total revenue: 1,050.00" in captured.out  # 100.50 + … + 109.50, by hand
-
-
-@pytest.fixture(scope="module")
-def spark():
-    """One small Spark session (local[1]) for the module."""
-    from engines import spark_available
-
-    if not spark_available():
-        pytest.skip("Spark (pyspark and a Java runtime) is not installed on this machine (.ci/run installs it)")
-    from funnel.engine import spark_session
-
-    session = spark_session("local[1]")
-    yield session
-    session.stop()
 
 
 @pytest.mark.parametrize("kind", ["sap", "invoice"])

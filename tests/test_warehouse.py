@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from datetime import date
@@ -23,26 +22,17 @@ from engines import (
     PG_PASSWORD,
     THRESHOLDS,
     PostgresCluster,
+    absent,
     independent_bands,
     independent_lines,
     postgres_available,
     sales_rows,
-    spark_available,
 )
 
 from funnel.cli import main
 from funnel.errors import FunnelError
 
-IN_CI = bool(os.environ.get("CI"))
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _absent(engine: str) -> None:
-    """Locally an absent engine skips with its reason; in CI every engine must be there."""
-    message = f"{engine} is not installed on this machine (.ci/run installs it)"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +62,7 @@ def files(tmp_path_factory, rows) -> dict[str, str]:
 def postgres(rows):
     """A throwaway PostgreSQL 15 cluster holding the report as a text table."""
     if not postgres_available():
-        _absent("PostgreSQL 15")
+        absent("PostgreSQL 15")
     cluster = PostgresCluster().start()
     try:
         data = [[None if v == "" else v for v in r] for r in rows[1:]]
@@ -80,18 +70,6 @@ def postgres(rows):
         yield cluster
     finally:
         cluster.stop()
-
-
-@pytest.fixture(scope="module")
-def spark():
-    """One small Spark session (local[1], 512 MB driver) shared by the module."""
-    if not spark_available():
-        _absent("Spark (pyspark and a Java runtime)")
-    from funnel.engine import spark_session
-
-    session = spark_session("local[1]")
-    yield session
-    session.stop()
 
 
 def source_args(kind: str, files: dict[str, str], postgres=None) -> list[str]:

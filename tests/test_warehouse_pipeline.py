@@ -11,7 +11,7 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
-from engines import PG_PASSWORD, postgres_available, spark_available, text_cluster, text_sources
+from engines import PG_PASSWORD, absent, postgres_available, text_cluster, text_sources
 
 from funnel.cli import main
 
@@ -98,20 +98,9 @@ def exports(tmp_path_factory) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def postgres(exports):
     if not postgres_available():
-        pytest.skip("PostgreSQL 15 is not installed on this machine (.ci/run installs it)")
+        absent("PostgreSQL 15")
     with text_cluster(exports) as cluster:
         yield cluster
-
-
-@pytest.fixture(scope="module")
-def spark():
-    if not spark_available():
-        pytest.skip("Spark (pyspark and a Java runtime) is not installed on this machine (.ci/run installs it)")
-    from funnel.engine import spark_session
-
-    session = spark_session("local[1]")
-    yield session
-    session.stop()
 
 
 def run(capsys, *args: str) -> dict:
