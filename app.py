@@ -99,6 +99,8 @@ def choose_source() -> Source | None:
         )
         if kind == "db":
             return None
+    else:
+        state.put("source_kind", "file")  # a link naming a database source, on a server that lists none
     upload = st.sidebar.file_uploader(tr("upload_label"), type=UPLOAD_TYPES, key="upload", help=tr("upload_help"))
     if upload is not None:
         st.sidebar.caption(tr("using_upload", name=md(upload.name)))

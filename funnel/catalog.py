@@ -96,7 +96,8 @@ def _source(name: str, entry: object) -> CatalogSource:
     url = url.strip()
     if url.startswith(("postgresql://", "postgres://")):
         try:
-            password = urlsplit(url).password
+            parts = urlsplit(url)
+            password, _ = parts.password, parts.port  # a port that is not a number is a ValueError here
         except ValueError:
             raise _fail("catalog_bad_url", name) from None
         if password is not None:

@@ -1221,8 +1221,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "using_db": {"zh": "正在使用数据源「{name}」的表 {table}", "en": "Using table {table} of source “{name}”"},
     "db_error": {"zh": "无法使用这个数据源：{msg}", "en": "This source cannot be used: {msg}"},
     "db_link_unknown": {
-        "zh": "链接中的数据源或表「{value}」不在清单中，已改用上传/示例。",
-        "en": "The link's source or table “{value}” is not in the list; showing the upload/sample instead.",
+        "zh": "链接中的数据源或表「{value}」不在清单中，已改用列表中的第一个。",
+        "en": "The link's source or table “{value}” is not in the list; the first one in the list is shown instead.",
     },
     "db_data_page_note": {
         "zh": "数据库表的剔除行按原因计数（见上表），不逐行列出；明细留在数据库中。",

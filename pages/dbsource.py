@@ -102,7 +102,11 @@ def session_engine(source: CatalogSource, password: str | None) -> Engine:
 
 def choose_table(sources: dict[str, CatalogSource]) -> tuple[CatalogSource, str, Engine] | None:
     """Sidebar: the source by name, its password when it asks for one, the table from its list."""
+    asked = state.get("db_source")
+    if asked is not None and asked not in sources:
+        state.note("db_link_unknown", value=md(str(asked)))
     name = state.select("db_source", tr("db_source"), list(sources), where=st.sidebar, key="db_source")
+    state.put("db_source", name)  # in the view (the URL names the source), also when it is the first one
     source = sources[name]
     password = None
     if source.needs_password:
@@ -119,7 +123,11 @@ def choose_table(sources: dict[str, CatalogSource]) -> tuple[CatalogSource, str,
     tables = run_query(("tables", name), name, lambda: list_tables(source, engine), engine, st.sidebar)
     if not tables:
         raise FunnelError("db_no_tables", name=name)
+    asked = state.get(f"db_table@{name}")
+    if asked is not None and asked not in tables:
+        state.note("db_link_unknown", value=md(str(asked)))
     table = state.select(f"db_table@{name}", tr("db_table"), tables, where=st.sidebar, key="db_table")
+    state.put(f"db_table@{name}", table)
     return source, table, engine
 
 
