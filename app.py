@@ -241,9 +241,10 @@ def load_data(source: Source) -> str | None:
     return detect_currency(column or "", sample)
 
 
-def load_database() -> None:
+def load_database() -> str | None:
     """A table of a named database source: chosen in the sidebar, mapped like a file, classified and counted by its
-    engine; the opened table (or the reason it cannot be used) is left in session state like a file's SalesData."""
+    engine; the opened table (or the reason it cannot be used) is left in session state like a file's SalesData.
+    Returns the currency its amounts are in (None when the table does not say)."""
     st.session_state["sales"], st.session_state["sales_error"], st.session_state["sales_raw"] = None, None, None
     identity = "db"
     try:
@@ -251,18 +252,18 @@ def load_database() -> None:
         identity = f"db:{source.name}:{table}"
         relation, columns, detected, found = detected_columns(source, table, engine)
         mapping = choose_mapping(identity, columns, detected, found)
-        sales = open_table(source, table, engine, relation, (detected, found), mapping)
+        sales, currency = open_table(source, table, engine, relation, (detected, found), mapping)
     except FunnelError as exc:
         st.session_state["sales_error"] = error_text(exc)
         state.use_data(identity, [], None)
-        return
+        return None
     except Exception as exc:
         if os.environ.get("FUNNEL_DEBUG"):
             raise
         logging.getLogger("funnel").exception("database source failed")
         st.session_state["sales_error"] = tr("unexpected_error", kind=type(exc).__name__)
         state.use_data(identity, [], None)
-        return
+        return None
     st.session_state["sales"] = sales
     st.session_state["sales_key"] = (source.name, table, mapping)
     first, last = sales.span
@@ -272,6 +273,7 @@ def load_database() -> None:
     st.sidebar.caption(
         tr("rows_summary", read=f"{sales.rows_read:,}", used=f"{sales.rows_used:,}", left=f"{sales.rows_left_out:,}")
     )
+    return currency
 
 
 def draw_navigation(where, pages: list) -> None:
@@ -305,8 +307,7 @@ def main() -> None:
     st.session_state["source_is_table"] = source is None
     if source is None:
         st.session_state["sales_is_sample"] = False
-        load_database()
-        currency = None
+        currency = load_database()
     else:
         st.session_state["sales_is_sample"] = source.is_sample
         currency = load_data(source)

@@ -145,16 +145,25 @@ def detected_columns(source: CatalogSource, table: str, engine: Engine) -> tuple
 
 def open_table(
     source: CatalogSource, table: str, engine: Engine, relation: str, detected: tuple[Mapping, dict], mapping: Mapping
-) -> SalesSource:
+) -> tuple[SalesSource, str | None]:
     """The table's usable lines with the chosen mapping (every row classified in SQL, counted per reason), its
-    products and date span fetched in the same worker."""
+    products and date span fetched in the same worker; and the currency its amounts are written in (as a file's:
+    from the amount column's name and a few of its values)."""
+    from funnel.engine import quote
+    from funnel.units import detect_currency
 
-    def work() -> SalesSource:
+    def work() -> tuple[SalesSource, str | None]:
         opened = usable(
             table_source(engine, relation, None, f"{source.name} · {table}", mapping.derive_amount, detected, mapping)
         )
         opened.products, opened.span  # noqa: B018 - two small queries, done here (cancellable) and kept
-        return opened
+        column = mapping.amount
+        if column is None:
+            return opened, None
+        sample = engine.fetch(
+            f"SELECT {quote(column)} AS v FROM {relation} AS t WHERE {quote(column)} IS NOT NULL LIMIT 200"
+        )
+        return opened, detect_currency(column, sample["v"].tolist())
 
     return run_query(("open", source.name, table, mapping), table, work, engine, st.sidebar)
 
