@@ -320,7 +320,8 @@ def main() -> None:
     for sentence in state.notes():
         st.warning(sentence, icon=":material/link_off:")
     if st.session_state["sales_error"] and current.url_path in PIPELINE_PAGES:  # the sales pages say it in their body
-        st.sidebar.error(tr("data_error", msg=st.session_state["sales_error"]))
+        template = "db_error" if st.session_state["source_is_table"] else "data_error"
+        st.sidebar.error(tr(template, msg=st.session_state["sales_error"]))
 
     try:
         current.run()

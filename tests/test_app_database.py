@@ -19,6 +19,7 @@ from engines import (
     PG_PASSWORD,
     PostgresCluster,
     absent,
+    free_port,
     independent_bands,
     independent_lines,
     postgres_available,
@@ -72,7 +73,11 @@ url = "{paths["parquet"]}"
 
 [sources.warehouse]
 url = "{postgres.url()}"
-tables = ["sales"]
+tables = ["sales", "ghost"]
+password_env = "WH_PASSWORD"
+
+[sources.far]
+url = "postgresql://funnel@127.0.0.1:{free_port()}/postgres"
 password_env = "WH_PASSWORD"
 
 [sources.pgask]
@@ -166,7 +171,7 @@ def test_parquet_and_postgresql_sources_give_the_same_funnel(app, rows):
     choose(app, "lake")
     assert figures(app) == want
     choose(app, "warehouse", "sales")
-    assert app.selectbox(key="db_table").options == ["sales"]  # the allow-list, not every table
+    assert app.selectbox(key="db_table").options == ["sales", "ghost"]  # the allow-list, not every table
     assert figures(app) == want
 
 
@@ -227,3 +232,31 @@ def test_a_cancelled_query_says_so_and_runs_again_when_asked(app, rows):
     retry = next(b for b in app.button if b.label == "重新运行")
     retry.click().run()
     assert figures(app) == expected(rows, products=["门锁"])
+
+
+def test_an_unreachable_server_and_a_missing_table_are_one_sentence_naming_the_source(app, rows):
+    choose(app, "far")
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "far" in errors[0] and "127.0.0.1" not in shown_text(app)
+    choose(app, "warehouse", "ghost")
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "ghost" in errors[0]
+    assert "127.0.0.1" not in shown_text(app) and PG_PASSWORD not in shown_text(app)
+    app.selectbox(key="db_table").set_value("sales").run()
+    assert figures(app) == expected(rows)
+
+
+def test_a_mistake_in_the_sources_file_is_one_sentence_and_files_still_work(monkeypatch, tmp_path, erp_rows):
+    from conftest import xlsx_bytes
+
+    bad = tmp_path / "sources.toml"
+    bad.write_text('[sources.wh]\nurl = "postgresql://u:hunter2@db.internal/x"\n', encoding="utf-8")
+    monkeypatch.setenv("FUNNEL_SOURCES", str(bad))
+    at = start(monkeypatch)
+    warnings = [w.value for w in at.sidebar.warning]
+    assert len(warnings) == 1 and "wh" in warnings[0]
+    assert "hunter2" not in shown_text(at) and "db.internal" not in shown_text(at)
+    assert not [r for r in at.radio if r.key == "source_kind"]
+    at.sidebar.file_uploader[0].upload("r.xlsx", xlsx_bytes(erp_rows)).run()
+    usable = {r[1] for r in erp_rows[4:] if r[1] and isinstance(r[3], (int, float))}  # named, with a number
+    assert not at.exception and sum(band_counts(at)) == len(usable)

@@ -297,3 +297,15 @@ def test_a_work_error_reaches_the_caller_unchanged():
     with pytest.raises(FunnelError) as err:
         run_interruptible(work, lambda: None)
     assert err.value.key == "engine_missing_table"
+
+
+def test_a_parquet_source_on_spark_is_the_same_one_table(tmp_path, spark):
+    path = tmp_path / "lines.parquet"
+    pq.write_table(pa.table({"n": list(range(13))}), path)
+    source = parse_catalog(f'[sources.lake]\nurl = "{path}"\nengine = "spark"')["lake"]
+    engine = connect(source)
+    try:
+        assert list_tables(source, engine) == ["lines.parquet"]
+        assert count(engine, table_relation(source, engine, "lines.parquet")) == 13
+    finally:
+        engine.close()
