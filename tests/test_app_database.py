@@ -260,3 +260,40 @@ def test_a_mistake_in_the_sources_file_is_one_sentence_and_files_still_work(monk
     at.sidebar.file_uploader[0].upload("r.xlsx", xlsx_bytes(erp_rows)).run()
     usable = {r[1] for r in erp_rows[4:] if r[1] and isinstance(r[3], (int, float))}  # named, with a number
     assert not at.exception and sum(band_counts(at)) == len(usable)
+
+
+# A customer's main product, region and rep are those with most revenue or lines; a tie goes to the one the source
+# listed first, and a table has no row order, so there it goes to the smallest value. Everything else is equal.
+TIE_PICKS = {"主要产品", "区域", "业务员"}
+
+
+def page_figures(at, page: str) -> tuple[str, list]:
+    """What a page shows: its headline sentences and every table, as shown."""
+    at.switch_page(PAGES[page]).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    heads = "\n".join(str(e.value) for e in [*at.subheader, *at.metric])
+    return heads, [f.value.reset_index(drop=True) for f in at.dataframe if len(f.value.columns) > 2]
+
+
+def test_key_customers_and_trends_of_the_table_equal_those_of_the_same_csv(app, sources):
+    choose(app, "local", "invoice_lines")
+    from_table = {page: page_figures(app, page) for page in ("key_customers", "trends")}
+    app.radio(key="source_kind").set_value("file").run()
+    app.sidebar.file_uploader[0].upload("sales.csv", Path(sources["csv"]).read_bytes()).run()
+    for page, (heads, tables) in from_table.items():
+        file_heads, file_tables = page_figures(app, page)
+        assert heads == file_heads, page
+        assert len(tables) == len(file_tables) > 2, page
+        for shown, expected_table in zip(tables, file_tables, strict=True):
+            diff = [c for c in shown.columns if not shown[c].equals(expected_table[c])]
+            assert set(diff) <= TIE_PICKS, (page, diff, shown[diff].compare(expected_table[diff]).head())
+
+
+def test_a_link_names_the_source_and_table_and_a_bad_one_is_noted(monkeypatch, sources, rows):
+    monkeypatch.setenv("FUNNEL_SOURCES", sources["toml"])
+    at = start(monkeypatch, {"src": "local", "tbl": QUOTED})
+    assert at.selectbox(key="db_table").value == QUOTED
+    assert figures(at) == expected(rows)
+    at = start(monkeypatch, {"src": "local", "tbl": "../../etc/passwd"})
+    assert at.selectbox(key="db_table").value == "invoice_lines"  # the first of the list, said so
+    assert any("passwd" in w.value for w in at.warning)
