@@ -115,7 +115,8 @@ if not sales.has_dates:
 u = unit()
 with st.sidebar:
     products, _, _ = population_filters(sales, with_period=False)
-    periods = choose_periods(sales.days(), other_report=not sales.is_table)
+    days = table_work(sales, sales_key(), "days", (), sales.days) if sales.is_table else sales.days()
+    periods = choose_periods(days, other_report=not sales.is_table)
     churn_alert = state.slider("churn_alert", tr("churn_alert_pct"), 5, 80, 20, step=5)
     min_customers = state.number(
         "min_customers", tr("min_customers"), DEFAULT_MIN_CUSTOMERS, 1, 10_000, step=1, help=tr("min_customers_help")

@@ -297,3 +297,22 @@ def test_a_link_names_the_source_and_table_and_a_bad_one_is_noted(monkeypatch, s
     at = start(monkeypatch, {"src": "local", "tbl": "../../etc/passwd"})
     assert at.selectbox(key="db_table").value == "invoice_lines"  # the first of the list, said so
     assert any("passwd" in w.value for w in at.warning)
+
+
+def test_moving_a_threshold_or_slider_does_not_query_the_database_again(app, rows):
+    choose(app, "local", "invoice_lines")
+    engine = app.session_state["_db_engines"]["local"]
+    queries = []
+    real = engine.fetch_arrow
+    engine.fetch_arrow = lambda sql, params, tables: queries.append(sql) or real(sql, params, tables)
+    try:
+        app.slider(key="upgrade_pct").set_value(40).run()
+        app.number_input(key="th_n_1").set_value(float(app.number_input(key="th_n_1").value) * 1.2).run()
+        app.switch_page(PAGES["bands"]).run()
+        assert not app.exception and not app.error
+        assert queries == []  # re-banded from the session's totals
+        app.multiselect(key="products").set_value(["门锁"]).run()
+        assert queries  # a new product choice is a new question for the engine
+        assert figures(app)[0] == expected(rows, thresholds=[10_000, 60_000, 100_000, 200_000], products=["门锁"])[0]
+    finally:
+        engine.fetch_arrow = real
