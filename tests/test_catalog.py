@@ -11,6 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from engines import PG_PASSWORD, PostgresCluster, absent, postgres_available
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from funnel.catalog import CatalogSource, connect, list_tables, load_catalog, parse_catalog, table_relation
 from funnel.engine import DuckDBEngine
@@ -307,5 +309,26 @@ def test_a_parquet_source_on_spark_is_the_same_one_table(tmp_path, spark):
     try:
         assert list_tables(source, engine) == ["lines.parquet"]
         assert count(engine, table_relation(source, engine, "lines.parquet")) == 13
+    finally:
+        engine.close()
+
+
+NAME_CHARS = "abcXYZ 0.'\"`;-_$%\\客户名"
+
+
+@settings(max_examples=40, deadline=None)
+@given(names=st.lists(st.text(NAME_CHARS, min_size=1, max_size=16), min_size=1, max_size=4, unique_by=str.lower))
+def test_any_table_name_is_listed_and_opened_as_itself(names):
+    """Whatever a table is called (quotes, dots, semicolons, spaces), it is listed by its name and opens as that
+    table: the name is quoted part by part, never pasted into SQL."""
+    from funnel.engine import quote
+
+    engine = DuckDBEngine()
+    try:
+        for i, name in enumerate(names):
+            engine.con.execute(f"CREATE TABLE {quote(name)} AS SELECT * FROM range({i + 1})")
+        source = CatalogSource("mem", "duckdb:///unused.duckdb")
+        assert sorted(list_tables(source, engine)) == sorted(names)
+        assert [count(engine, table_relation(source, engine, name)) for name in names] == list(range(1, len(names) + 1))
     finally:
         engine.close()
