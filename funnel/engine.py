@@ -26,7 +26,7 @@ import pyarrow as pa
 from funnel.errors import FunnelError
 
 DIALECTS: tuple[str, ...] = ("duckdb", "postgres", "spark")
-STATEMENT_TIMEOUT_S = 300  # a query running longer is cancelled with a clear message
+STATEMENT_TIMEOUT_S = 120  # a query running longer is cancelled with a clear message (FUNNEL_QUERY_SECONDS)
 _PG_PERCENT = re.compile(r"%(?!\(\w+\)s)")
 
 
@@ -153,6 +153,14 @@ class Engine:
             columns.append(f"UNNEST(CAST(:{key} AS VARCHAR[])) AS {quote(str(column))}")
         return f"(SELECT {', '.join(columns)})", params
 
+    def table_names(self) -> list[tuple[str, ...]]:
+        """The tables and views a user may read, each as its name parts (schema, name), or (name,) in the default
+        schema: the parts are quoted one by one (`table_relation`), so a dot or quote in a name stays data."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def interrupt(self) -> None:
+        """Cancel the queries running on this engine now (from another thread); the engine stays usable."""
+
     def close(self) -> None:
         """Release the connection."""
 
@@ -213,6 +221,7 @@ class DuckDBEngine(Engine):
         import duckdb
 
         self._lock = threading.Lock()
+        self._running: set = set()  # the cursors with a query under way (interrupt stops them)
         self.path = path
         self.tables: dict[str, pa.Table] = {}
         try:
@@ -236,11 +245,14 @@ class DuckDBEngine(Engine):
         try:
             with self._lock:
                 cursor = self.con.cursor()  # its own registrations: concurrent app sessions never see each other's
+                self._running.add(cursor)
             try:
                 for name, table in {**self.tables, **tables}.items():
                     cursor.register(name, table)
                 result = cursor.sql(sql, params=params or None).to_arrow_table()
             finally:
+                with self._lock:
+                    self._running.discard(cursor)
                 cursor.close()
         except duckdb.Error as exc:
             raise engine_error(exc) from exc
@@ -258,6 +270,21 @@ class DuckDBEngine(Engine):
     def columns(self, relation: str) -> dict[str, str]:
         frame = self.fetch(f"DESCRIBE SELECT * FROM {relation}")
         return {str(r.column_name): _kind(str(r.column_type)) for r in frame.itertuples(index=False)}
+
+    def table_names(self) -> list[tuple[str, ...]]:
+        frame = self.fetch(
+            """SELECT schema_name AS schema, table_name AS name FROM duckdb_tables()
+               WHERE NOT internal AND NOT temporary
+               UNION ALL
+               SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary"""
+        )
+        return _table_names(frame, "main")
+
+    def interrupt(self) -> None:
+        with self._lock:
+            running = list(self._running)
+        for cursor in running:
+            cursor.interrupt()
 
     def close(self) -> None:
         self.con.close()
@@ -354,6 +381,24 @@ def date_span(lines: pd.DataFrame | Lines) -> tuple[pd.Timestamp | None, pd.Time
     return (None, None) if pd.isna(last) else (pd.Timestamp(first), pd.Timestamp(last))
 
 
+def query_seconds() -> int:
+    """How long one query may run before it is cancelled: FUNNEL_QUERY_SECONDS, else STATEMENT_TIMEOUT_S."""
+    import os
+
+    try:
+        value = int(os.environ.get("FUNNEL_QUERY_SECONDS", ""))
+    except ValueError:
+        return STATEMENT_TIMEOUT_S
+    return value if value > 0 else STATEMENT_TIMEOUT_S
+
+
+def _table_names(frame: pd.DataFrame, home: str) -> list[tuple[str, ...]]:
+    """(schema, name) rows as name parts: a table in the `home` schema by its name alone."""
+    return sorted(
+        {(str(r.name),) if str(r.schema) == home else (str(r.schema), str(r.name)) for r in frame.itertuples()}
+    )
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -369,7 +414,7 @@ def engine_error(exc: BaseException, secret: str | None = None) -> FunnelError:
     low = text.lower()
     name = type(exc).__name__
     if "statement timeout" in low or "canceling statement" in low or name in ("QueryCanceled", "InterruptException"):
-        return FunnelError("engine_timeout", seconds=STATEMENT_TIMEOUT_S)
+        return FunnelError("engine_timeout", seconds=query_seconds())
     if (
         name in ("UndefinedTable",)
         or "table_or_view_not_found" in low
@@ -413,7 +458,7 @@ class PostgresEngine(Engine):
             # picks by nested loops that rescan a subquery once per customer (40,000 customers: minutes instead of
             # seconds); every query here is an aggregate over whole tables, where hash and merge joins are right.
             "options": (
-                f"-c default_transaction_read_only=on -c statement_timeout={STATEMENT_TIMEOUT_S * 1000} "
+                f"-c default_transaction_read_only=on -c statement_timeout={query_seconds() * 1000} "
                 "-c enable_nestloop=off"
             ),
         }
@@ -481,6 +526,20 @@ class PostgresEngine(Engine):
                 self.con.rollback()
                 raise engine_error(exc, self._secret) from None
         return out
+
+    def table_names(self) -> list[tuple[str, ...]]:
+        frame = self.fetch(
+            """SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+               WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"""
+        )
+        return _table_names(frame, "public")
+
+    def interrupt(self) -> None:
+        import contextlib
+
+        cancel = getattr(self.con, "cancel_safe", None) or self.con.cancel
+        with contextlib.suppress(Exception):  # nothing running, or the connection is gone: nothing to cancel
+            cancel()
 
     def close(self) -> None:
         self.con.close()
@@ -555,6 +614,26 @@ class SparkEngine(Engine):
         except Exception as exc:
             raise engine_error(exc) from None
         return {f.name: _kind(f.dataType.typeName()) for f in schema.fields}
+
+    def table_names(self) -> list[tuple[str, ...]]:
+        try:
+            found = self.session.catalog.listTables()
+        except Exception as exc:
+            raise engine_error(exc) from None
+        names = set()
+        for table in found:
+            space = [n for n in (table.namespace or []) if n != "default"] if not table.isTemporary else []
+            names.add((*space, table.name))
+        return sorted(names)
+
+    def interrupt(self) -> None:
+        try:
+            if type(self.session).__module__.startswith("pyspark.sql.connect"):
+                self.session.interruptAll()
+            else:
+                self.session.sparkContext.cancelAllJobs()
+        except Exception:  # nothing to cancel
+            pass
 
     def close(self) -> None:
         for frame in self.kept:
