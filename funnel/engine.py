@@ -551,7 +551,10 @@ class SparkEngine(Engine):
     dialect = "spark"
 
     def __init__(self, master: str | None = None, remote: str | None = None) -> None:
-        self.session = spark_session(master, remote)
+        session = spark_session(master, remote)
+        # Each engine its own session over the process's one SparkContext: temporary views (the Parquet view, the
+        # staged rows, lookups) of two app users never meet, and interruptAll cancels only this engine's queries.
+        self.session = session if _is_connect(session) else session.newSession()
         self.views: list[str] = []
         self.kept: list = []
 
@@ -628,9 +631,9 @@ class SparkEngine(Engine):
 
     def interrupt(self) -> None:
         try:
-            if type(self.session).__module__.startswith("pyspark.sql.connect"):
+            if hasattr(self.session, "interruptAll"):  # this session's operations only (Connect; classic since 4.0)
                 self.session.interruptAll()
-            else:
+            else:  # classic Spark 3.5: every job of the context
                 self.session.sparkContext.cancelAllJobs()
         except Exception:  # nothing to cancel
             pass
@@ -640,6 +643,11 @@ class SparkEngine(Engine):
             frame.unpersist()
         for name in self.views:
             self.session.catalog.dropTempView(name)
+
+
+def _is_connect(session: object) -> bool:
+    """True for a Spark Connect session (one session per client already; no newSession there)."""
+    return type(session).__module__.startswith("pyspark.sql.connect")
 
 
 def spark_session(master: str | None = None, remote: str | None = None):

@@ -282,6 +282,45 @@ def test_spark_missing_table_is_a_clear_error(spark, files):
     assert err.value.key == "engine_missing_table"
 
 
+def test_two_spark_engines_keep_their_views_apart_and_a_cancel_stops_only_its_own_query(spark, tmp_path):
+    """Two app users on one server share the process's SparkContext: one's Parquet view must not replace the
+    other's, and one's Cancel must not kill the other's query."""
+    import threading
+
+    from funnel.engine import SparkEngine
+
+    for name, n in (("a", 3), ("b", 5)):
+        pq.write_table(pa.table({"x": list(range(n))}), tmp_path / f"{name}.parquet")
+    first, second = SparkEngine(), SparkEngine()
+    one = first.view("funnel_parquet", str(tmp_path / "a.parquet"))
+    two = second.view("funnel_parquet", str(tmp_path / "b.parquet"))
+    assert int(first.fetch(f"SELECT COUNT(*) AS n FROM {one}")["n"][0]) == 3
+    assert int(second.fetch(f"SELECT COUNT(*) AS n FROM {two}")["n"][0]) == 5
+
+    outcome: dict[str, object] = {}
+
+    def slow() -> None:
+        try:  # Spark's own range() (sqlglot would not keep the table function): a job of a minute or more
+            first.session.sql("SELECT COUNT(*) AS n FROM range(0, 50000000000)").collect()
+            outcome["first"] = "finished"
+        except Exception as exc:
+            outcome["first"] = type(exc).__name__
+
+    worker = threading.Thread(target=slow)
+    worker.start()
+    for _ in range(200):  # wait until the query runs (a job of the first session is active)
+        if spark.sparkContext.statusTracker().getActiveJobsIds():
+            break
+        threading.Event().wait(0.1)
+    second.interrupt()  # the other user's Cancel: nothing of theirs runs, the first query goes on
+    threading.Event().wait(1.0)
+    assert worker.is_alive()
+    first.interrupt()
+    worker.join(60)
+    assert not worker.is_alive() and outcome["first"] != "finished"
+    assert int(second.fetch(f"SELECT COUNT(*) AS n FROM {two}")["n"][0]) == 5  # the second engine still answers
+
+
 # --- memory: a 2M-row Parquet table through embedded DuckDB ------------------------------------------------------
 
 
