@@ -230,8 +230,10 @@ class DuckDBEngine(Engine):
 
             config = {
                 "enable_external_access": bool(path) or files,
-                # bounded memory: big aggregations spill to a temporary folder instead of growing the process
-                "memory_limit": os.environ.get("FUNNEL_DUCKDB_MEMORY", "256MB"),
+                # bounded memory: big aggregations spill to a temporary folder instead of growing the process.
+                # DuckDB's own buffers are not all counted against the limit: with 256MB a 2M-line Parquet table with
+                # an invoice number per line peaked at 447 MB in all, with 160MB at 360 MB (and ran no slower)
+                "memory_limit": os.environ.get("FUNNEL_DUCKDB_MEMORY", "160MB"),
                 "temp_directory": os.path.join(tempfile.gettempdir(), f"funnel-duckdb-{os.getpid()}"),
             }
             self.con = duckdb.connect(path or ":memory:", read_only=bool(path) and read_only, config=config)
