@@ -261,6 +261,33 @@ def test_unreachable_server_missing_table_and_column(postgres, monkeypatch, caps
     assert "--table" in cli_error(capsys, "bands", postgres.url())
 
 
+def test_postgres_totals_of_thousands_of_customers_finish_within_the_query_limit(postgres, monkeypatch, capsys):
+    """PostgreSQL's planner guesses 200 rows for a grouped CTE; with nested loops it rescanned the per-customer picks
+    once per customer (200k lines of 40,000 customers: past the 300 s limit). 20,000 customers must come back
+    inside a 60 s limit — the product's own timeout, not a timing assertion — and equal a sum done in Python."""
+    import random
+
+    rng = random.Random(9)
+    rows = []
+    for i in range(60_000):
+        who = f"客户{rng.randrange(20_000):05d}"
+        cents = rng.randrange(-50_000, 4_000_000)
+        rows.append([date(2025, 1, 1), f"SO{i // 3:06d}", who, rng.choice(["门锁", "门禁"]), Decimal(cents) / 100])
+    postgres.load("many_customers", ["单据日期", "单据编号", "客户名称", "货品名称", "价税合计"],
+                  ["date", "text", "text", "text", "numeric(14,2)"], rows)  # fmt: skip
+    monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
+    monkeypatch.setenv("FUNNEL_QUERY_SECONDS", "60")
+    out = run_json(capsys, "bands", postgres.url(), "--table", "many_customers")
+    totals: dict[str, Decimal] = {}
+    for _, _, who, _, value in rows:
+        totals[who] = totals.get(who, Decimal(0)) + value
+    counts = [0] * 5
+    for value in totals.values():
+        counts[sum(1 for t in THRESHOLDS if value >= t)] += 1
+    assert out["customers"] == len(totals) > 18_000
+    assert [b["customers"] for b in out["bands"]] == counts
+
+
 def test_statement_timeout_is_a_clear_error(postgres, monkeypatch):
     import funnel.engine
     from funnel.engine import PostgresEngine
