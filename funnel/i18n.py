@@ -417,6 +417,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{n} 个商机到达「{a}」但没有进入「{b}」（含仍在进行中的）。",
         "en": "{n} deals reached “{a}” but not “{b}” (open ones included).",
     },
+    "list_shown": {
+        "zh": "显示前 {shown} 个（共 {n} 个），按商机编号排序；其余仍留在数据库中。",
+        "en": "The first {shown} of {n} are shown (by deal id); the rest stay in the database.",
+    },
+    "list_more": {"zh": "再显示 {n} 个", "en": "Show {n} more"},
     "funnel_text": {
         "zh": "{n} · 占首阶段 {first} · 占上一阶段 {prev}",
         "en": "{n} · {first} of first · {prev} of previous",

@@ -10,6 +10,7 @@ column, past which the column is refused with a clear error).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 
 import pandas as pd
@@ -50,7 +51,10 @@ class _Lookups:
             raise FunnelError("table_too_many_values", column=column, limit=f"{limit:,}")
         alias = f"lk{len(self.seen)}"
         frame = pd.DataFrame({"funnel_raw": found["v"], "funnel_value": parse(found["v"])})
-        sql, params = self.db.lookup(f"funnel_pipeline_{alias}", frame)
+        # named by what it holds: an engine keeps a lookup by name, and an app session keeps several deals relations
+        # (other mappings of the same table) that must each go on reading their own
+        name = hashlib.sha256("\x1f".join((self.relation, column, kind)).encode()).hexdigest()[:16]
+        sql, params = self.db.lookup(f"funnel_pipeline_{name}", frame)
         self.params.update(params)
         self.joins.append(f" LEFT JOIN {sql} AS {alias} ON {alias}.funnel_raw = CAST(src.{quote(column)} AS VARCHAR)")
         self.seen[key] = f"{alias}.funnel_value"
@@ -131,6 +135,18 @@ def pipeline_rows_sql(
     return Relation(db, outer, lookups.params)
 
 
+def table_sample(db: Engine, relation: str) -> pd.DataFrame:
+    """The first SAMPLE_ROWS rows of a table (missing cells None): what its columns are detected on."""
+    sample = db.fetch(f"SELECT * FROM {relation} AS t LIMIT {SAMPLE_ROWS}")
+    return sample.astype("object").where(sample.notna(), None)
+
+
+def table_shape(db: Engine, relation: str, mapping: PipelineMapping) -> str:
+    """The input shape a table looks like (`pipeline.detect_shape` from its deal column's counts, on every row)."""
+    counts = repeated_deals(Relation(db, f"SELECT * FROM {relation} AS t"), mapping.deal) if mapping.deal else None
+    return shape_from_counts(mapping, *(counts or (0, 0)))
+
+
 def table_deals(
     db: Engine,
     relation: str,
@@ -143,21 +159,23 @@ def table_deals(
     keep: Sequence[str] = (),
     user_probabilities: dict[str, float] | None = None,
     strict: bool = True,
+    mapping: PipelineMapping | None = None,
 ):
-    """A pipeline table → Deals kept on its engine (`Deals.relation`), every row accounted, as `load_pipeline`."""
+    """A pipeline table → Deals kept on its engine (`Deals.relation`), every row accounted, as `load_pipeline`.
+    With `mapping` (the app's panel: every role as the user left it) nothing is detected; else the columns are
+    detected on a sample and `overrides` / `stage_dates` put in."""
     from funnel.load import pipeline_mapping
     from funnel.pipeline import check_mapping
     from funnel.stages import build_deals, check_shape, template_for_data
 
     kinds = db.columns(relation)
-    sample = db.fetch(f"SELECT * FROM {relation} AS t LIMIT {SAMPLE_ROWS}")
-    sample = sample.astype("object").where(sample.notna(), None)
-    mapping, detected = pipeline_mapping(sample, overrides, stage_dates, order, strict)
+    sample = table_sample(db, relation)
+    detected = {}
+    if mapping is None:
+        mapping, detected = pipeline_mapping(sample, overrides, stage_dates, order, strict)
     check_mapping(sample, mapping)
     stages = order or (template_for_data(sample, template, mapping.stage) if template else None)
-    if shape is None:
-        counts = repeated_deals(Relation(db, f"SELECT * FROM {relation} AS t"), mapping.deal) if mapping.deal else None
-        shape = shape_from_counts(mapping, *(counts or (0, 0)))
+    shape = shape or table_shape(db, relation, mapping)
     check_shape(shape, mapping, list(kinds))
     for column in keep:
         if column not in kinds:

@@ -100,34 +100,41 @@ def session_engine(source: CatalogSource, password: str | None) -> Engine:
     return engines[source.name]
 
 
-def choose_table(sources: dict[str, CatalogSource]) -> tuple[CatalogSource, str, Engine] | None:
-    """Sidebar: the source by name, its password when it asks for one, the table from its list."""
-    asked = state.get("db_source")
+def choose_table(
+    sources: dict[str, CatalogSource], role: str = "db", where=None
+) -> tuple[CatalogSource, str, Engine] | None:
+    """The source by name, its password when it asks for one, the table from its list: for the sales report
+    (`role` "db", in the sidebar) or the pipeline ("pdb", in its expander). A source already connected in this
+    session (by the other role) is not asked for its password again."""
+    where = where or st.sidebar
+    asked = state.get(f"{role}_source")
     if asked is not None and asked not in sources:
         state.note("db_link_unknown", value=md(str(asked)))
-    name = state.select("db_source", tr("db_source"), list(sources), where=st.sidebar, key="db_source")
-    state.put("db_source", name)  # in the view (the URL names the source), also when it is the first one
+    name = state.select(f"{role}_source", tr("db_source"), list(sources), where=where, key=f"{role}_source")
+    state.put(f"{role}_source", name)  # in the view (the URL names the source), also when it is the first one
     source = sources[name]
     password = None
-    if source.needs_password:
-        password = st.sidebar.text_input(
+    field = f"{role}_password_{name}"
+    connected = source.name in st.session_state.get(_ENGINES, {})
+    if source.needs_password and (not connected or st.session_state.get(field)):
+        password = where.text_input(
             tr("db_password"),
             type="password",
-            key=f"db_password_{name}",
+            key=field,
             help=tr("db_password_help"),
             on_change=_forget_engine,
             args=(name,),
             autocomplete="off",
         )
     engine = session_engine(source, password)
-    tables = run_query(("tables", name), name, lambda: list_tables(source, engine), engine, st.sidebar)
+    tables = run_query(("tables", name), name, lambda: list_tables(source, engine), engine, where)
     if not tables:
         raise FunnelError("db_no_tables", name=name)
-    asked = state.get(f"db_table@{name}")
+    asked = state.get(f"{role}_table@{name}")
     if asked is not None and asked not in tables:
         state.note("db_link_unknown", value=md(str(asked)))
-    table = state.select(f"db_table@{name}", tr("db_table"), tables, where=st.sidebar, key="db_table")
-    state.put(f"db_table@{name}", table)
+    table = state.select(f"{role}_table@{name}", tr("db_table"), tables, where=where, key=f"{role}_table")
+    state.put(f"{role}_table@{name}", table)
     return source, table, engine
 
 

