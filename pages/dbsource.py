@@ -9,6 +9,7 @@ so moving a slider does not query the database again.
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
@@ -28,7 +29,7 @@ T = TypeVar("T")
 _ENGINES = "_db_engines"  # source name -> Engine (this session's connections)
 _MEMO = "_db_memo"  # (what, …) -> result of a query (detections, opened tables, totals): a small LRU per session
 _CANCELLED = "_db_cancelled"  # the queries the user cancelled (not run again until "Run again")
-MEMO_ENTRIES = 24
+MEMO_ENTRIES = 48  # the sales source's few results and the pipeline's (deals, funnels, forecasts per choice)
 
 
 def catalog() -> tuple[dict[str, CatalogSource], str | None]:
@@ -52,6 +53,11 @@ def _retry() -> None:
     st.session_state.pop(_CANCELLED, None)
 
 
+def _widget_id(key: tuple) -> str:
+    """A query's Cancel / Run again button id: its own (two queries of one run never share one)."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()[:12]
+
+
 def run_query(key: tuple, what: str, work: Callable[[], T], engine: Engine, where=None) -> T:
     """The result of `work` (memoised per session under `key`), run in a worker thread while a status line counts
     the seconds beside a Cancel button. A click on Cancel stops this script run at its next status update;
@@ -62,12 +68,12 @@ def run_query(key: tuple, what: str, work: Callable[[], T], engine: Engine, wher
         return memo[key]
     where = where or st
     if key in st.session_state.get(_CANCELLED, set()):
-        where.button(tr("db_retry"), key=f"db_retry_{len(memo)}", on_click=_retry, icon=":material/refresh:")
+        where.button(tr("db_retry"), key=f"db_retry_{_widget_id(key)}", on_click=_retry, icon=":material/refresh:")
         raise FunnelError("db_cancelled")
     box = where.empty()
     with box.container():
         status = st.status(tr("db_running", what=md(what), seconds=0), state="running")
-        st.button(tr("db_cancel"), key=f"db_cancel_{len(memo)}", on_click=_cancel, args=(key,))
+        st.button(tr("db_cancel"), key=f"db_cancel_{_widget_id(key)}", on_click=_cancel, args=(key,))
 
     def tick(elapsed: float) -> None:
         status.update(label=tr("db_running", what=md(what), seconds=int(elapsed)))

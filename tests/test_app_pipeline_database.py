@@ -7,7 +7,7 @@ or switching the language sends no query; a wrong password is one sentence and g
 from __future__ import annotations
 
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from appkit import PAGES, shown_text, start, table
 from engines import INJECTION, PG_PASSWORD, absent, postgres_available, text_cluster, text_sources
+
+from funnel.escape import markdown
 
 STAGES = ["潜在客户", "初步接触", "意向", "提案", "谈判", "成交"]
 LOST = "输单"
@@ -145,6 +147,11 @@ def forecast_figures(at) -> object:
     return table(at, "期间").reset_index(drop=True)
 
 
+def quarter_text(code: str) -> str:
+    year, q = code.split("Q")
+    return f"{year}年第{q}季度"
+
+
 def set_unit_yuan(at) -> None:
     at.selectbox(key="unit").set_value("yuan").run()
 
@@ -160,6 +167,10 @@ def test_a_duckdb_pipeline_table_shows_the_funnel_and_forecast_of_the_same_csv_a
     assert from_table["table"]["到达数"].tolist() == want["reached"]
     assert STAGES[want["bottleneck"]] in from_table["bottleneck"][0]
     forecast_table = forecast_figures(app)
+    shown = dict(zip(forecast_table["期间"], forecast_table["加权预测（元）"], strict=True))
+    assert set(shown) == {quarter_text(q) for q in want["weighted"]}
+    for quarter, value in want["weighted"].items():
+        assert abs(Decimal(str(shown[quarter_text(quarter)])) - value) < Decimal("0.01"), quarter
     upload(app, sources)
     from_file = stage_figures(app)
     assert from_file["metrics"] == from_table["metrics"]
@@ -167,3 +178,76 @@ def test_a_duckdb_pipeline_table_shows_the_funnel_and_forecast_of_the_same_csv_a
     assert from_file["table"].equals(from_table["table"])
     assert forecast_figures(app).equals(forecast_table)
 
+
+def test_a_postgresql_table_gives_the_same_figures_and_a_wrong_password_is_one_sentence(app, rows):
+    set_unit_yuan(app)
+    choose(app, "local", "crm_deals")
+    want = stage_figures(app), forecast_figures(app)
+    choose(app, "warehouse", "deals")
+    got = stage_figures(app)
+    assert got["metrics"] == want[0]["metrics"] and got["table"].equals(want[0]["table"])
+    assert forecast_figures(app).equals(want[1])
+    choose(app, "pgask")
+    app.text_input(key="pdb_password_pgask").set_value(WRONG).run()
+    app.switch_page(PAGES["stages"]).run()
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "pgask" in errors[0]
+    for secret in (WRONG, PG_PASSWORD):
+        assert secret not in shown_text(app)
+        assert secret not in repr(app.query_params) and secret not in repr(app.session_state["choices"])
+    assert "127.0.0.1" not in shown_text(app)
+    app.text_input(key="pdb_password_pgask").set_value(PG_PASSWORD).run()
+    assert stage_figures(app)["table"].equals(want[0]["table"])
+
+
+def test_a_stage_named_like_sql_is_data(app, rows):
+    choose(app, "local", "crm_deals")
+    app.switch_page(PAGES["stages"]).run()
+    assert any(markdown(INJECTION) in s.label for s in app.selectbox)  # a value matching no stage, offered as data
+    order = [STAGES[0], INJECTION, *STAGES[1:]]
+    app.text_area(key="stage_text").set_value("\n".join(order)).run()
+    got = stage_figures(app)
+    assert got["table"]["到达数"].tolist() == independent(rows, order)["reached"]
+    assert got["table"]["阶段"].tolist() == order
+
+
+def test_drill_down_lists_come_a_page_at_a_time(app, rows, monkeypatch):
+    monkeypatch.setattr("pages.dbpipeline.DRILL_PAGE", 10)
+    choose(app, "local", "crm_deals")
+    app.switch_page(PAGES["stages"]).run()
+    step = app.selectbox(key="drill_step").value
+    dropped = table(app, "商机", "最远阶段")
+    total = independent(rows)["reached"][step] - independent(rows)["reached"][step + 1]
+    assert total > 20 and len(dropped) == 10
+    app.button(key="drill_more").click().run()
+    more = table(app, "商机", "最远阶段")
+    assert len(more) == 20 and more["商机"].tolist()[:10] == dropped["商机"].tolist()
+
+
+def test_a_threshold_a_target_or_the_language_sends_no_query(app, rows):
+    choose(app, "local", "crm_deals")
+    for page in ("stages", "forecast", "key_customers"):
+        app.switch_page(PAGES[page]).run()
+        assert not app.exception and not app.error, (page, [e.value for e in app.error])
+    grid = table(app, "等级", STAGES[0])  # the value x stage grid on key customers, pipeline from the table
+    engine = app.session_state["_db_engines"]["local"]
+    queries = []
+    real = engine.fetch_arrow
+    engine.fetch_arrow = lambda sql, params, tables: queries.append(sql) or real(sql, params, tables)
+    try:
+        app.slider(key="cutoff_a").set_value(70).run()  # new grades, the same stage per customer
+        moved = table(app, "等级", STAGES[0])
+        app.radio(key="lang").set_value("en").run()
+        for page in ("stages", "forecast", "key_customers"):
+            app.switch_page(PAGES[page]).run()
+            assert not app.exception and not app.error, (page, [e.value for e in app.error])
+        app.radio(key="lang").set_value("zh").run()
+        assert table(app, "等级", STAGES[0]).equals(moved) and sum(moved.sum(numeric_only=True)) == sum(
+            grid.sum(numeric_only=True)
+        )
+        assert queries == []
+        app.switch_page(PAGES["forecast"]).run()
+        app.radio(key="forecast_by").set_value("month").run()
+        assert queries  # a new question for the engine
+    finally:
+        engine.fetch_arrow = real
