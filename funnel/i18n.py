@@ -1248,10 +1248,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Note: more than {limit} distinct values in {columns}, parsed by the SQL rules (which do not know "
         "day-first dates or a weekday after the date).",
     },
-    "table_too_many_values": {
-        "zh": "{column} 的不同值超过 {limit} 个，无法按文件的规则解析；请检查是否选错了列。",
-        "en": "{column} has more than {limit} distinct values, too many to parse as a file's; check the column.",
-    },
     "source_nothing_usable": {
         "zh": "{rows} 行中没有一行可用（{reasons}）；请检查列的指定和数据格式。",
         "en": "None of the {rows} rows is usable ({reasons}); check which columns are used and how values are written.",

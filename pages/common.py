@@ -460,6 +460,16 @@ def pipeline_account(deals: Deals) -> None:
     if len(deals.unmapped):
         values = "、".join(f"{md(r.value)} ({r.rows})" for r in deals.unmapped.itertuples(index=False))
         st.caption(tr("unmapped_line", values=values))
+    parsed_in_sql_note(deals)
+
+
+def parsed_in_sql_note(deals: Deals) -> None:
+    """A table's columns with too many distinct values for the file's parsers, read by the SQL rules: said."""
+    if deals.parsed_in_sql:
+        from funnel import table_rows
+
+        columns = "、".join(md(c) for c in deals.parsed_in_sql)
+        st.caption(tr("table_parsed_in_sql", columns=columns, limit=f"{table_rows.LOOKUP_LIMIT:,}"))
 
 
 def digest_of(data: bytes, file_id: str | None = None) -> str:

@@ -30,6 +30,7 @@ from pages.common import (
     lang,
     leave_v1_multipage_mode,
     md,
+    parsed_in_sql_note,
     pipeline_deals,
     pipeline_query,
     show_error,
@@ -152,6 +153,7 @@ if deals.missing_amount:
     st.caption(tr("missing_amount_note", n=deals.missing_amount))
 if deals.reasons:
     st.caption(" · ".join(f"{tr('reason_' + k)}: {v}" for k, v in deals.reasons.items()))
+parsed_in_sql_note(deals)
 value_mapping(deals.unmapped, stages)
 
 st.plotly_chart(stage_funnel_chart(funnel, lang()), key="stage_funnel")
