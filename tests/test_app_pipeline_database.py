@@ -6,39 +6,35 @@ or switching the language sends no query; a wrong password is one sentence and g
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from appkit import PAGES, shown_text, start, table
-from engines import INJECTION, PG_PASSWORD, absent, postgres_available, text_cluster, text_sources
+from engines import (
+    DEAL_HEADER as HEADER,
+)
+from engines import (
+    DEAL_STAGES as STAGES,
+)
+from engines import (
+    INJECTION,
+    PG_PASSWORD,
+    absent,
+    deal_rows,
+    postgres_available,
+    text_cluster,
+    text_sources,
+)
+from engines import (
+    LOST_STAGE as LOST,
+)
 
 from funnel.escape import markdown
 
-STAGES = ["潜在客户", "初步接触", "意向", "提案", "谈判", "成交"]
-LOST = "输单"
-HEADER = ["商机编号", "客户名称", "阶段", "金额", "赢率", "预计签单日期", "业务员"]
 WRONG = "not-the-Pa55-" + "y" * 5
-
-
-def deal_rows(seed: int = 7, n: int = 460) -> list[list[str]]:
-    """A CRM export (one row per deal, its current stage): amounts with separators and ¥, win rates as '30%',
-    close dates over 2026, some won and lost deals, a few deals at a stage named like a SQL injection."""
-    rng = random.Random(seed)
-    rows = []
-    for i in range(n):
-        r = rng.random()
-        stage = STAGES[-1] if r < 0.12 else LOST if r < 0.25 else INJECTION if r < 0.28 else rng.choice(STAGES[:-1])
-        cents = rng.randrange(100_000, 90_000_000)
-        amount = [f"{cents / 100:.2f}", f"{cents / 100:,.2f}", f"¥{cents / 100:,.2f}"][i % 3]
-        p = {STAGES[-1]: 100, LOST: 0}.get(stage, rng.choice([10, 20, 30, 50, 70, 90]))
-        close = date(2026, 1, 1) + timedelta(days=rng.randrange(365))
-        rows.append([f"D{i:05d}", f"客户{rng.randrange(90):03d}", stage, amount, f"{p}%", close.isoformat(),
-                     rng.choice(["张三", "李四", "王五"])])  # fmt: skip
-    return rows
 
 
 def independent(rows: list[list[str]], stages: list[str] = STAGES) -> dict:
