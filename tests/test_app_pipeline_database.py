@@ -6,7 +6,8 @@ or switching the language sends no query; a wrong password is one sentence and g
 
 from __future__ import annotations
 
-from collections import defaultdict
+import random
+from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,13 +15,11 @@ from pathlib import Path
 import pytest
 from appkit import PAGES, shown_text, start, table
 from engines import (
-    DEAL_HEADER as HEADER,
-)
-from engines import (
-    DEAL_STAGES as STAGES,
-)
-from engines import (
+    DEAL_HEADER,
+    DEAL_STAGES,
+    HEADER,
     INJECTION,
+    LOST_STAGE,
     PG_PASSWORD,
     absent,
     deal_rows,
@@ -28,23 +27,20 @@ from engines import (
     text_cluster,
     text_sources,
 )
-from engines import (
-    LOST_STAGE as LOST,
-)
 
 from funnel.escape import markdown
 
 WRONG = "not-the-Pa55-" + "y" * 5
 
 
-def independent(rows: list[list[str]], stages: list[str] = STAGES) -> dict:
+def independent(rows: list[list[str]], stages: list[str] = DEAL_STAGES) -> dict:
     """By hand: each deal's furthest step (open: its stage; won: the last; lost without a stage: the first; a stage
     named in no list: left out), reached counts, and the weighted forecast per quarter (won 100%, lost 0%)."""
     k = len(stages)
     reached = [0] * k
     weighted: dict[str, Decimal] = defaultdict(Decimal)
     for _, _, stage, amount, p, close, _ in rows:
-        if stage == LOST:
+        if stage == LOST_STAGE:
             furthest, prob = 0, Decimal(0)
         elif stage == stages[-1]:
             furthest, prob = k - 1, Decimal(1)
@@ -61,6 +57,20 @@ def independent(rows: list[list[str]], stages: list[str] = STAGES) -> dict:
     return {"reached": reached, "bottleneck": drop.index(max(drop)), "weighted": dict(weighted)}
 
 
+def sales_lines() -> list[list[str]]:
+    """Invoice lines of 100 customers named as the deals' customers are (客户000…客户099; some have no deal)."""
+    rng = random.Random(3)
+    return [
+        [f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", f"XS{i:05d}", f"客户{i % 100:03d}", "门锁",
+         f"{rng.randrange(1_000, 900_000) / 100:.2f}", "华东", "张三"]
+        for i in range(600)
+    ]  # fmt: skip
+
+
+def sales_customers() -> set[str]:
+    return {r[2] for r in sales_lines()}
+
+
 @pytest.fixture(scope="module")
 def rows() -> list[list[str]]:
     return deal_rows()
@@ -70,19 +80,23 @@ def rows() -> list[list[str]]:
 def postgres(rows):
     if not postgres_available():
         absent("PostgreSQL 15")
-    with text_cluster({"deals": {"header": HEADER, "rows": rows}}) as cluster:
+    with text_cluster({"deals": {"header": DEAL_HEADER, "rows": rows}}) as cluster:
         yield cluster
 
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory, rows, postgres) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("pipedb")
-    paths = text_sources(folder, "deals", HEADER, rows, "crm_deals")
+    paths = text_sources(folder, "deals", DEAL_HEADER, rows, "crm_deals")
+    sales = text_sources(folder, "sales", HEADER, sales_lines(), "sales")
     toml = folder / "sources.toml"
     toml.write_text(
         f"""
 [sources.local]
 url = "duckdb://{paths["duckdb"]}"
+
+[sources.erp]
+url = "duckdb://{sales["duckdb"]}"
 
 [sources.warehouse]
 url = "{postgres.url()}"
@@ -95,7 +109,7 @@ ask_password = true
 """,
         encoding="utf-8",
     )
-    return {**paths, "toml": str(toml)}
+    return {**paths, "toml": str(toml), "sales_csv": sales["csv"]}
 
 
 @pytest.fixture
@@ -161,7 +175,7 @@ def test_a_duckdb_pipeline_table_shows_the_funnel_and_forecast_of_the_same_csv_a
     from_table = stage_figures(app)
     want = independent(rows)
     assert from_table["table"]["到达数"].tolist() == want["reached"]
-    assert STAGES[want["bottleneck"]] in from_table["bottleneck"][0]
+    assert DEAL_STAGES[want["bottleneck"]] in from_table["bottleneck"][0]
     forecast_table = forecast_figures(app)
     shown = dict(zip(forecast_table["期间"], forecast_table["加权预测（元）"], strict=True))
     assert set(shown) == {quarter_text(q) for q in want["weighted"]}
@@ -200,7 +214,7 @@ def test_a_stage_named_like_sql_is_data(app, rows):
     choose(app, "local", "crm_deals")
     app.switch_page(PAGES["stages"]).run()
     assert any(markdown(INJECTION) in s.label for s in app.selectbox)  # a value matching no stage, offered as data
-    order = [STAGES[0], INJECTION, *STAGES[1:]]
+    order = [DEAL_STAGES[0], INJECTION, *DEAL_STAGES[1:]]
     app.text_area(key="stage_text").set_value("\n".join(order)).run()
     got = stage_figures(app)
     assert got["table"]["到达数"].tolist() == independent(rows, order)["reached"]
@@ -225,20 +239,20 @@ def test_a_threshold_a_target_or_the_language_sends_no_query(app, rows):
     for page in ("stages", "forecast", "key_customers"):
         app.switch_page(PAGES[page]).run()
         assert not app.exception and not app.error, (page, [e.value for e in app.error])
-    grid = table(app, "等级", STAGES[0])  # the value x stage grid on key customers, pipeline from the table
+    grid = table(app, "等级", DEAL_STAGES[0])  # the value x stage grid on key customers, pipeline from the table
     engine = app.session_state["_db_engines"]["local"]
     queries = []
     real = engine.fetch_arrow
     engine.fetch_arrow = lambda sql, params, tables: queries.append(sql) or real(sql, params, tables)
     try:
         app.slider(key="cutoff_a").set_value(70).run()  # new grades, the same stage per customer
-        moved = table(app, "等级", STAGES[0])
+        moved = table(app, "等级", DEAL_STAGES[0])
         app.radio(key="lang").set_value("en").run()
         for page in ("stages", "forecast", "key_customers"):
             app.switch_page(PAGES[page]).run()
             assert not app.exception and not app.error, (page, [e.value for e in app.error])
         app.radio(key="lang").set_value("zh").run()
-        assert table(app, "等级", STAGES[0]).equals(moved) and sum(moved.sum(numeric_only=True)) == sum(
+        assert table(app, "等级", DEAL_STAGES[0]).equals(moved) and sum(moved.sum(numeric_only=True)) == sum(
             grid.sum(numeric_only=True)
         )
         assert queries == []
@@ -247,3 +261,77 @@ def test_a_threshold_a_target_or_the_language_sends_no_query(app, rows):
         assert queries  # a new question for the engine
     finally:
         engine.fetch_arrow = real
+
+
+def test_a_snapshot_saved_from_a_table_holds_what_the_same_file_gives(app, rows, sources):
+    from funnel.snapshots import Store, book_path
+
+    choose(app, "local", "crm_deals")
+    app.switch_page(PAGES["forecast"]).run()
+    app.text_input(key="snap_week").set_value("2026-W40").run()
+    app.button(key="snap_save_btn").click().run()
+    assert not app.exception and any("2026-W40" in s.value.replace("\\", "") for s in app.success)
+    upload(app, sources)
+    app.switch_page(PAGES["forecast"]).run()
+    app.text_input(key="snap_week").set_value("2026-W41").run()
+    app.button(key="snap_save_btn").click().run()
+    assert not app.exception and any("2026-W41" in s.value.replace("\\", "") for s in app.success)
+    with Store(book_path("snapshots")) as store:
+        every = store.all_deals()
+    weeks = {
+        w: part.drop(columns="week").sort_values("deal").reset_index(drop=True) for w, part in every.groupby("week")
+    }
+    known = [r for r in rows if r[2] != INJECTION]  # a stage matching none: left out, said on the page
+    assert len(weeks["2026-W40"]) == len(known)
+    assert weeks["2026-W40"].equals(weeks["2026-W41"])
+
+
+def test_the_slipping_list_of_a_table_comes_a_page_at_a_time_with_its_count(app, rows, sources, monkeypatch):
+    monkeypatch.setattr("pages.dbpipeline.DRILL_PAGE", 25)
+    today = date.today()
+    late = {
+        r[0]
+        for r in rows
+        if r[2] in DEAL_STAGES[:-1] and date.fromisoformat(r[5]) < today  # open deals past their signing date
+    }
+    choose(app, "local", "crm_deals")
+    app.switch_page(PAGES["forecast"]).run()
+    shown = table(app, "商机", "预计签约日期")
+    assert len(late) > 25 and len(shown) == 25 and set(shown["商机"]) <= late
+    assert any(f"共 {len(late)} 个" in c.value for c in app.caption)
+    app.button(key="late_more").click().run()
+    assert len(table(app, "商机", "预计签约日期")) == 50
+    upload(app, sources)
+    app.switch_page(PAGES["forecast"]).run()
+    assert set(table(app, "商机", "预计签约日期")["商机"]) == late  # a file's: all of them
+
+
+def test_the_value_by_stage_grid_of_a_sales_table_and_a_pipeline_table_equals_the_files(app, sources, rows):
+    """Sales lines and deals both from tables: the grade x stage grid equals the one of the same two CSVs uploaded,
+    and each customer sits in the column of its furthest open or won deal (by hand); the stage page's breakdown by
+    rep is the file's too."""
+    app.radio(key="source_kind").set_value("db").run()
+    app.selectbox(key="db_source").set_value("erp").run()
+    choose(app, "local", "crm_deals")
+    app.switch_page(PAGES["key_customers"]).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    counts, revenue = table(app, "等级", DEAL_STAGES[0]), table(app, "等级", DEAL_STAGES[0], nth=1)
+    live: dict[str, int] = {}
+    for _, customer, stage, *_ in rows:
+        if stage in DEAL_STAGES:
+            live[customer] = max(live.get(customer, -1), DEAL_STAGES.index(stage))
+    by_hand = Counter(DEAL_STAGES[live[c]] if c in live else None for c in sales_customers())
+    for stage in DEAL_STAGES:
+        assert counts[stage].sum() == by_hand[stage], stage
+    assert counts.iloc[:, 1:].to_numpy().sum() == len(sales_customers())
+    app.switch_page(PAGES["stages"]).run()
+    app.selectbox(key="breakdown_by").set_value("rep").run()
+    groups = table(app, "分组")
+    app.radio(key="source_kind").set_value("file").run()
+    app.sidebar.file_uploader[0].upload("sales.csv", Path(sources["sales_csv"]).read_bytes()).run()
+    upload(app, sources)
+    app.switch_page(PAGES["key_customers"]).run()
+    assert table(app, "等级", DEAL_STAGES[0]).equals(counts)
+    assert table(app, "等级", DEAL_STAGES[0], nth=1).equals(revenue)
+    app.switch_page(PAGES["stages"]).run()
+    assert table(app, "分组").equals(groups)
