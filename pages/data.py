@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from funnel.formats import count
 from funnel.tables import (
     accounting_table,
     detections_table,
@@ -47,7 +48,7 @@ if len(left_out):
 
 if len(sales.name_variants):
     st.subheader(tr("name_variants"))
-    st.caption(tr("variants_note", n=len(sales.name_variants)))
+    st.caption(tr("variants_note", n=count(len(sales.name_variants))))
     show_table(localise_columns(sales.name_variants, lang()), key="variants")
 
 st.subheader(tr("detections_header"))

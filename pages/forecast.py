@@ -23,7 +23,7 @@ from funnel.forecast import (
     weigh,
     weighed_relation,
 )
-from funnel.formats import date_text, local_time, percent, period_text
+from funnel.formats import count, date_text, local_time, percent, period_text
 from funnel.pipeline_sql import deals_frame
 from funnel.snapshots import (
     BOOK_NAME_MAX,
@@ -133,7 +133,7 @@ def save_snapshot(
             show_error(exc)
         return
     st.session_state.pop("snap_pending_replace", None)
-    _done(tr("snap_saved", week=md(week), n=n))
+    _done(tr("snap_saved", week=md(week), n=count(n)))
 
 
 def delete_snapshot(book: str, week: str) -> None:
@@ -342,10 +342,10 @@ else:  # a table's: the first page by date, and how many there are
         deals, "slipping", (*weighing, today, limit), lambda: slipping_page(weighed, stages, today, limit)
     )
 st.subheader(tr("slipping_header"))
-st.caption(tr("slipping_caption", date=date_text(today, lang()), n=total))
+st.caption(tr("slipping_caption", date=date_text(today, lang()), n=count(total)))
 if len(late) < total:
-    st.caption(tr("list_shown", shown=len(late), n=total))
-    if st.button(tr("list_more", n=min(DRILL_PAGE, total - len(late))), key="late_more"):
+    st.caption(tr("list_shown", shown=count(len(late)), n=count(total)))
+    if st.button(tr("list_more", n=count(min(DRILL_PAGE, total - len(late)))), key="late_more"):
         st.session_state[pages_key] = st.session_state.get(pages_key, 1) + 1
         st.rerun()
 if len(late):
