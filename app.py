@@ -41,7 +41,7 @@ from pages.common import (
     tr,
     upload_source,
 )
-from pages.dbpipeline import choose_pipeline_table
+from pages.dbpipeline import PipelineTable, choose_pipeline_table
 from pages.dbsource import catalog, choose_table, detected_columns, open_table
 
 PIPELINE_PAGES = ("stages", "forecast")
@@ -142,7 +142,7 @@ def choose_pipeline() -> None:
     st.session_state["pipeline_source"] = source
 
 
-def pipeline_table(sources: dict) -> object | None:
+def pipeline_table(sources: dict) -> PipelineTable | None:
     """The chosen pipeline table (drawn in the current container), or None with the reason kept for the pages."""
     try:
         table = choose_pipeline_table(sources, st)
