@@ -270,6 +270,9 @@ def deals_lines(deals, lang: str) -> list[str]:
         lines.append(t("placement_line", lang, **deals.placements))
     if deals.open_without_amount:
         lines.append(t("no_amount_note", lang, n=deals.open_without_amount))
+    if deals.parsed_in_sql:
+        limit = f"{table_rows.LOOKUP_LIMIT:,}"
+        lines.append(t("table_parsed_in_sql", lang, columns="、".join(deals.parsed_in_sql), limit=limit))
     return lines
 
 
