@@ -42,7 +42,7 @@ from pages.common import (
     upload_source,
 )
 from pages.dbpipeline import PipelineTable, choose_pipeline_table
-from pages.dbsource import catalog, choose_table, detected_columns, open_table
+from pages.dbsource import catalog, choose_table, detected_columns, new_run, open_table
 
 PIPELINE_PAGES = ("stages", "forecast")
 
@@ -323,11 +323,32 @@ def draw_navigation(where, pages: list) -> None:
         where.page_link(page, label=page.title, icon=page.icon, query_params=params)
 
 
+def said_once(exc: Exception) -> None:
+    """An error that reached the top of a run as one sentence, never a traceback (tests set FUNNEL_DEBUG to see
+    it raised; the server's log keeps the trace)."""
+    if isinstance(exc, FunnelError):  # one of ours let through: its own sentence
+        st.error(error_text(exc))
+        return
+    if os.environ.get("FUNNEL_DEBUG"):
+        raise exc
+    logging.getLogger("funnel").error("run failed", exc_info=exc)
+    st.error(tr("unexpected_error", kind=type(exc).__name__))
+
+
 def main() -> None:
-    """One run of the app: view from the URL, data source, mapping, language and unit, navigation, then the page."""
+    """One run of the app; whatever fails in the sidebar (sources, mappings) or the page is said in one sentence."""
+    try:
+        run()
+    except Exception as exc:
+        said_once(exc)
+
+
+def run() -> None:
+    """View from the URL, data source, mapping, language and unit, navigation, then the page."""
     leave_v1_multipage_mode()
     st.set_page_config(page_title=f"{t('app_title', 'zh')} · {t('app_title', 'en')}", page_icon="🔻", layout="wide")
     state.read_url()
+    new_run()
     pages = [
         st.Page("pages/bands.py", title=tr("page_bands"), icon=":material/filter_alt:", default=True, url_path="bands"),
         st.Page("pages/key_customers.py", title=tr("page_key"), icon=":material/star:", url_path="key_customers"),
@@ -364,13 +385,8 @@ def main() -> None:
 
     try:
         current.run()
-    except FunnelError as exc:  # a page let one of ours through: still one sentence
-        st.error(error_text(exc))
-    except Exception as exc:  # never a traceback in front of a user; tests set FUNNEL_DEBUG to see it
-        if os.environ.get("FUNNEL_DEBUG"):
-            raise
-        logging.getLogger("funnel").exception("page failed")
-        st.error(tr("unexpected_error", kind=type(exc).__name__))
+    except Exception as exc:  # the page's failure below the sidebar already drawn
+        said_once(exc)
 
 
 if __name__ == "__main__":  # Streamlit runs this file as __main__; a file-reading worker process must not

@@ -29,7 +29,26 @@ T = TypeVar("T")
 _ENGINES = "_db_engines"  # source name -> Engine (this session's connections)
 _MEMO = "_db_memo"  # (what, …) -> result of a query (detections, opened tables, totals): a small LRU per session
 _CANCELLED = "_db_cancelled"  # the queries the user cancelled (not run again until "Run again")
+_THIS_RUN = "_db_this_run"  # this script run's buttons drawn and queries failed (cleared by new_run)
 MEMO_ENTRIES = 48  # the sales source's few results and the pipeline's (deals, funnels, forecasts per choice)
+
+
+def new_run() -> None:
+    """Called once at the start of every script run: a query asked twice in one run (a failing one is not kept
+    in the memo) then draws its Cancel / Run again button once and fails once, not with a duplicate widget id."""
+    st.session_state[_THIS_RUN] = {"buttons": set(), "failed": {}}
+
+
+def _this_run() -> dict:
+    return st.session_state.setdefault(_THIS_RUN, {"buttons": set(), "failed": {}})
+
+
+def _button(where, label: str, key: str, **options: object) -> None:
+    """A button drawn at most once per run under `key`."""
+    drawn = _this_run()["buttons"]
+    if key not in drawn:
+        drawn.add(key)
+        where.button(label, key=key, **options)
 
 
 def catalog() -> tuple[dict[str, CatalogSource], str | None]:
@@ -68,18 +87,24 @@ def run_query(key: tuple, what: str, work: Callable[[], T], engine: Engine, wher
         return memo[key]
     where = where or st
     if key in st.session_state.get(_CANCELLED, set()):
-        where.button(tr("db_retry"), key=f"db_retry_{_widget_id(key)}", on_click=_retry, icon=":material/refresh:")
+        _button(where, tr("db_retry"), f"db_retry_{_widget_id(key)}", on_click=_retry, icon=":material/refresh:")
         raise FunnelError("db_cancelled")
+    failed = _this_run()["failed"]
+    if key in failed:  # asked again in the run it failed in: the same sentence, without querying again
+        raise failed[key]
     box = where.empty()
     with box.container():
         status = st.status(tr("db_running", what=md(what), seconds=0), state="running")
-        st.button(tr("db_cancel"), key=f"db_cancel_{_widget_id(key)}", on_click=_cancel, args=(key,))
+        _button(st, tr("db_cancel"), f"db_cancel_{_widget_id(key)}", on_click=_cancel, args=(key,))
 
     def tick(elapsed: float) -> None:
         status.update(label=tr("db_running", what=md(what), seconds=int(elapsed)))
 
     try:
         result = run_interruptible(work, engine.interrupt, tick)
+    except FunnelError as exc:
+        failed[key] = exc
+        raise
     finally:
         box.empty()
     memo[key] = result

@@ -335,3 +335,15 @@ def test_the_value_by_stage_grid_of_a_sales_table_and_a_pipeline_table_equals_th
     assert table(app, "等级", DEAL_STAGES[0], nth=1).equals(revenue)
     app.switch_page(PAGES["stages"]).run()
     assert table(app, "分组").equals(groups)
+
+
+def test_a_table_that_is_no_pipeline_is_one_sentence_asked_once_per_run(app):
+    """A sales table picked as the pipeline fails (no stage column); the sidebar and the page both ask for its deals
+    in one run: the failure is said, its query not run twice and no widget drawn twice (was a duplicate-key crash)."""
+    app.switch_page(PAGES["stages"]).run()
+    choose(app, "erp", "sales")
+    assert not app.exception, app.exception
+    said = [e.value for e in app.error]
+    assert said and all("Traceback" not in s for s in said)
+    app.run()  # the next run asks again (the failure is kept for one run only) and says the same
+    assert not app.exception and [e.value for e in app.error] == said
