@@ -282,7 +282,7 @@ except FunnelError as exc:
 
 u = unit()
 if deals.open_without_amount:
-    st.warning(tr("no_amount_note", n=deals.open_without_amount))
+    st.warning(tr("no_amount_note", n=count(deals.open_without_amount)))
 pipeline_account(deals)
 st.plotly_chart(forecast_chart(table, lang(), u), key="forecast_chart")
 shown_table = table.assign(period=[period_text(p, lang()) for p in table["period"]])

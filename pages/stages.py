@@ -146,11 +146,11 @@ else:
         )
     )
 if deals.lost_without_stage:
-    st.warning(tr("lost_without_stage_note", n=deals.lost_without_stage))
+    st.warning(tr("lost_without_stage_note", n=count(deals.lost_without_stage)))
 if any(deals.placements.values()):
-    st.caption(tr("placement_line", **deals.placements))
+    st.caption(tr("placement_line", **{way: count(n) for way, n in deals.placements.items()}))
 if deals.missing_amount:
-    st.caption(tr("missing_amount_note", n=deals.missing_amount))
+    st.caption(tr("missing_amount_note", n=count(deals.missing_amount)))
 if deals.reasons:
     st.caption(" · ".join(f"{tr('reason_' + k)}: {v}" for k, v in deals.reasons.items()))
 parsed_in_sql_note(deals)
