@@ -75,14 +75,12 @@ UPLOAD_TYPES = ["xlsx", "xls", "csv", "txt", "tsv"]
 def _column_config(kind: str, lang_code: str) -> object | None:
     """How Streamlit draws a column of a kind (funnel.formats.present): percentages to one decimal, money with
     separators and two decimals, counts with separators, dates in the language's words."""
-    if kind == "percent":
-        return st.column_config.NumberColumn(format="percent", step=0.001)
-    if kind == "money":
-        return st.column_config.NumberColumn(format="localized", step=0.01)
+    if kind == "percent":  # present() gives percent points; printf rounds (a step cut 35.58% to 35.5%)
+        return st.column_config.NumberColumn(format="%.1f%%")
+    if kind in ("money", "number"):  # printf rounds to the cent; "localized" with a step cut .4965 to .49
+        return st.column_config.NumberColumn(format="%,.2f")
     if kind in ("count", "days"):
         return st.column_config.NumberColumn(format="localized", step=1)
-    if kind == "number":
-        return st.column_config.NumberColumn(format="localized", step=0.01)
     if kind == "ratio":
         return st.column_config.NumberColumn(format="%.2fx")
     if kind == "points":
