@@ -80,7 +80,7 @@ def _bug(*args, **kwargs):
 
 
 def test_a_read_that_hangs_is_stopped_at_the_time_limit(forked):
-    forked.setattr(funnel.read, "read_report", _hang)
+    forked.setattr(funnel.read, "read_table", _hang)
     start = time.monotonic()
     with pytest.raises(FunnelError) as err:
         read_untrusted(REPORT, "r.xlsx", limits=Limits(worker_seconds=1.5))
@@ -88,21 +88,21 @@ def test_a_read_that_hangs_is_stopped_at_the_time_limit(forked):
 
 
 def test_a_read_that_outgrows_the_memory_limit_is_stopped(forked):
-    forked.setattr(funnel.read, "read_report", _grow)
+    forked.setattr(funnel.read, "read_table", _grow)
     with pytest.raises(FunnelError) as err:
         read_untrusted(REPORT, "r.csv", limits=Limits(worker_memory=300 * MB))
     assert err.value.key == "limit_memory" and "300" in err.value.message("en")
 
 
 def test_a_native_abort_ends_only_the_read(forked):
-    forked.setattr(funnel.read, "read_report", _abort)
+    forked.setattr(funnel.read, "read_table", _abort)
     with pytest.raises(FunnelError) as err:
         read_untrusted(REPORT, "r.xlsx")
     assert err.value.key == "read_corrupt" and "SIGABRT" in err.value.message("en")
 
 
 def test_a_bug_in_the_reader_is_not_disguised_as_a_bad_file(forked):
-    forked.setattr(funnel.read, "read_report", _bug)
+    forked.setattr(funnel.read, "read_table", _bug)
     with pytest.raises(RuntimeError, match="a bug of ours"):
         read_untrusted(REPORT, "r.xlsx")
 
