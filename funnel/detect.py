@@ -152,9 +152,14 @@ def filled_and_distinct(series: pd.Series) -> tuple[int, int]:
     """(non-blank cells, distinct non-blank values) of a column, values stripped as `_distinct` strips them;
     counted over the column's distinct cells, not its rows."""
     codes, uniques = distinct(series)
+    per_value = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    if isinstance(uniques, pa.Array) and not uniques.null_count:  # text: stripped in Arrow, as str.strip() does
+        stripped = pc.utf8_trim(uniques, characters=WHITE_SPACE)
+        kept = pc.not_equal(stripped, "")
+        filled = int(per_value[kept.to_numpy(zero_copy_only=False)].sum())
+        return filled, int(pc.count_distinct(stripped.filter(kept)).as_py())
     texts = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip().to_numpy(dtype=object)
     blank = texts == ""
-    per_value = np.bincount(codes[codes >= 0], minlength=len(texts))
     filled = int(per_value[~blank].sum())
     return filled, len(set(texts[~blank].tolist()))
 
