@@ -274,7 +274,9 @@ def _read_at_once(data: bytes, encoding: str, skip: int, limits: Limits) -> pa.T
         raise FunnelError("limit_rows_has", rows=f"{limits.rows:,}+", limit=f"{limits.rows:,}")
     if records == 0:
         return None
-    breaks = text.count(b"\n") + text.count(b"\r") - text.count(b"\r\n")
+    breaks = text.count(b"\n")
+    if b"\r" in text:  # (counting "\r\n" in 20 MB takes 40 ms: only when there is a "\r" at all)
+        breaks += text.count(b"\r") - text.count(b"\r\n")
     if breaks > records - (0 if text.endswith((b"\n", b"\r")) else 1):
         return None  # a line break inside a quoted cell: the streamed reader checks where it leads
     rows = _split_odd(odd, sep, limits)
