@@ -97,16 +97,16 @@ def read_untrusted(
 def prefetch(path: str | Path, filename: str = "", sheet: str | None = None) -> None:
     """Start reading a report file in a worker now, for a `read_untrusted` of the same file, name, sheet and limits
     to take over (the CLI calls this before importing pandas and DuckDB); a file the limits refuse is left to it."""
-    limits = Limits.from_env()
     try:
+        limits = Limits.from_env()  # a bad setting, or a file too large, is said by the read itself
         check_size(Path(path).stat().st_size, limits)
+        key = _key(Path(path), filename, sheet, limits)
+        if key not in _early:
+            worker = _start(Path(path), filename, sheet, limits, False)
+            worker.watch(limits)
+            _early[key] = (worker, time.monotonic() + limits.worker_seconds)
     except (OSError, FunnelError):
         return
-    key = _key(Path(path), filename, sheet, limits)
-    if key not in _early:
-        worker = _start(Path(path), filename, sheet, limits, False)
-        worker.watch(limits)
-        _early[key] = (worker, time.monotonic() + limits.worker_seconds)
 
 
 def _key(source: bytes | Path, filename: str, sheet: str | None, limits: Limits) -> tuple | None:
