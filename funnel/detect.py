@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from funnel.coded import WHITE_SPACE, distinct
 from funnel.columns import RoleSpec, header_match
-from funnel.values import parse_amounts, parse_dates
+from funnel.values import may_be_dates, parse_amounts, parse_dates
 
 CONFIDENT = 0.5
 SAMPLE_ROWS = 5_000
@@ -112,7 +112,8 @@ def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Cal
         cents, bad = parse_amounts(text)
         ok = (~bad & (cents >= 0) & (cents <= 10_000)).to_numpy()
     else:
-        digits = text.str.contains(r"\d", regex=True).to_numpy()
+        digits = text.str.contains(r"\d", regex=True).to_numpy(dtype=bool, copy=True)
+        digits[digits] = may_be_dates(text[digits].tolist())  # 客户00012有限公司 never parses: not tried
         dated = np.zeros(len(text), dtype=bool)
         if digits.any():
             dated[digits] = ~parse_dates(text[digits])[1].to_numpy() & ~numeric[digits]
