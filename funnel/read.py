@@ -120,18 +120,6 @@ def _excel(data: bytes) -> fastexcel.ExcelReader:
         raise _damaged(exc) from exc
 
 
-def read_excel_grid(
-    reader: fastexcel.ExcelReader, sheet: str | int = 0, limits: Limits | None = None, n_rows: int | None = None
-) -> pd.DataFrame:
-    """One sheet of an opened xlsx/xls (fastexcel reader) as a grid of text cells (no header yet), rows indexed by
-    sheet row − 1."""
-    table, rows = _excel_table(reader, sheet, limits, n_rows)
-    frame = table.to_pandas()
-    frame.columns = range(frame.shape[1])
-    frame.index = rows
-    return frame
-
-
 def _excel_table(
     reader: fastexcel.ExcelReader, sheet: str | int = 0, limits: Limits | None = None, n_rows: int | None = None
 ) -> tuple[pa.Table, np.ndarray]:
