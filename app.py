@@ -41,6 +41,7 @@ from pages.common import (
     tr,
     upload_source,
 )
+from pages.dbsource import catalog, choose_table, detected_columns, open_table
 
 PIPELINE_PAGES = ("stages", "forecast")
 
@@ -80,8 +81,26 @@ def sample_source(path: Path) -> Source:
     return Source(data, path.name, digest_of(data, f"sample:{path.name}"), True)
 
 
-def choose_source() -> Source:
+def choose_source() -> Source | None:
+    """The file every page reads (an upload, else the bundled sample), or None when the user chose a database
+    source (offered only when FUNNEL_SOURCES lists any)."""
     st.sidebar.header(tr("source_header"))
+    sources, problem = catalog()
+    if problem:
+        st.sidebar.warning(problem)
+    if sources:
+        kind = state.radio(
+            "source_kind",
+            tr("source_kind"),
+            ["file", "db"],
+            format_func=lambda k: tr(f"source_kind_{k}"),
+            horizontal=True,
+            where=st.sidebar,
+        )
+        if kind == "db":
+            return None
+    else:
+        state.put("source_kind", "file")  # a link naming a database source, on a server that lists none
     upload = st.sidebar.file_uploader(tr("upload_label"), type=UPLOAD_TYPES, key="upload", help=tr("upload_help"))
     if upload is not None:
         st.sidebar.caption(tr("using_upload", name=md(upload.name)))
@@ -127,12 +146,10 @@ def role_select(role: str, columns: list[str], detection: Detection | None, name
     return value or None
 
 
-def choose_mapping(
-    source: Source, sheet: str | None, columns: list[str], detected: Mapping, detections: dict
-) -> Mapping:
-    """One select box per role, defaulting to the detected column with its evidence; each file keeps its own."""
+def choose_mapping(scope: str, columns: list[str], detected: Mapping, detections: dict) -> Mapping:
+    """One select box per role, defaulting to the detected column with its evidence; each file (or table, by its
+    `scope`) keeps its own."""
     doubtful = any(d.column and not d.confident for d in detections.values())
-    scope = f"{source.digest[:12]}:{sheet or ''}"
     chosen: dict[str, str | None] = {}
     with st.sidebar.expander(tr("mapping_header"), expanded=bool(detected.missing()) or doubtful):
         for role in ROLE_ORDER:
@@ -195,7 +212,8 @@ def load_data(source: Source) -> str | None:
             if sheet != raw.sheet:
                 raw = cached_report(source.digest, sheet, source.data, source.name)
         detected, detections = cached_mapping(source.digest, sheet, raw)
-        mapping = choose_mapping(source, sheet, [str(c) for c in raw.frame.columns], detected, detections)
+        scope = f"{source.digest[:12]}:{sheet or ''}"
+        mapping = choose_mapping(scope, [str(c) for c in raw.frame.columns], detected, detections)
         sales = cached_sales(source.digest, sheet, mapping, raw, detections)
     except FunnelError as exc:
         st.session_state["sales_error"] = error_text(exc)
@@ -221,6 +239,41 @@ def load_data(source: Source) -> str | None:
     column = mapping.amount
     sample = raw.frame[column].dropna().head(200).tolist() if column in raw.frame.columns else []
     return detect_currency(column or "", sample)
+
+
+def load_database() -> str | None:
+    """A table of a named database source: chosen in the sidebar, mapped like a file, classified and counted by its
+    engine; the opened table (or the reason it cannot be used) is left in session state like a file's SalesData.
+    Returns the currency its amounts are in (None when the table does not say)."""
+    st.session_state["sales"], st.session_state["sales_error"], st.session_state["sales_raw"] = None, None, None
+    identity = "db"
+    try:
+        source, table, engine = choose_table(catalog()[0])
+        identity = f"db:{source.name}:{table}"
+        relation, columns, detected, found = detected_columns(source, table, engine)
+        mapping = choose_mapping(identity, columns, detected, found)
+        sales, currency = open_table(source, table, engine, relation, (detected, found), mapping)
+    except FunnelError as exc:
+        st.session_state["sales_error"] = error_text(exc)
+        state.use_data(identity, [], None)
+        return None
+    except Exception as exc:
+        if os.environ.get("FUNNEL_DEBUG"):
+            raise
+        logging.getLogger("funnel").exception("database source failed")
+        st.session_state["sales_error"] = tr("unexpected_error", kind=type(exc).__name__)
+        state.use_data(identity, [], None)
+        return None
+    st.session_state["sales"] = sales
+    st.session_state["sales_key"] = (source.name, table, mapping)
+    first, last = sales.span
+    span = (first.date(), last.date()) if sales.has_dates and last is not None else None
+    state.use_data(identity, sales.products, span)
+    st.sidebar.caption(tr("using_db", name=md(source.name), table=md(table)))
+    st.sidebar.caption(
+        tr("rows_summary", read=f"{sales.rows_read:,}", used=f"{sales.rows_used:,}", left=f"{sales.rows_left_out:,}")
+    )
+    return currency
 
 
 def draw_navigation(where, pages: list) -> None:
@@ -251,8 +304,13 @@ def main() -> None:
     unit_box = st.sidebar.container()
     localise_uploaders()
     source = choose_source()
-    st.session_state["sales_is_sample"] = source.is_sample
-    currency = load_data(source)
+    st.session_state["source_is_table"] = source is None
+    if source is None:
+        st.session_state["sales_is_sample"] = False
+        currency = load_database()
+    else:
+        st.session_state["sales_is_sample"] = source.is_sample
+        currency = load_data(source)
     st.session_state["currency"] = currency
     choose_unit(unit_box, currency)
     choose_pipeline()
@@ -262,7 +320,8 @@ def main() -> None:
     for sentence in state.notes():
         st.warning(sentence, icon=":material/link_off:")
     if st.session_state["sales_error"] and current.url_path in PIPELINE_PAGES:  # the sales pages say it in their body
-        st.sidebar.error(tr("data_error", msg=st.session_state["sales_error"]))
+        template = "db_error" if st.session_state["source_is_table"] else "data_error"
+        st.sidebar.error(tr(template, msg=st.session_state["sales_error"]))
 
     try:
         current.run()

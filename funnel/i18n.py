@@ -1111,6 +1111,129 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "--engine spark 读取 Parquet 文件或文件夹；xlsx/xls/csv 请用默认引擎。",
         "en": "--engine spark reads a Parquet file or folder; use the default engine for xlsx/xls/csv.",
     },
+    "engine_bad_password@app": {
+        "zh": "{where} 拒绝了用户名或密码；请检查密码。",
+        "en": "The server of {where} refused the user name or password; check the password.",
+    },
+    # --- the app's database sources (FUNNEL_SOURCES, funnel/catalog.py)
+    "catalog_unreadable": {
+        "zh": "无法读取 FUNNEL_SOURCES 指定的数据源清单文件；请管理员检查该文件。",
+        "en": "The list of sources named by FUNNEL_SOURCES cannot be read; ask the administrator to check it.",
+    },
+    "catalog_bad_toml": {
+        "zh": "数据源清单（FUNNEL_SOURCES）不是有效的 TOML：{detail}",
+        "en": "The list of sources (FUNNEL_SOURCES) is not valid TOML: {detail}",
+    },
+    "catalog_unknown_section": {
+        "zh": "数据源清单只能有 [sources.名称] 表；多出了：{keys}。",
+        "en": "The list of sources may only hold [sources.NAME] tables; it also has: {keys}.",
+    },
+    "catalog_no_sources": {
+        "zh": "数据源清单的 sources 必须是 [sources.名称] 表。",
+        "en": "In the list of sources, sources must be [sources.NAME] tables.",
+    },
+    "catalog_bad_name": {
+        "zh": "数据源名称须为 1–60 个可见字符。",
+        "en": "A source name must be 1–60 visible characters.",
+    },
+    "catalog_not_a_table": {
+        "zh": "数据源「{name}」必须写成 [sources.{name}] 表。",
+        "en": "Source “{name}” must be written as a [sources.{name}] table.",
+    },
+    "catalog_unknown_key": {
+        "zh": "数据源「{name}」有不认识的设置：{keys}（可用：url、tables、password_env、ask_password、engine）。",
+        "en": "Source “{name}” has unknown settings: {keys} (known: url, tables, password_env, ask_password, engine).",
+    },
+    "catalog_missing_url": {
+        "zh": "数据源「{name}」缺少 url。",
+        "en": "Source “{name}” has no url.",
+    },
+    "catalog_bad_url": {
+        "zh": "数据源「{name}」的 url 不是 postgresql://、duckdb://、sc:// 或 Parquet 路径。",
+        "en": "The url of source “{name}” is not postgresql://, duckdb://, sc:// or a Parquet path.",
+    },
+    "catalog_password_in_url": {
+        "zh": "数据源「{name}」的 url 里写了密码；请改用 password_env 或 ask_password。",
+        "en": "The url of source “{name}” holds a password; use password_env or ask_password instead.",
+    },
+    "catalog_bad_tables": {
+        "zh": "数据源「{name}」的 tables 必须是表名或视图名的列表。",
+        "en": "The tables of source “{name}” must be a list of table or view names.",
+    },
+    "catalog_bad_password_env": {
+        "zh": "数据源「{name}」的 password_env 必须是环境变量名（字母、数字、下划线）。",
+        "en": "The password_env of source “{name}” must be an environment variable name (letters, digits, _).",
+    },
+    "catalog_bad_ask_password": {
+        "zh": "数据源「{name}」的 ask_password 必须是 true 或 false。",
+        "en": "The ask_password of source “{name}” must be true or false.",
+    },
+    "catalog_two_passwords": {
+        "zh": "数据源「{name}」同时设置了 password_env 和 ask_password；请只用一个。",
+        "en": "Source “{name}” sets both password_env and ask_password; use one.",
+    },
+    "catalog_bad_engine": {
+        "zh": "数据源「{name}」的 engine 只能是 {engines}。",
+        "en": "The engine of source “{name}” must be one of {engines}.",
+    },
+    "catalog_password_not_used": {
+        "zh": "数据源「{name}」不是 PostgreSQL，不需要密码设置。",
+        "en": "Source “{name}” is not PostgreSQL: it takes no password setting.",
+    },
+    "catalog_spark_needs_parquet": {
+        "zh": '数据源「{name}」：engine = "spark" 只用于 Parquet 路径。',
+        "en": 'Source “{name}”: engine = "spark" is for a Parquet path only.',
+    },
+    "catalog_password_needed": {
+        "zh": "请在侧栏输入数据源「{name}」的密码。",
+        "en": "Type the password of source “{name}” in the sidebar.",
+    },
+    "catalog_password_env_unset": {
+        "zh": "数据源「{name}」的密码应在环境变量 {env} 中，但它没有设置；请管理员设置。",
+        "en": "The password of source “{name}” should be in the environment variable {env}, which is not set; ask the administrator.",
+    },
+    "catalog_source_missing": {
+        "zh": "数据源「{name}」的文件不存在或无法打开；请管理员检查清单。",
+        "en": "The file of source “{name}” does not exist or cannot be opened; ask the administrator to check the list.",
+    },
+    "catalog_table_not_listed": {
+        "zh": "数据源「{name}」没有提供这个表；请从列表中选择。",
+        "en": "Source “{name}” does not offer this table; choose one from the list.",
+    },
+    "source_kind": {"zh": "数据来自", "en": "Data from"},
+    "source_kind_file": {"zh": "上传 / 示例", "en": "Upload / sample"},
+    "source_kind_db": {"zh": "数据库", "en": "Database"},
+    "db_source": {"zh": "数据源", "en": "Source"},
+    "db_table": {"zh": "表或视图", "en": "Table or view"},
+    "db_password": {"zh": "密码", "en": "Password"},
+    "db_password_help": {
+        "zh": "只用于连接，不保存、不显示、不写进地址。",
+        "en": "Used to connect only: never kept, shown or put in the address.",
+    },
+    "db_connect": {"zh": "连接", "en": "Connect"},
+    "db_running": {"zh": "正在读取 {what}…（{seconds} 秒）", "en": "Reading {what}… ({seconds} s)"},
+    "db_cancel": {"zh": "取消查询", "en": "Cancel the query"},
+    "db_cancelled": {
+        "zh": "查询已取消；可以换一个表或选项，或点「重新运行」。",
+        "en": "The query was cancelled; choose another table or option, or click “Run again”.",
+    },
+    "db_retry": {"zh": "重新运行", "en": "Run again"},
+    "db_no_tables": {"zh": "数据源「{name}」没有可读的表。", "en": "Source “{name}” has no table to read."},
+    "db_choose_table": {"zh": "请选择一个表或视图。", "en": "Choose a table or view."},
+    "using_db": {"zh": "正在使用数据源「{name}」的表 {table}", "en": "Using table {table} of source “{name}”"},
+    "db_error": {"zh": "无法使用这个数据源：{msg}", "en": "This source cannot be used: {msg}"},
+    "db_link_unknown": {
+        "zh": "链接中的数据源或表「{value}」不在清单中，已改用列表中的第一个。",
+        "en": "The link's source or table “{value}” is not in the list; the first one in the list is shown instead.",
+    },
+    "db_data_page_note": {
+        "zh": "数据库表的剔除行按原因计数（见上表），不逐行列出；明细留在数据库中。",
+        "en": "A database table's rows left out are counted per reason (above), not listed; the lines stay in the database.",
+    },
+    "db_other_report_file_only": {
+        "zh": "与另一份报表比较需要上传文件；数据库表请比较两个期间。",
+        "en": "Comparing with another report needs an uploaded file; for a database table compare two periods.",
+    },
     # --- warehouse sources: values parsed as in a file, nothing usable (#13 phase 2)
     "table_derived_too_many": {
         "zh": "数量×单价的不同组合超过 {limit} 个，无法按文件的规则精确计算金额；请指定金额列（--amount-col）。",

@@ -156,6 +156,21 @@ class SalesData:
     def has_dates(self) -> bool:
         return self.mapping.date is not None and self.lines["date"].notna().any()
 
+    @property
+    def is_table(self) -> bool:
+        """False: a file's lines are in memory (a database table's are not: `sources.SalesSource`)."""
+        return False
+
+    @property
+    def span(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """(first, last) date of the lines, or (None, None) when none is dated."""
+        dates = self.lines["date"].dropna() if "date" in self.lines else pd.Series(dtype="datetime64[ns]")
+        return (None, None) if dates.empty else (dates.min(), dates.max())
+
+    def days(self) -> pd.Series:
+        """The dates the lines are on (for choosing comparison periods)."""
+        return self.lines["date"]
+
 
 def text_column(series: pd.Series) -> pd.Series:
     """Cleaned text of a column ('' for blanks), computed once per distinct value."""

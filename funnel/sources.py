@@ -12,7 +12,19 @@ import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from funnel.engine import DuckDBEngine, Engine, Lines, PostgresEngine, SparkEngine, lines_table, literal, quote
+import pandas as pd
+
+from funnel.engine import (
+    DuckDBEngine,
+    Engine,
+    Lines,
+    PostgresEngine,
+    SparkEngine,
+    date_span,
+    lines_table,
+    literal,
+    quote,
+)
 from funnel.errors import FunnelError
 from funnel.i18n import t
 from funnel.schema import REASONS, Mapping, SalesData
@@ -66,6 +78,21 @@ class SalesSource:
             raise FunnelError("period_needs_dates", flag="--date-col")
         return self.lines.where(products, start, end)
 
+    @property
+    def is_table(self) -> bool:
+        """True when the lines stay in a database or Parquet (only aggregates are fetched), False for a file."""
+        return self.sales is None
+
+    @functools.cached_property
+    def span(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """(first, last) date of the usable lines (one small query), or (None, None) when none is dated."""
+        return date_span(self.lines)
+
+    def days(self) -> pd.Series:
+        """The distinct dates the lines are on (one query; bounded by the number of days), for choosing periods."""
+        frame = self.lines.fetch("SELECT DISTINCT date FROM {lines} AS l WHERE date IS NOT NULL")
+        return pd.to_datetime(frame["date"]).sort_values().reset_index(drop=True)
+
     @functools.cached_property
     def products(self) -> list[str]:
         """The products present (one small query; bounded by the number of products)."""
@@ -98,7 +125,11 @@ def open_source(
     """Open a path (xlsx/xls/csv, .parquet or a folder of Parquet) or a URL (duckdb:///f.duckdb,
     postgresql://user@host:port/db, sc://host:port) and account for its rows; a source none of whose rows is
     usable is an error naming the reasons (never an empty funnel with a success)."""
-    source = _open(spec, table, engine, sheet, overrides, prompt, derive_amount)
+    return usable(_open(spec, table, engine, sheet, overrides, prompt, derive_amount))
+
+
+def usable(source: SalesSource) -> SalesSource:
+    """The source, unless none of its rows is usable: then an error naming the reasons (its engine released)."""
     if source.rows_read and not source.rows_used:
         source.close()
         raise FunnelError(
@@ -199,20 +230,31 @@ def detect_table_mapping(db: Engine, relation: str) -> tuple[Mapping, dict]:
 
 
 def table_source(
-    db: Engine, relation: str, overrides: dict[str, str | None] | None, name: str, derive_amount: bool = True
+    db: Engine,
+    relation: str,
+    overrides: dict[str, str | None] | None,
+    name: str,
+    derive_amount: bool = True,
+    detected: tuple[Mapping, dict] | None = None,
+    chosen_mapping: Mapping | None = None,
 ) -> SalesSource:
     """A table (or Parquet) in an engine: detect columns, classify every row in SQL, count per reason; text dates
-    and amounts parsed from their distinct values by the file path's own functions (`table_rows.value_lookups`)."""
+    and amounts parsed from their distinct values by the file path's own functions (`table_rows.value_lookups`).
+    `detected` saves the detection query when the caller has it; `chosen_mapping` is a whole mapping chosen in
+    the app's panel (every role as chosen, none left to detection)."""
     from funnel.schema import cli_option, low_confidence
     from funnel.table_rows import classified_sql, value_lookups
 
     kinds = db.columns(relation)
     columns = list(kinds)
-    mapping, found = detect_table_mapping(db, relation)
+    mapping, found = detected or detect_table_mapping(db, relation)
     mapping = replace(mapping, derive_amount=derive_amount)
     chosen = {role for role, column in (overrides or {}).items() if column is not None}
     for role in chosen:
         mapping = mapping.with_role(role, overrides[role])
+    if chosen_mapping is not None:
+        mapping = chosen_mapping
+        chosen = {role for role, column in mapping.as_dict().items() if column is not None}
     for role, column in mapping.as_dict().items():
         if column is not None and column not in kinds:
             raise FunnelError("schema_unknown_column", role=(f"role_{role}",), column=column, flag=cli_option(role))

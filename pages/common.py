@@ -19,6 +19,7 @@ import streamlit as st
 
 from funnel.bands import BandReport, band_report, customer_totals
 from funnel.detect import Detection
+from funnel.engine import Lines
 from funnel.errors import FunnelError
 from funnel.escape import markdown
 from funnel.formats import Shown, present
@@ -28,12 +29,14 @@ from funnel.keycustomers import KeyCustomerReport
 from funnel.pipeline import PipelineDetection, PipelineMapping, detect_pipeline
 from funnel.read import RawReport
 from funnel.schema import Mapping, SalesData, detect_sales, filter_lines, prepare_sales
+from funnel.sources import SalesSource
 from funnel.stages import Deals
 from funnel.units import Unit, resolve_unit
 from pages import state
 from pages.parsecache import ParsedFiles
 
 T = TypeVar("T")
+Sales = SalesData | SalesSource  # what every sales page reads: a file's lines in memory or a table's on its engine
 
 
 def leave_v1_multipage_mode() -> None:
@@ -241,14 +244,16 @@ def sales_key() -> tuple:
     return st.session_state.get("sales_key", ())
 
 
-def current_sales(need_rows: bool = True) -> SalesData:
-    """The sales data of the current source, or stop the page with the reason it is unusable (said once, here):
-    a file that cannot be read, or (unless `need_rows` is False) one with no sales line to use."""
+def current_sales(need_rows: bool = True) -> Sales:
+    """The sales data of the current source, a file's SalesData or a table's SalesSource (one interface: products,
+    has_dates, span, rows read/used/left out, lines), or stop the page with the reason it is unusable (said once,
+    here): a file or table that cannot be read, or (unless `need_rows` is False) one with no sales line to use."""
     leave_v1_multipage_mode()
     sales = st.session_state.get("sales")
     if sales is None:
         error = st.session_state.get("sales_error")
-        st.error(tr("data_error", msg=error or "?"))
+        template = "db_error" if st.session_state.get("source_is_table") else "data_error"
+        st.error(tr(template, msg=error or "?"))
         st.stop()
     if need_rows and sales.rows_used == 0:
         st.info(tr("no_data_rows") if sales.rows_read == 0 else tr("no_rows_used", n=f"{sales.rows_read:,}"))
@@ -256,16 +261,21 @@ def current_sales(need_rows: bool = True) -> SalesData:
     return sales
 
 
-def population_totals(sales: SalesData, products: list[str], start: object, end: object) -> pd.DataFrame:
-    """Per-customer totals of the chosen products and period (cached: a threshold change only re-bands them)."""
+def population_totals(sales: Sales, products: list[str], start: object, end: object) -> pd.DataFrame:
+    """Per-customer totals of the chosen products and period (cached: a threshold change only re-bands them); a
+    table's come from its engine, a query that shows progress and can be cancelled."""
+    if sales.is_table:
+        from pages.dbsource import table_totals
+
+        return table_totals(sales, sales_key(), tuple(products or ()), start, end)
     return cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
 
 
 def band_analysis(
-    sales: SalesData, products: list[str], start: object, end: object, thresholds: list[float], upgrade_pct: float
+    sales: Sales, products: list[str], start: object, end: object, thresholds: list[float], upgrade_pct: float
 ) -> BandReport:
     """Amount bands for the page's choices: cached totals, then bands (raises FunnelError on bad thresholds)."""
-    totals = cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
+    totals = population_totals(sales, products, start, end)
     return band_report(totals, thresholds, lang(), upgrade_pct, unit=unit())
 
 
@@ -279,7 +289,7 @@ def show_error(exc: FunnelError) -> None:
     st.error(error_text(exc))
 
 
-def population_filters(sales: SalesData, with_period: bool = True) -> tuple[list[str], object, object]:
+def population_filters(sales: Sales, with_period: bool = True) -> tuple[list[str], object, object]:
     """Products (empty = all) and, when the report has dates, a period; shared by every sales page.
 
     The choices belong to the file (state.scoped) and follow the user from page to page; they are in the URL.
@@ -292,7 +302,7 @@ def population_filters(sales: SalesData, with_period: bool = True) -> tuple[list
         st.date_input(tr("period"), value=None, disabled=True, key="period_off", help=tr("period_off"))
         st.caption(tr("period_off"))
     if with_period and sales.has_dates:
-        lo, hi = sales.lines["date"].min().date(), sales.lines["date"].max().date()
+        lo, hi = (d.date() for d in sales.span)
         start, end = state.date_range(scoped("period"), tr("period"), lo, hi, key="period", format=date_format())
     return products, start, end
 
@@ -302,8 +312,10 @@ def date_format() -> str:
     return "YYYY/MM/DD" if lang() == "zh" else "YYYY-MM-DD"
 
 
-def population_lines(sales: SalesData, products: list[str], start: object, end: object) -> pd.DataFrame:
-    """The lines of the chosen products and period."""
+def population_lines(sales: Sales, products: list[str], start: object, end: object) -> pd.DataFrame | Lines:
+    """The lines of the chosen products and period: a file's in memory, a table's as a relation on its engine."""
+    if sales.is_table:
+        return sales.where(list(products or ()), start, end)
     return filter_lines(sales.lines, list(products or ()), start, end)
 
 
@@ -318,9 +330,19 @@ def key_analysis(
     """Key customers for the page's choices: cached totals, then grades and flags."""
     from funnel.keycustomers import key_customers
 
-    totals = cached_totals(sales_key(), tuple(products or ()), start, end, sales.lines)
+    totals = population_totals(sales, products, start, end)
     lines = population_lines(sales, products, start, end)
-    return key_customers(lines, totals, thresholds=current_thresholds(), lang=lang(), unit=unit(), **options)
+    thresholds, language, money = current_thresholds(), lang(), unit()
+
+    def work() -> KeyCustomerReport:
+        return key_customers(lines, totals, thresholds=thresholds, lang=language, unit=money, **options)
+
+    if sales.is_table:
+        from pages.dbsource import table_work
+
+        args = (tuple(products or ()), start, end, tuple(thresholds), language, money, tuple(sorted(options.items())))
+        return table_work(sales, sales_key(), "key", args, work)
+    return work()
 
 
 def cached_pipeline_report(digest: str, data: bytes, name: str) -> RawReport:

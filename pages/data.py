@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from funnel.formats import count
 from funnel.tables import (
     accounting_table,
     detections_table,
@@ -16,6 +17,14 @@ from pages.common import current_sales, download_buttons, lang, md, show_table, 
 
 sales = current_sales(need_rows=False)
 st.title(tr("page_data"))
+if sales.is_table:  # a table's account and columns; its rows stay in the database
+    left, right = st.columns(2)
+    show_table(mapping_table(sales, lang()), where=left, key="mapping")
+    show_table(accounting_table(sales, lang()), where=right, key="accounting")
+    st.info(tr("db_data_page_note"))
+    st.subheader(tr("detections_header"))
+    show_table(detections_table(sales.detections, lang()), pin=1, key="detections")
+    st.stop()
 st.caption(tr("header_found", row=sales.header_row, sheet=md(sales.sheet or "CSV")))
 if sales.amount_scale != 1:
     st.info(tr("amount_in_wan"))
@@ -39,7 +48,7 @@ if len(left_out):
 
 if len(sales.name_variants):
     st.subheader(tr("name_variants"))
-    st.caption(tr("variants_note", n=len(sales.name_variants)))
+    st.caption(tr("variants_note", n=count(len(sales.name_variants))))
     show_table(localise_columns(sales.name_variants, lang()), key="variants")
 
 st.subheader(tr("detections_header"))

@@ -20,7 +20,7 @@ from funnel.forecast import (
     slipping,
     weigh,
 )
-from funnel.formats import date_text, local_time, percent, period_text
+from funnel.formats import count, date_text, local_time, percent, period_text
 from funnel.snapshots import (
     BOOK_NAME_MAX,
     DEFAULT_BOOK,
@@ -122,7 +122,7 @@ def save_snapshot(book: str, weighed: pd.DataFrame, week: str, label: str, sourc
             show_error(exc)
         return
     st.session_state.pop("snap_pending_replace", None)
-    _done(tr("snap_saved", week=md(week), n=n))
+    _done(tr("snap_saved", week=md(week), n=count(n)))
 
 
 def delete_snapshot(book: str, week: str) -> None:
@@ -311,7 +311,7 @@ if by_column:
 today = date.today()
 late = slipping(weighed, today)
 st.subheader(tr("slipping_header"))
-st.caption(tr("slipping_caption", date=date_text(today, lang()), n=len(late)))
+st.caption(tr("slipping_caption", date=date_text(today, lang()), n=count(len(late))))
 if len(late):
     late_table = forecast_deals_table(late, lang())
     show_table(late_table, pin=2, key="slipping")

@@ -86,7 +86,7 @@ show_table(grade_table(report, lang()), key="grades")
 
 risk = report.at_risk()
 st.subheader(tr("at_risk_header"))
-st.caption(tr("at_risk_caption", n=len(risk), days=int(inactive_days), pct=drop_pct))
+st.caption(tr("at_risk_caption", n=count(len(risk)), days=int(inactive_days), pct=drop_pct))
 if len(risk):
     risk_table = customer_list(risk, lang(), KEY_COLUMNS)
     show_table(risk_table, pin=2, key="risk")
@@ -183,12 +183,12 @@ def value_stage_section() -> None:
         key="vs_stage",
     )
     cell = grid.cell(cell_grade, cell_stage)
-    st.caption(tr("vs_cell_caption", n=len(cell), g=cell_grade, s=md(stage_name(cell_stage))))
+    st.caption(tr("vs_cell_caption", n=count(len(cell)), g=cell_grade, s=md(stage_name(cell_stage))))
     if len(cell):
         cell_table = customer_list(cell, lang(), KEY_COLUMNS)
         show_table(cell_table, pin=2, key="vs_cell")
         downloads(cell_table, f"{cell_grade}_{stage_name(cell_stage)}", products, start, end, "vs")
-    with st.expander(tr("pipeline_only_header", n=len(grid.pipeline_only))):
+    with st.expander(tr("pipeline_only_header", n=count(len(grid.pipeline_only)))):
         show_table(localise_columns(grid.pipeline_only, lang()), key="vs_pipeline_only")
 
 

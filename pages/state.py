@@ -44,8 +44,8 @@ MAX_PRODUCTS = 200
 MAX_THRESHOLDS = 20
 
 DEFAULTS: dict[str, Any] = {"lang": "zh", "unit": "auto", "thresholds": tuple(float(x) for x in DEFAULT_THRESHOLDS)}
-VIEW_PARAMS = ("lang", "unit", "th", "prod", "from", "to")
-VIEW_CHOICES = ("lang", "unit", "thresholds", "products", "period")
+VIEW_PARAMS = ("lang", "unit", "th", "prod", "from", "to", "src", "tbl")
+VIEW_CHOICES = ("lang", "unit", "thresholds", "products", "period", "source_kind", "db_source", "db_table")
 
 
 # --- the store
@@ -408,6 +408,12 @@ def apply_view(params: dict[str, list[str]]) -> None:
     else:
         note("link_bad_value", name="unit", value=md(unit))
     put("thresholds", _thresholds_from(_first_value(params.get("th", []))))
+    source, table = _first_value(params.get("src", [])), _first_value(params.get("tbl", []))
+    put("source_kind", "db" if source else "file")  # a database source by its name; never a path or URL
+    if source:
+        put("db_source", source)
+        if table:
+            put(f"db_table@{source}", table)
     products = [p[:MAX_PARAM] for p in params.get("prod", [])][:MAX_PRODUCTS]
     period = _period_from(_first_value(params.get("from", [])), _first_value(params.get("to", [])))
     offer = st.session_state.get(_OFFER)
@@ -460,6 +466,12 @@ def view_params() -> dict[str, list[str]]:
     period = get(scoped("period"))
     if period:
         params["from"], params["to"] = [period[0].isoformat()], [period[1].isoformat()]
+    source = get("db_source")
+    if get("source_kind") == "db" and source:  # the source's name and table only: a password never goes here
+        params["src"] = [str(source)]
+        table = get(f"db_table@{source}")
+        if table:
+            params["tbl"] = [str(table)]
     return params
 
 

@@ -8,7 +8,16 @@ import streamlit as st
 from funnel.charts import migration_sankey, trend_charts
 from funnel.errors import FunnelError
 from funnel.formats import count, date_text, month_text, span_text
-from funnel.migration import Period, change_between, migrate, monthly_trend, split_periods
+from funnel.migration import (
+    Period,
+    band_moves,
+    change_between,
+    in_periods,
+    migrate,
+    monthly_trend,
+    product_moves,
+    split_periods,
+)
 from funnel.schema import filter_lines
 from funnel.tables import (
     download_name,
@@ -40,6 +49,8 @@ from pages.common import (
     lang,
     md,
     population_filters,
+    population_lines,
+    sales_key,
     scoped,
     show_error,
     show_table,
@@ -47,15 +58,16 @@ from pages.common import (
     unit,
     upload_source,
 )
+from pages.dbsource import table_work
 
 
-def choose_periods(dates: pd.Series) -> tuple[Period, Period] | None:
+def choose_periods(dates: pd.Series, other_report: bool = True) -> tuple[Period, Period] | None:
     """Two periods of this report (a preset with data in both by default, saying why), or None when comparing with
-    another report."""
+    another report (offered for a file only)."""
     first, last = dates.min(), dates.max()
     usable = presets_with_data(dates)
     default = default_preset(dates)
-    options = [*PRESETS, "custom", "reports"]
+    options = [*PRESETS, "custom", *(["reports"] if other_report else [])]
     preset = state.radio(
         scoped("preset"),
         tr("period_preset"),
@@ -103,15 +115,32 @@ if not sales.has_dates:
 u = unit()
 with st.sidebar:
     products, _, _ = population_filters(sales, with_period=False)
-    periods = choose_periods(sales.lines["date"])
+    days = table_work(sales, sales_key(), "days", (), sales.days) if sales.is_table else sales.days()
+    periods = choose_periods(days, other_report=not sales.is_table)
     churn_alert = state.slider("churn_alert", tr("churn_alert_pct"), 5, 80, 20, step=5)
     min_customers = state.number(
         "min_customers", tr("min_customers"), DEFAULT_MIN_CUSTOMERS, 1, 10_000, step=1, help=tr("min_customers_help")
     )
 
-lines = filter_lines(sales.lines, products)
+if sales.is_table:
+    st.caption(tr("db_other_report_file_only"))
+
+lines = population_lines(sales, products, None, None)
 try:
-    if periods is not None:
+    if sales.is_table:
+        earlier, later = periods
+        a_label = span_text(earlier.start, earlier.end, lang())
+        b_label = span_text(later.start, later.end, lang())
+        thresholds, language = current_thresholds(), lang()  # read here: the query's thread cannot
+        args = (tuple(products or ()), earlier, later, tuple(thresholds), language, u)
+        result = table_work(
+            sales,
+            sales_key(),
+            "moves",
+            args,
+            lambda: band_moves(in_periods(lines, earlier, later), thresholds, language, a_label, b_label, u),
+        )
+    elif periods is not None:
         earlier, later = periods
         earlier_lines, later_lines = split_periods(lines, earlier, later)
         a_label = span_text(earlier.start, earlier.end, lang())
@@ -125,14 +154,16 @@ try:
         earlier_lines, later_lines = filter_lines(previous.lines, products), lines
         current = st.session_state.get("upload")
         a_label, b_label = other.name, current.name if current is not None else tr("sample_name")
-    result = migrate(earlier_lines, later_lines, current_thresholds(), lang(), a_label, b_label, unit=u)
+    if not sales.is_table:
+        result = migrate(earlier_lines, later_lines, current_thresholds(), lang(), a_label, b_label, unit=u)
 except FunnelError as exc:
     show_error(exc)
     st.stop()
 
 st.caption(tr("periods_caption", a=md(result.earlier), b=md(result.later)))
-if earlier_lines.empty or later_lines.empty:
-    st.warning(tr("period_has_no_lines", which=tr("period_from") if earlier_lines.empty else tr("period_to")))
+earlier_empty, later_empty = ((result.customers[c] < 0).all() for c in ("from_index", "to_index"))
+if earlier_empty or later_empty:
+    st.warning(tr("period_has_no_lines", which=tr("period_from") if earlier_empty else tr("period_to")))
 st.subheader(tr("moves_line", **{k: count(v) for k, v in result.moves().items()}))
 st.plotly_chart(migration_sankey(result, lang()), key="sankey")
 st.markdown(f"**{tr('matrix_header')}**")
@@ -159,7 +190,12 @@ if len(table):
     download_buttons(table, file, "migration", "mig")
 
 st.subheader(tr("product_header"))
-change = change_between(earlier_lines, later_lines, churn_alert / 100)
+if sales.is_table:
+    args = (tuple(products or ()), earlier, later, churn_alert)
+    tagged = in_periods(lines, earlier, later)
+    change = table_work(sales, sales_key(), "change", args, lambda: product_moves(tagged, churn_alert / 100))
+else:
+    change = change_between(earlier_lines, later_lines, churn_alert / 100)
 flags = product_flags(change, churn_alert / 100, int(min_customers))
 st.markdown(f"**{tr('flags_header', n=count(len(flags)), min=count(min_customers))}**")
 if len(flags):
@@ -188,13 +224,17 @@ with st.expander(tr("all_products", n=count(len(change)))):
     show_table(product_change_table(change, lang()), pin=1, key="product_change")
 
 st.subheader(tr("trend_header"))
-trend = monthly_trend(lines, current_thresholds(), lang(), unit=u)
-dates = sales.lines["date"]
-partial = partial_months(dates.min(), dates.max())
+trend_args = (tuple(products or ()), tuple(current_thresholds()), lang(), u)
+if sales.is_table:
+    trend = table_work(sales, sales_key(), "trend", trend_args, lambda: monthly_trend(lines, *trend_args[1:3], unit=u))
+else:
+    trend = monthly_trend(lines, current_thresholds(), lang(), unit=u)
+first_day, last_day = sales.span
+partial = partial_months(first_day, last_day)
 mix, revenue = trend_charts(trend, result.labels, lang(), u, partial)
 t1, t2 = st.columns(2)
 t1.plotly_chart(mix, key="trend_mix")
 t2.plotly_chart(revenue, key="trend_revenue")
 if partial:
     months = ("、" if lang() == "zh" else ", ").join(month_text(m, lang()) for m in partial)
-    st.caption(tr("partial_months", months=months, last=date_text(dates.max(), lang())))
+    st.caption(tr("partial_months", months=months, last=date_text(last_day, lang())))

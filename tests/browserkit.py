@@ -47,7 +47,7 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` on a free port, with its own data folder and home (never the user's)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -57,9 +57,11 @@ class Server:
             "FUNNEL_DB": str(folder / "cli.db"),
             "XDG_CACHE_HOME": str(folder / "cache"),
             "XDG_CONFIG_HOME": str(folder / "config"),
+            **(env or {}),
         }
         env.pop("FUNNEL_DEBUG", None)  # a user's server: friendly messages, which the journeys then look for
-        self.log = open(folder / "server.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.log_path = folder / "server.log"
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
                 sys.executable,

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from browserkit import ARGS, CHROMIUM, ROOT, free_port
+from browserkit import ARGS, CHROMIUM, Server, choose
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -26,40 +21,9 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this ma
 
 @pytest.fixture
 def server(tmp_path_factory):  # a fresh server per test: the first session after start-up is the tricky one
-    port = free_port()
-    env = {**os.environ, "FUNNEL_DATA_DIR": str(tmp_path_factory.mktemp("books"))}  # HOME: conftest.no_real_home
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    srv = Server(tmp_path_factory.mktemp("server"))
+    yield srv.url
+    srv.stop()
 
 
 @pytest.fixture
@@ -155,8 +119,7 @@ def test_user_text_is_shown_as_typed_in_alerts_and_legends(page, tmp_path):
     page.get_by_text("正在使用上传的报表：pipeline.csv").wait_for(timeout=30_000)
     page.get_by_role("link", name="阶段漏斗与流失").click()
     page.get_by_role("heading", name="阶段漏斗与流失").wait_for(timeout=30_000)
-    page.locator('[data-testid="stSelectbox"]', has_text="按此列拆分").get_by_role("combobox").click()
-    page.get_by_role("option", name="业务员").click()
+    choose(page, "breakdown_by", "业务员")  # opened again if the page's rerun closed the list before the click
     legend = page.locator(".js-plotly-plot .legend .legendtext")
     legend.first.wait_for(timeout=30_000)
     assert sorted(legend.all_text_contents()) == sorted(REPS)

@@ -6,17 +6,13 @@ the end another browser session still gets the bundled sample's funnel. Skipped 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from browserkit import idle
+from browserkit import ARGS, CHROMIUM, Server, idle
 from hostile import cases, write
-from test_browser import ARGS, CHROMIUM, free_port, metric
+from test_browser import metric
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
@@ -44,31 +40,9 @@ def healthy(url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("log") / "server.log"
-    env = {**os.environ, "FUNNEL_DB": str(tmp_path_factory.mktemp("db") / "snapshots.db")}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"),
-                *("--server.port", str(port), "--server.address", "127.0.0.1"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        if healthy(url):
-            break
-        time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
-    yield url, proc, log
-    proc.terminate()
-    proc.wait(timeout=20)
+    srv = Server(tmp_path_factory.mktemp("server"))
+    yield srv.url, srv.proc, srv.log_path
+    srv.stop()
 
 
 def test_hostile_uploads_leave_the_server_serving_everyone(server, tmp_path):

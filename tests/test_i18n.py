@@ -33,3 +33,11 @@ def test_error_keys_used_in_the_package_exist():
     for path in (ROOT / "funnel").glob("*.py"):
         used |= set(re.findall(r'FunnelError\(\s*"([a-z_]+)"', path.read_text()))
     assert used and used <= set(STRINGS)
+
+
+def test_counts_in_the_pages_sentences_have_separators():
+    """A count put into a sentence reads '7,845 customers', not '7845': pages pass formats.count(...), never a
+    bare len(...) (a 2M-line table showed '7845 A/B customers have had no order…')."""
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        bare = re.findall(r"\btr\([^()]*\b[a-z]+=len\(", path.read_text())
+        assert not bare, f"{path.name}: {bare}"
