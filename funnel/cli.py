@@ -274,9 +274,12 @@ def deals_lines(deals, lang: str) -> list[str]:
     if deals.order is not None:
         lines.append(deals.order.sentence(lang))
     if any(deals.placements.values()):
-        lines.append(t("placement_line", lang, **deals.placements))
+        lines.append(t("placement_line", lang, **{way: f"{n:,}" for way, n in deals.placements.items()}))
     if deals.open_without_amount:
         lines.append(t("no_amount_note", lang, n=deals.open_without_amount))
+    if deals.parsed_in_sql:
+        limit = f"{table_rows.LOOKUP_LIMIT:,}"
+        lines.append(t("table_parsed_in_sql", lang, columns="、".join(deals.parsed_in_sql), limit=limit))
     return lines
 
 

@@ -142,6 +142,20 @@ def test_an_unexpected_failure_is_a_sentence_not_a_traceback(app, monkeypatch):
     assert any("RuntimeError" in e.value and "意外" in e.value for e in app.error)
 
 
+def test_an_unexpected_failure_in_the_sidebar_is_a_sentence_too(app, monkeypatch):
+    """Not only the page: the sources and mappings drawn before it are guarded the same way."""
+    import pages.common
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.delenv("FUNNEL_DEBUG")
+    monkeypatch.setattr(pages.common, "pipeline_raw", broken)
+    app.run()
+    assert not app.exception
+    assert any("RuntimeError" in e.value and "意外" in e.value for e in app.error)
+
+
 def test_user_data_is_never_markdown(app, erp_rows):
     from conftest import xlsx_bytes
 
