@@ -11,7 +11,14 @@ from pathlib import Path
 import pandas as pd
 
 from funnel import table_rows
-from funnel.bands import DEFAULT_THRESHOLDS, BandReport, band_report, customer_totals, parse_thresholds
+from funnel.bands import (
+    DEFAULT_THRESHOLDS,
+    BandReport,
+    band_report,
+    customer_amounts,
+    customer_totals,
+    parse_thresholds,
+)
 from funnel.errors import FunnelError
 from funnel.escape import terminal, terminal_json
 from funnel.i18n import t
@@ -361,7 +368,7 @@ def _emit(text: str | bytes, out: str | None) -> None:
 def run_bands(args: argparse.Namespace, lang: str) -> None:
     sales = _load(args)
     lines = sales.where(resolve_products(sales, args.product), parse_day(args.start), parse_day(args.end))
-    report = band_report(customer_totals(lines), parse_thresholds(args.thresholds), lang, args.upgrade_pct / 100)
+    report = band_report(customer_amounts(lines), parse_thresholds(args.thresholds), lang, args.upgrade_pct / 100)
     if args.format == "json":
         _emit(_json(bands_json(sales, report)), args.out)
     elif args.format == "csv":

@@ -13,6 +13,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "upload_label": {"zh": "上传销售报表（xlsx、xls、csv）", "en": "Upload a sales report (xlsx, xls, csv)"},
     "using_sample": {"zh": "正在使用内置示例报表：{name}", "en": "Using the bundled sample report: {name}"},
     "using_upload": {"zh": "正在使用上传的报表：{name}", "en": "Using your report: {name}"},
+    "reading_file": {"zh": "正在读取报表……", "en": "Reading the report…"},
+    "checking_rows": {"zh": "正在核对每一行……", "en": "Checking every row…"},
     "sheet": {"zh": "工作表", "en": "Sheet"},
     "mapping_header": {"zh": "列映射（自动识别，可修改）", "en": "Column mapping (detected, editable)"},
     "no_column": {"zh": "（无）", "en": "(none)"},

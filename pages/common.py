@@ -195,9 +195,17 @@ def _parsed(key: tuple, make: Callable[[], T]) -> T:
     return value
 
 
+def _progress(key: str, work: Callable[[], T]) -> T:
+    """`work` under a spinner with the time taken (Streamlit shows it after half a second: large files only)."""
+    with st.spinner(tr(key), show_time=True):
+        return work()
+
+
 def cached_report(digest: str, sheet: str | None, data: bytes, name: str) -> RawReport:
     """The parsed sheet (read in a worker process), cached on the file's content and the sheet."""
-    return _parsed(("report", digest, sheet), lambda: read_untrusted(data, name, sheet))
+    return _parsed(
+        ("report", digest, sheet), lambda: _progress("reading_file", lambda: read_untrusted(data, name, sheet))
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
@@ -210,7 +218,10 @@ def cached_sales(
     digest: str, sheet: str | None, mapping: Mapping, raw: RawReport, detected: dict | None = None
 ) -> SalesData:
     """The checked sales lines and row accounting for one mapping."""
-    return _parsed(("sales", digest, sheet, mapping), lambda: prepare_sales(raw, mapping, detected))
+    return _parsed(
+        ("sales", digest, sheet, mapping),
+        lambda: _progress("checking_rows", lambda: prepare_sales(raw, mapping, detected)),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
