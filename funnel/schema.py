@@ -250,7 +250,7 @@ def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(rank[codes].astype(code_type(len(ordered))), categories=ordered)
 
 
-def _duplicate_rows(frame: pd.DataFrame, used: np.ndarray, alike: list[np.ndarray]) -> int:
+def _duplicate_rows(frame: pd.DataFrame, used: np.ndarray, alike: list[np.ndarray | tuple[np.ndarray, int]]) -> int:
     """How many used rows repeat an earlier used row cell for cell (blank equals blank).
 
     Rows can only be equal if they agree on what was made of them (`alike`: customer, amount, date…), so only
@@ -259,7 +259,7 @@ def _duplicate_rows(frame: pd.DataFrame, used: np.ndarray, alike: list[np.ndarra
     m = int(used.sum())
     if m < 2:
         return 0
-    key = _combined([values[used] for values in alike])
+    key = _combined([(v[0][used], v[1]) if isinstance(v, tuple) else v[used] for v in alike])
     counts = np.bincount(key)
     candidates = np.flatnonzero(used)[counts[key] > 1]
     if len(candidates) < 2:
@@ -267,17 +267,25 @@ def _duplicate_rows(frame: pd.DataFrame, used: np.ndarray, alike: list[np.ndarra
     return int(frame.take(candidates).duplicated().sum())
 
 
-def _combined(columns: list[np.ndarray]) -> np.ndarray:
-    """One integer per row, equal for rows equal in every column (codes 0..k−1 of the distinct combinations)."""
-    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+def _combined(columns: list[np.ndarray | tuple[np.ndarray, int]]) -> np.ndarray:
+    """One integer per row, equal for rows equal in every column (codes 0..k−1 of the distinct combinations).
+
+    A column is values, or (codes, k): codes already in −1..k−1 (a coded text column's), used as they are
+    instead of being factorised again (0.02 s of a 300k-row report).
+    """
+    key = np.zeros(len(columns[0][0] if isinstance(columns[0], tuple) else columns[0]) if columns else 0, np.int64)
     size = 1
     for values in columns:
-        codes, uniques = pd.factorize(values)
-        width = len(uniques) + 1
+        if isinstance(values, tuple):
+            codes, count = values
+        else:
+            codes, uniques = pd.factorize(values)
+            count = len(uniques)
+        width = count + 1
         if size * width >= 2**62:
             key, kept = pd.factorize(key)
             size = len(kept)
-        key = key * width + (codes + 1)
+        key = key * width + (np.asarray(codes, dtype=np.int64) + 1)
         size *= width
     return pd.factorize(key)[0]
 
@@ -367,17 +375,16 @@ def prepare_sales(
     for role in ("region", "rep", "order"):
         column = getattr(mapping, role)
         lines[role] = text(column).categorical(used) if column else _constant("", m)
-    for role in ("quantity", "unit_price"):
-        column = getattr(mapping, role)
-        if column:
-            lines[role] = parse_amounts(frame[column])[0].to_numpy()[used] / 100
 
     left_out = frame[~used].copy()
     left_out.insert(0, "reason", np.asarray(REASONS, dtype=object)[reason[~used]])
     left_out.insert(0, "row", rows[~used])
     counts = np.bincount(reason[~used].astype(np.int64), minlength=len(REASONS)) if (~used).any() else []
     reasons = {code: int(counts[i]) for i, code in enumerate(REASONS) if len(counts) and counts[i]}
-    alike = [c.raw_codes for c in coded.values() if c.raw_codes is not None] + [cents.to_numpy(), dates.to_numpy()]
+    alike: list[np.ndarray | tuple[np.ndarray, int]] = [
+        (c.raw_codes, int(c.raw_codes.max(initial=-1)) + 1) for c in coded.values() if c.raw_codes is not None
+    ]
+    alike += [cents.to_numpy(), dates.to_numpy()]
     return SalesData(
         lines=lines,
         left_out=left_out.reset_index(drop=True),

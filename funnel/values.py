@@ -273,20 +273,39 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 # characters, and every pattern (and float()) accepts only such characters, so a text holding any other character
 # (客户00012有限公司, 产品2) is never a date: `may_be_dates` lets a caller skip it without changing any answer.
 _DATE_CHARACTERS = re.compile(r"[\d\s,./+\-:_a-z年月日星期周礼拜一二三四五六天]*", re.IGNORECASE)
+# Letters too: a run of letters in a date is removed whole as a weekday (\b then mon…sun, then any letters) or a
+# month name (3–9 letters, the first three a month's), or letter by letter as a time of day (T, AM/PM, Z, UTC,
+# GMT), or kept for the number reader (1e5, inf, nan, Infinity). So a run that starts with no month or weekday and
+# holds a letter outside those (XS0001234, SO-2026-01) is never part of a date.
+_LETTER_RUN = re.compile(r"[a-z]+", re.IGNORECASE)
+_DATE_WORDS = frozenset(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")) | {
+    "mon", "tue", "wed", "thu", "fri", "sat", "sun"
+}  # fmt: skip
+_DATE_LETTERS = frozenset("acefgimnptuyz")
+
+
+def _letters_may_be_dates(text: str) -> bool:
+    """False when a run of letters in (NFKC) text can be no part of a date (see _LETTER_RUN)."""
+    for run in _LETTER_RUN.findall(text):
+        low = run.lower()
+        if run.isascii() and low[:3] not in _DATE_WORDS and not set(low) <= _DATE_LETTERS:
+            return False
+    return True
 
 
 def may_be_dates(texts: list[str]) -> np.ndarray:
     """False for each text that parse_dates can never read as a date, whatever other values it is parsed with.
 
-    >>> may_be_dates(["2026年1月5日 星期一", "05-Jan-2026", "客户00012有限公司", "２０２６／１／５"]).tolist()
-    [True, True, False, True]
+    >>> may_be_dates(["2026年1月5日 星期一", "05-Jan-2026", "客户00012有限公司", "２０２６／１／５", "XS01"]).tolist()
+    [True, True, False, True, False]
     """
     match = _DATE_CHARACTERS.fullmatch
-    return np.fromiter(
-        (match(t) is not None or match(unicodedata.normalize("NFKC", t)) is not None for t in texts),
-        dtype=bool,
-        count=len(texts),
-    )
+
+    def one(text: str) -> bool:
+        normal = unicodedata.normalize("NFKC", text)
+        return (match(text) is not None or match(normal) is not None) and _letters_may_be_dates(normal)
+
+    return np.fromiter((one(t) for t in texts), dtype=bool, count=len(texts))
 
 
 def _parse_distinct_dates(values: pd.Series) -> pd.Series:

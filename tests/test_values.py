@@ -243,12 +243,15 @@ _DATE_PIECES = st.sampled_from(
     ["2026", "1", "05", "13", "20260105", "-", "/", ".", "年", "月", "日", " ", ",", "星期一", "周日", "Mon", "Jan",
      "January", "10:30", " PM", "T08:00:00Z", "+08:00", "２０２６", "／", "１", "e3", "inf", "_"]
 )  # fmt: skip
-_OTHER_PIECES = st.sampled_from(["客户", "有限公司", "产品", "号", "é", "İ", "K", "ſ", "①", "㈠", "#", "%", "(", "Ω"])
+_OTHER_PIECES = st.sampled_from(
+    ["客户", "有限公司", "产品", "号", "é", "İ", "K", "ſ", "①", "㈠", "#", "%", "(", "Ω", "XS", "s", "Q", "PMZ", "a.m."]
+)  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.one_of(_DATE_PIECES, _OTHER_PIECES), min_size=1, max_size=6).map("".join), max_size=12))
 @example(["Monİ 2026-1-5", "monı 13-5-2026", "客户00012有限公司", "5-13-2026", "①-②-２０２６", "2026年"])
+@example(["2026-1-5 10:30 PMZ", "1e4", "XS2026-01-05", "5 Sept 2026", "Saturday 2026-01-05", "2026-01-05Tue"])
 def test_a_text_may_be_dates_rules_out_never_parses_and_leaves_the_others_as_they_were(texts):
     keep = may_be_dates(texts)
     alone = [bool(parse_dates(pd.Series([t], dtype="object"))[1].iloc[0]) for t in texts]
