@@ -8,6 +8,7 @@ from funnel.early import start
 start(sys.argv[1:])  # the report starts being read in the worker while the rest of the CLI is imported
 
 from funnel.cli import main  # noqa: E402
+from funnel.early import leave  # noqa: E402
 
 # The modules just imported (pandas, pyarrow, DuckDB: hundreds of thousands of objects) live as long as the command:
 # frozen, the cyclic collector stops walking them on every full collection and once more when the interpreter
@@ -16,4 +17,5 @@ from funnel.cli import main  # noqa: E402
 gc.freeze()
 code = main()
 gc.freeze()
+leave(sys.argv[1:], code)
 sys.exit(code)

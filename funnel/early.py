@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 from pathlib import Path
 
 SALES_COMMANDS: tuple[str, ...] = ("bands", "key-customers", "migration")
@@ -37,3 +40,22 @@ def start(argv: list[str]) -> None:
         from funnel.guard import prefetch
 
         prefetch(found[0], Path(found[0]).name, found[1])
+
+
+def leave(argv: list[str], code: int) -> None:
+    """End a sales command on a report file at once, its output flushed: what the interpreter would do next is
+    tear down the modules and objects (pandas, pyarrow, DuckDB and the report's columns) one by one, ~0.03 s of CPU
+    for nothing. The command wrote only its output and read only its report; its worker has been waited for. Any
+    other command, or output that cannot be flushed, ends the ordinary way."""
+    if report_argument(argv) is None:
+        return
+    try:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    from funnel.engine import close_memory_engine
+
+    close_memory_engine()  # DuckDB removes its spill folder, if it made one
+    os._exit(code)

@@ -306,6 +306,13 @@ def memory_engine() -> DuckDBEngine:
         return _MEMORY[0]
 
 
+def close_memory_engine() -> None:
+    """Close the in-process DuckDB, if one was opened (the CLI, before it ends)."""
+    with _MEMORY_LOCK:
+        while _MEMORY:
+            _MEMORY.pop().close()
+
+
 LINE_COLUMNS: tuple[str, ...] = (
     "customer_key",
     "customer",

@@ -40,3 +40,31 @@ def test_a_parquet_file_or_a_folder_is_a_table_source(tmp_path):
     parquet.write_bytes(b"PAR1")
     assert report_argument(["bands", str(parquet)]) is None
     assert report_argument(["bands", str(tmp_path)]) is None
+
+
+def test_a_report_command_ends_at_once_with_all_its_output_written(tmp_path):
+    # `python -m funnel` ends a report command with os._exit (funnel.early.leave): what it wrote must be out first,
+    # through a pipe (a small output sits in the buffer until flushed) and into --out, and its exit code kept
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output buffered, as it usually is
+    cents = {f"客户{i:04d}": (12_345, 6_012_345, 25_012_345)[i % 3] + i for i in range(3_000)}
+    path = tmp_path / "r.csv"
+    path.write_text("客户名称,价税合计\n" + "".join(f"{c},{v / 100:.2f}\n" for c, v in cents.items()), encoding="utf-8")
+    command = [sys.executable, "-m", "funnel", "bands", str(path), "--format", "json", "--lang", "en"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    bands = json.loads(done.stdout)["bands"]
+    assert [b["customers"] for b in bands] == [1_000, 0, 1_000, 0, 1_000]  # 123.45…, 60,123.45…, 250,123.45… yuan
+    out = tmp_path / "key.json"
+    key = [*command[:3], "key-customers", str(path), "--format", "json", "--out", str(out)]
+    done = subprocess.run(key, timeout=120, env=env)
+    assert done.returncode == 0
+    customers = json.loads(out.read_text(encoding="utf-8"))["customers"]
+    assert {c["customer"]: round(c["revenue"] * 100) for c in customers} == cents
+    wrong = [*command[:5], "--customer-col", "无此列"]
+    done = subprocess.run(wrong, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "无此列" in done.stderr
