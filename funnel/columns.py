@@ -438,6 +438,12 @@ _HEADER_SPECS = (*SALES_ROLES.values(), *PIPELINE_ROLES.values())
 _AFFIXES: set[str] = set()  # every normalised synonym, with and without its spaces
 
 
+def prepare_vocabulary() -> None:
+    """Normalise every role's synonyms now: the CLI does it before forking its reading worker (which looks for the
+    header row with them), so that the worker and the column detection after it share one copy of the work."""
+    header_like("客户")
+
+
 def header_like(name: object) -> bool:
     """True when a cell reads like a known column header (used to find the header row under title rows).
 

@@ -37,8 +37,10 @@ def start(argv: list[str]) -> None:
     """Fork the reading worker for the command's report now, while this process is still small and idle."""
     found = report_argument(argv)
     if found is not None:
+        from funnel.columns import prepare_vocabulary
         from funnel.guard import prefetch
 
+        prepare_vocabulary()
         prefetch(found[0], Path(found[0]).name, found[1])
 
 

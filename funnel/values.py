@@ -308,7 +308,24 @@ def may_be_dates(texts: list[str]) -> np.ndarray:
     return np.fromiter((one(t) for t in texts), dtype=bool, count=len(texts))
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?")
+
+
+def _iso_days(values: pd.Series) -> pd.Series | None:
+    """The days of distinct values that are all 'YYYY-MM-DD', with ' HH:MM:SS' or not (what CSV exports and the xlsx
+    reader write), read as the general parser reads them (the time dropped, a year outside 1900–2199 or an
+    impossible day NaT) in one vectorised step; None when any value has another shape."""
+    texts = values.tolist()
+    if not texts or not all(isinstance(t, str) and _ISO_DAY.fullmatch(t) for t in texts):
+        return None
+    days = pd.to_datetime(pd.Series([t[:10] for t in texts], index=values.index), format="%Y-%m-%d", errors="coerce")
+    return days.where(days.dt.year.between(1900, 2199)).astype("datetime64[ns]")
+
+
 def _parse_distinct_dates(values: pd.Series) -> pd.Series:
+    iso = _iso_days(values)
+    if iso is not None:
+        return iso
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     is_ts = values.map(lambda v: hasattr(v, "year") and hasattr(v, "month") and hasattr(v, "day"))
     if is_ts.any():

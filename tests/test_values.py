@@ -260,3 +260,29 @@ def test_a_text_may_be_dates_rules_out_never_parses_and_leaves_the_others_as_the
     kept = parse_dates(pd.Series([t for t, k in zip(texts, keep, strict=True) if k], dtype="object"))[0]
     assert together[keep].tolist() == kept.tolist()  # the day-first choice of the rest is unchanged
     assert together[~keep].isna().all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1800, 2300), st.integers(0, 13), st.integers(0, 32), st.booleans()),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_iso_days_with_or_without_a_time_are_the_calendar_days(parts):
+    # the one-step reading of 'YYYY-MM-DD[ HH:MM:SS]' columns (values._iso_days) against the calendar: an impossible
+    # day or a year outside 1900–2199 is no date; a column mixing in any other shape takes the general way
+    import datetime as dt
+
+    texts, expected = [], []
+    for year, month, day, timed in parts:
+        texts.append(f"{year:04d}-{month:02d}-{day:02d}" + (" 23:59:07" if timed else ""))
+        try:
+            expected.append(pd.Timestamp(dt.date(year, month, day)) if 1900 <= year <= 2199 else pd.NaT)
+        except ValueError:
+            expected.append(pd.NaT)
+    got = parse_dates(pd.Series(texts, dtype="object"))[0].tolist()
+    assert [(pd.isna(g) and pd.isna(e)) or g == e for g, e in zip(got, expected, strict=True)] == [True] * len(texts)
+    mixed = parse_dates(pd.Series([*texts, "2026年1月5日"], dtype="object"))[0].tolist()
+    assert mixed[:-1] == got and mixed[-1] == pd.Timestamp(2026, 1, 5)
