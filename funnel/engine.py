@@ -415,7 +415,8 @@ def engine_error(exc: BaseException, secret: str | None = None) -> FunnelError:
         text = text.replace(secret, "***")
     low = text.lower()
     name = type(exc).__name__
-    if "statement timeout" in low or "canceling statement" in low or name in ("QueryCanceled", "InterruptException"):
+    cancelled = "statement timeout" in low or "canceling statement" in low or "[operation_canceled]" in low  # Connect
+    if cancelled or name in ("QueryCanceled", "InterruptException"):
         return FunnelError("engine_timeout", seconds=query_seconds())
     if (
         name in ("UndefinedTable",)
@@ -628,8 +629,9 @@ class SparkEngine(Engine):
             raise engine_error(exc) from None
         names = set()
         for table in found:
-            space = [n for n in (table.namespace or []) if n != "default"] if not table.isTemporary else []
-            names.add((*space, table.name))
+            if table.isTemporary:  # this session's own views (staged rows, lookups): nothing a user chose to share
+                continue
+            names.add((*[n for n in (table.namespace or []) if n != "default"], table.name))
         return sorted(names)
 
     def interrupt(self) -> None:
