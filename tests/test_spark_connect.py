@@ -100,6 +100,24 @@ def test_the_sales_table_equals_an_independent_sum_and_lists_as_a_table(server, 
         source.close()
 
 
+def test_the_command_line_stops_its_connect_sessions_when_done(server, capsys, monkeypatch):
+    """Each command's Connect session (the sales table's and the pipeline's) is stopped at its end: on the server a
+    session left open keeps its cached staged rows until it expires."""
+    from funnel.engine import SparkEngine
+
+    opened: list = []
+    original = SparkEngine.__init__
+
+    def spy(self, *args, **kwargs) -> None:
+        original(self, *args, **kwargs)
+        opened.append(self.session)
+
+    monkeypatch.setattr(SparkEngine, "__init__", spy)
+    assert main(["bands", server.url, "--table", "sales", "--format", "json"]) == 0
+    assert cli_error(capsys, "bands", server.url, "--table", "sales", "--amount-col", "no_such_column")
+    assert len(opened) == 2 and all(session.is_stopped for session in opened)
+
+
 def test_two_engines_on_one_server_keep_their_views_apart(server):
     from funnel.engine import SparkEngine
 
