@@ -725,7 +725,6 @@ def connect_session(url: str):
     # gRPC's core logs a failed TLS handshake (a token in the URL means TLS) on standard error; the sentence says it
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     try:
-        from pyspark.sql import SparkSession
         from pyspark.sql.connect.client.retries import DefaultPolicy
         from pyspark.sql.connect.session import SparkSession as ConnectSession  # needs grpcio & co.
     except ImportError as exc:
@@ -736,9 +735,10 @@ def connect_session(url: str):
     except (OSError, ValueError):
         raise FunnelError("engine_unreachable", where=where) from None
     try:
-        session = SparkSession.builder.remote(url).create()
-        if not isinstance(session, ConnectSession):  # pragma: no cover - pyspark builds nothing else for sc://
-            raise FunnelError("engine_unreachable", where=where)
+        # Connect's own builder: pyspark.sql's marks the whole process Connect-only (SPARK_CONNECT_MODE_ENABLED), after
+        # which a local Spark session (a Parquet source on Spark) cannot start, and it refuses sc:// once a local
+        # session runs; both kinds of source live side by side in one app server.
+        session = ConnectSession.builder.remote(url).create()
         # a server that goes away later: a few quick retries (about 4 s in all), not ten minutes
         session.client.set_retry_policies([DefaultPolicy(max_retries=4, max_backoff=2_000)])
         # one round trip (the server answers Spark Connect, not just a port); dates and times read as in local mode

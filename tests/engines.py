@@ -171,7 +171,7 @@ class ConnectServer:
 
     def session(self):
         """A client session of the test's own (to create tables; the product opens its own)."""
-        from pyspark.sql import SparkSession
+        from pyspark.sql.connect.session import SparkSession  # (pyspark.sql's builder: see funnel.engine)
 
         return SparkSession.builder.remote(self.url).create()
 

@@ -118,6 +118,27 @@ def test_the_command_line_stops_its_connect_sessions_when_done(server, capsys, m
     assert len(opened) == 2 and all(session.is_stopped for session in opened)
 
 
+def test_a_local_spark_source_and_a_connect_source_live_side_by_side(server, spark, tmp_path):
+    """One app server may offer a Parquet folder on local Spark and an sc:// source: each kind opens after the other
+    (pyspark's common builder refused a Connect session beside a local one, and a local one after Connect)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from funnel.engine import SparkEngine
+
+    pq.write_table(pa.table({"x": [1, 2, 3]}), tmp_path / "x.parquet")
+    with SparkEngine(remote=server.url) as remote:
+        local = SparkEngine()
+        try:
+            view = local.view("funnel_parquet", str(tmp_path / "x.parquet"))
+            assert int(local.fetch(f"SELECT SUM(x) AS n FROM {view}")["n"][0]) == 6
+        finally:
+            local.close()
+        with SparkEngine(remote=server.url) as again:
+            assert int(again.fetch('SELECT COUNT(*) AS n FROM "sales"')["n"][0]) == len(sales_rows()) - 1
+        assert int(remote.fetch("SELECT 1 AS n")["n"][0]) == 1
+
+
 def test_two_engines_on_one_server_keep_their_views_apart(server):
     from funnel.engine import SparkEngine
 
