@@ -26,7 +26,6 @@ from pages.common import (
     UPLOAD_TYPES,
     Source,
     cached_mapping,
-    cached_pipeline_detection,
     cached_report,
     cached_sales,
     current_stages,
@@ -36,12 +35,14 @@ from pages.common import (
     leave_v1_multipage_mode,
     localise_uploaders,
     md,
+    pipeline_columns,
     pipeline_deals,
-    pipeline_raw,
+    pipeline_detection,
     tr,
     upload_source,
 )
-from pages.dbsource import catalog, choose_table, detected_columns, open_table
+from pages.dbpipeline import PipelineTable, choose_pipeline_table
+from pages.dbsource import catalog, choose_table, detected_columns, new_run, open_table
 
 PIPELINE_PAGES = ("stages", "forecast")
 
@@ -110,8 +111,27 @@ def choose_source() -> Source | None:
 
 
 def choose_pipeline() -> None:
-    """The pipeline export the stage and forecast pages read (the bundled sample until one is uploaded)."""
+    """The pipeline the stage and forecast pages read: an upload (the bundled sample until one is uploaded) or,
+    when FUNNEL_SOURCES lists any, a table of a named source chosen with the sales source's widgets. A table that
+    cannot be used leaves None and its sentence (the pipeline pages say it)."""
+    sources, _ = catalog()  # a mistake in the file is said once, by the sales source
+    st.session_state["pipeline_error"] = None
     with st.sidebar.expander(tr("pipeline_source")):
+        kind = "file"
+        if sources:
+            kind = state.radio(
+                "pipeline_kind",
+                tr("source_kind"),
+                ["file", "db"],
+                format_func=lambda k: tr(f"source_kind_{k}"),
+                horizontal=True,
+                where=st,
+            )
+        else:
+            state.put("pipeline_kind", "file")
+        if kind == "db":
+            st.session_state["pipeline_source"] = pipeline_table(sources)
+            return
         upload = st.file_uploader(tr("pipeline_upload"), type=UPLOAD_TYPES, key="pipeline_up", help=tr("upload_help"))
         if upload is not None:
             st.caption(tr("using_upload", name=md(upload.name)))
@@ -120,6 +140,23 @@ def choose_pipeline() -> None:
             st.caption(tr("pipeline_sample", name=SAMPLE_PIPELINE.name))
             source = sample_source(SAMPLE_PIPELINE)
     st.session_state["pipeline_source"] = source
+
+
+def pipeline_table(sources: dict) -> PipelineTable | None:
+    """The chosen pipeline table (drawn in the current container), or None with the reason kept for the pages."""
+    try:
+        table = choose_pipeline_table(sources, st)
+    except FunnelError as exc:
+        st.session_state["pipeline_error"] = error_text(exc)
+        return None
+    except Exception as exc:
+        if os.environ.get("FUNNEL_DEBUG"):
+            raise
+        logging.getLogger("funnel").exception("pipeline table failed")
+        st.session_state["pipeline_error"] = tr("unexpected_error", kind=type(exc).__name__)
+        return None
+    st.caption(tr("using_db", name=md(table.source.name), table=md(table.table)))
+    return table
 
 
 def role_select(role: str, columns: list[str], detection: Detection | None, name: str, key: str) -> str | None:
@@ -163,15 +200,17 @@ def choose_mapping(scope: str, columns: list[str], detected: Mapping, detections
 
 def choose_pipeline_mapping() -> None:
     """The pipeline's columns, mapped like the sales report's: each role with its evidence (asked for when weak),
-    and one entry-date column per stage; a new pipeline file is detected afresh (its choices are its own)."""
+    and one entry-date column per stage; a new pipeline file or table is detected afresh (its choices are its
+    own). A table's columns are detected on a sample of its rows by the same rules."""
     source = st.session_state["pipeline_source"]
+    if source is None:
+        return  # the pipeline pages say why the table cannot be used
     try:
-        raw = pipeline_raw(source)
-        found = cached_pipeline_detection(source.digest, raw)
+        found = pipeline_detection(source)
+        columns = pipeline_columns(source)
         steps = pipeline_deals(current_stages(), None, {}).stages
     except FunnelError:
-        return  # the pipeline pages say why the file cannot be used
-    columns = [str(c) for c in raw.frame.columns]
+        return  # the pipeline pages say why the source cannot be used
     tag = source.digest[:12]
     stage = found.detections.get("stage")
     with st.sidebar.expander(tr("pipeline_mapping_header"), expanded=stage is not None and not stage.confident):
@@ -284,11 +323,32 @@ def draw_navigation(where, pages: list) -> None:
         where.page_link(page, label=page.title, icon=page.icon, query_params=params)
 
 
+def said_once(exc: Exception) -> None:
+    """An error that reached the top of a run as one sentence, never a traceback (tests set FUNNEL_DEBUG to see
+    it raised; the server's log keeps the trace)."""
+    if isinstance(exc, FunnelError):  # one of ours let through: its own sentence
+        st.error(error_text(exc))
+        return
+    if os.environ.get("FUNNEL_DEBUG"):
+        raise exc
+    logging.getLogger("funnel").error("run failed", exc_info=exc)
+    st.error(tr("unexpected_error", kind=type(exc).__name__))
+
+
 def main() -> None:
-    """One run of the app: view from the URL, data source, mapping, language and unit, navigation, then the page."""
+    """One run of the app; whatever fails in the sidebar (sources, mappings) or the page is said in one sentence."""
+    try:
+        run()
+    except Exception as exc:
+        said_once(exc)
+
+
+def run() -> None:
+    """View from the URL, data source, mapping, language and unit, navigation, then the page."""
     leave_v1_multipage_mode()
     st.set_page_config(page_title=f"{t('app_title', 'zh')} · {t('app_title', 'en')}", page_icon="🔻", layout="wide")
     state.read_url()
+    new_run()
     pages = [
         st.Page("pages/bands.py", title=tr("page_bands"), icon=":material/filter_alt:", default=True, url_path="bands"),
         st.Page("pages/key_customers.py", title=tr("page_key"), icon=":material/star:", url_path="key_customers"),
@@ -325,13 +385,8 @@ def main() -> None:
 
     try:
         current.run()
-    except FunnelError as exc:  # a page let one of ours through: still one sentence
-        st.error(error_text(exc))
-    except Exception as exc:  # never a traceback in front of a user; tests set FUNNEL_DEBUG to see it
-        if os.environ.get("FUNNEL_DEBUG"):
-            raise
-        logging.getLogger("funnel").exception("page failed")
-        st.error(tr("unexpected_error", kind=type(exc).__name__))
+    except Exception as exc:  # the page's failure below the sidebar already drawn
+        said_once(exc)
 
 
 if __name__ == "__main__":  # Streamlit runs this file as __main__; a file-reading worker process must not

@@ -11,7 +11,14 @@ from pathlib import Path
 import pandas as pd
 
 from funnel import table_rows
-from funnel.bands import DEFAULT_THRESHOLDS, BandReport, band_report, customer_totals, parse_thresholds
+from funnel.bands import (
+    DEFAULT_THRESHOLDS,
+    BandReport,
+    band_report,
+    customer_amounts,
+    customer_totals,
+    parse_thresholds,
+)
 from funnel.errors import FunnelError
 from funnel.escape import terminal, terminal_json
 from funnel.i18n import t
@@ -289,9 +296,12 @@ def deals_lines(deals, lang: str) -> list[str]:
     if deals.order is not None:
         lines.append(deals.order.sentence(lang))
     if any(deals.placements.values()):
-        lines.append(t("placement_line", lang, **deals.placements))
+        lines.append(t("placement_line", lang, **{way: f"{n:,}" for way, n in deals.placements.items()}))
     if deals.open_without_amount:
         lines.append(t("no_amount_note", lang, n=deals.open_without_amount))
+    if deals.parsed_in_sql:
+        limit = f"{table_rows.LOOKUP_LIMIT:,}"
+        lines.append(t("table_parsed_in_sql", lang, columns="、".join(deals.parsed_in_sql), limit=limit))
     return lines
 
 
@@ -380,7 +390,7 @@ def _emit(text: str | bytes, out: str | None) -> None:
 def run_bands(args: argparse.Namespace, lang: str) -> None:
     sales = _load(args)
     lines = sales.where(resolve_products(sales, args.product), parse_day(args.start), parse_day(args.end))
-    report = band_report(customer_totals(lines), parse_thresholds(args.thresholds), lang, args.upgrade_pct / 100)
+    report = band_report(customer_amounts(lines), parse_thresholds(args.thresholds), lang, args.upgrade_pct / 100)
     if args.format == "json":
         _emit(_json(bands_json(sales, report)), args.out)
     elif args.format == "csv":

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from funnel.coded import WHITE_SPACE, distinct
 from funnel.columns import RoleSpec, header_match
-from funnel.values import parse_amounts, parse_dates
+from funnel.values import may_be_dates, parse_amounts, parse_dates
 
 CONFIDENT = 0.5
 SAMPLE_ROWS = 5_000
@@ -112,7 +112,8 @@ def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Cal
         cents, bad = parse_amounts(text)
         ok = (~bad & (cents >= 0) & (cents <= 10_000)).to_numpy()
     else:
-        digits = text.str.contains(r"\d", regex=True).to_numpy()
+        digits = text.str.contains(r"\d", regex=True).to_numpy(dtype=bool, copy=True)
+        digits[digits] = may_be_dates(text[digits].tolist())  # 客户00012有限公司 never parses: not tried
         dated = np.zeros(len(text), dtype=bool)
         if digits.any():
             dated[digits] = ~parse_dates(text[digits])[1].to_numpy() & ~numeric[digits]
@@ -152,9 +153,14 @@ def filled_and_distinct(series: pd.Series) -> tuple[int, int]:
     """(non-blank cells, distinct non-blank values) of a column, values stripped as `_distinct` strips them;
     counted over the column's distinct cells, not its rows."""
     codes, uniques = distinct(series)
+    per_value = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    if isinstance(uniques, pa.Array) and not uniques.null_count:  # text: stripped in Arrow, as str.strip() does
+        stripped = pc.utf8_trim(uniques, characters=WHITE_SPACE)
+        kept = pc.not_equal(stripped, "")
+        filled = int(per_value[kept.to_numpy(zero_copy_only=False)].sum())
+        return filled, int(pc.count_distinct(stripped.filter(kept)).as_py())
     texts = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip().to_numpy(dtype=object)
     blank = texts == ""
-    per_value = np.bincount(codes[codes >= 0], minlength=len(texts))
     filled = int(per_value[~blank].sum())
     return filled, len(set(texts[~blank].tolist()))
 

@@ -236,6 +236,8 @@ class DuckDBEngine(Engine):
                 "memory_limit": os.environ.get("FUNNEL_DUCKDB_MEMORY", "160MB"),
                 "temp_directory": os.path.join(tempfile.gettempdir(), f"funnel-duckdb-{os.getpid()}"),
             }
+            if not path and not files:  # a file's lines (≤ the reader's row limit): one thread costs less CPU
+                config["threads"] = 1  # (a 300k-line band funnel: 0.12 s against 0.16 s on two threads)
             self.con = duckdb.connect(path or ":memory:", read_only=bool(path) and read_only, config=config)
         except duckdb.Error as exc:
             raise FunnelError("engine_open_failed", source=path or ":memory:", detail=_first_line(exc)) from exc
@@ -333,8 +335,7 @@ def lines_table(lines: pd.DataFrame | Lines, name: str = "file_lines") -> Lines:
             dates = lines[column] if column in lines else pd.Series(pd.NaT, index=lines.index)
             arrays[column] = pa.array(pd.to_datetime(dates).astype("datetime64[us]"), from_pandas=True)
         elif column in lines:
-            text = pa.Array.from_pandas(lines[column])
-            arrays[column] = (text if pa.types.is_string(text.type) else text.cast(pa.string())).fill_null("")
+            arrays[column] = _text_column(pa.Array.from_pandas(lines[column]))
         else:
             arrays[column] = pa.array([""] * n, type=pa.string())
     arrays["seq"] = pa.array(np.arange(n, dtype="int64"))  # file order: ties in "main product" go to the first seen
@@ -342,6 +343,14 @@ def lines_table(lines: pd.DataFrame | Lines, name: str = "file_lines") -> Lines:
     columns = 'customer_key, customer, product, amount_cents, CAST(date AS DATE) AS date, region, rep, "order", seq'
     has_orders = "order" in lines and bool((lines["order"].fillna("") != "").any())
     return Lines(memory_engine(), f"SELECT {columns} FROM {name}", {}, {name: table}, has_orders)
+
+
+def _text_column(text: pa.Array) -> pa.Array:
+    """A text column of the lines as the engine reads it ('' where missing); a categorical stays dictionary-encoded
+    (DuckDB reads it as VARCHAR without the strings being written out once per line: 300k lines, 6 columns, 40 ms)."""
+    if pa.types.is_dictionary(text.type) and pa.types.is_string(text.type.value_type) and not text.null_count:
+        return text
+    return (text if pa.types.is_string(text.type) else text.cast(pa.string())).fill_null("")
 
 
 def deals_table(frame: pd.DataFrame, name: str = "file_deals", whole: Iterable[str] = ()) -> Relation:

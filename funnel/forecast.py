@@ -211,6 +211,32 @@ def slipping(weighed: pd.DataFrame, today: object) -> pd.DataFrame:
     return weighed[mask].sort_values("signing_date").reset_index(drop=True)
 
 
+def slipping_page(
+    weighed_deals: Relation, stages: Sequence[str], today: object, limit: int
+) -> tuple[pd.DataFrame, int]:
+    """An engine's open deals whose signing date is past: the first `limit` by date (then deal), with the columns
+    `slipping` gives for a frame, and how many there are in all; the rest stays where it is."""
+    where = "status = 'open' AND signing_date IS NOT NULL AND signing_date < :slip_today"
+    params = {"slip_today": pd.Timestamp(today).date()}
+    total = weighed_deals.fetch(f"SELECT COUNT(*) AS n FROM {{lines}} AS w WHERE {where}", params)["n"].iloc[0]
+    page = weighed_deals.fetch(
+        f"""SELECT deal, customer, furthest, p, amount_cents, signing_date, status, product, region, rep
+            FROM {{lines}} AS w WHERE {where} ORDER BY signing_date, deal LIMIT {int(limit)}""",
+        params,
+    )
+    cents = pd.to_numeric(page["amount_cents"], errors="coerce").astype("float64")
+    out = page.assign(
+        p=page["p"].astype("float64") / PPM,
+        stage=[stages[int(i)] for i in page["furthest"]],
+        amount_cents=cents,
+        has_amount=cents.notna(),
+        amount=cents.fillna(0) / 100,
+        signing_date=pd.to_datetime(page["signing_date"]).astype("datetime64[ns]"),
+    )
+    out["weighted"] = out["amount"] * out["p"]
+    return out.reset_index(drop=True), int(total or 0)
+
+
 def forecast_by(weighed_deals: pd.DataFrame | Relation, column: str, by: str = "quarter") -> pd.DataFrame:
     """Weighted forecast per period (rows) and value of `column` (columns), summed by the engine."""
     _check_period(by)

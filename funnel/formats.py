@@ -163,6 +163,7 @@ def present(
 ) -> Shown:
     """A localised result table (as tables.py builds it, amounts in yuan) made ready to show: money divided into
     the unit with the unit in its header (unless `unit_headers` is False: the caller titles the table with it),
+    shares as percent points (27.83 for 0.2783: the table rounds them to one decimal with a printf format),
     a numeric column with missing values written out as text ('—'), text cells never None. `kinds` names columns
     the string table does not know (stage names…); `default` is the kind of any other numeric column."""
     known = {**_kinds_by_header(lang), **(kinds or {})}
@@ -218,6 +219,8 @@ def _column(values: pd.Series, kind: str, lang: str) -> tuple[pd.Series, str]:
         return values.map(lambda v: _TEXT_OF[kind](v, lang)), "text_right"
     if kind in ("count", "days"):
         return numeric.round().astype("int64"), kind
+    if kind == "percent":  # in percent points: the table's printf format rounds them (its own "percent" cuts)
+        return numeric.astype("float64") * 100, kind
     return numeric.astype("float64"), kind
 
 

@@ -7,11 +7,17 @@ and the caller gets one sentence (a FunnelError), in the app and in the CLI alik
 
 How the child starts: `fork` is cheap and safe only while the parent runs a single Python thread (the CLI); a
 Streamlit server runs many, and a fork could copy a lock another thread holds. There the child comes from a
-fork server: a single-threaded process started once, with pandas, pyarrow and fastexcel already imported, that
+fork server: a single-threaded process started once, with the reader's modules already imported, that
 forks a fresh child per read (a few milliseconds, against ~0.5 s to start and import in a new interpreter).
 
-How results come back: the report is pickled with protocol 5, its Arrow buffers sent out of band through the pipe
-(no copy in the child, one in the pipe); a million-row sheet costs a fraction of a second against seconds to read.
+How results come back: the child reads in Arrow alone (funnel.read.read_table, no pandas) and the table is
+pickled with protocol 5, its Arrow buffers sent out of band through the pipe (no copy in the child, one in the
+pipe); the parent makes the pandas frame over the buffers it received. A million-row sheet costs a fraction of a
+second against seconds to read.
+
+The CLI starts its read early (`prefetch`, from funnel.__main__): the child is forked before the parent imports
+pandas and DuckDB, so it copies a smaller process (its resident size counts those pages again) and reads while the
+parent imports; `read_untrusted` then takes over the read already under way for the same file, sheet and limits.
 
 Memory: the child's resident size is watched from the parent every 20 ms and the child is killed past the limit;
 address space is capped as well (at 3× the limit above what the child starts with: allocators reserve far more
@@ -39,7 +45,7 @@ import funnel.xls
 import funnel.xlsx  # noqa: F401
 from funnel.errors import FunnelError
 from funnel.limits import MB, Limits, check_size
-from funnel.read import RawReport
+from funnel.read import RawReport, RawTable
 
 log = logging.getLogger("funnel")
 T = TypeVar("T")
@@ -49,6 +55,7 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _ASKED = re.compile(rb"memory allocation of (\d{1,20}) bytes failed")  # Rust's abort message; short, anchored digits
 _slots: threading.BoundedSemaphore | None = None
 _slots_lock = threading.Lock()
+_early: dict[tuple, tuple[_Worker, float]] = {}  # reads started by `prefetch`, by (path, name, sheet, limits)
 
 
 def read_untrusted(
@@ -62,8 +69,12 @@ def read_untrusted(
     size = len(source) if isinstance(source, bytes | bytearray) else _file_size(source)
     check_size(size, limits)
     deadline = time.monotonic() + limits.worker_seconds
+    early = _early.pop(_key(source, filename, sheet, limits), None)
     with _slot(limits):
         try:
+            if early is not None:
+                worker, deadline = early
+                return _finish(worker, limits, deadline)
             return _run(source, filename, sheet, limits, deadline, sparse=False)
         except FunnelError as first:
             # The fast reader lays a sheet out as one block from its first to its last cell: scattered cells (a
@@ -81,6 +92,25 @@ def read_untrusted(
                 if second.key in ("read_sparse_unsuitable", "limit_memory", "limit_memory_asked", "limit_time"):
                     raise first from None
                 raise
+
+
+def prefetch(path: str | Path, filename: str = "", sheet: str | None = None) -> None:
+    """Start reading a report file in a worker now, for a `read_untrusted` of the same file, name, sheet and limits
+    to take over (the CLI calls this before importing pandas and DuckDB); a file the limits refuse is left to it."""
+    try:
+        limits = Limits.from_env()  # a bad setting, or a file too large, is said by the read itself
+        check_size(Path(path).stat().st_size, limits)
+        key = _key(Path(path), filename, sheet, limits)
+        if key not in _early:
+            worker = _start(Path(path), filename, sheet, limits, False)
+            worker.watch(limits)
+            _early[key] = (worker, time.monotonic() + limits.worker_seconds)
+    except (OSError, FunnelError):
+        return
+
+
+def _key(source: bytes | Path, filename: str, sheet: str | None, limits: Limits) -> tuple | None:
+    return None if isinstance(source, bytes | bytearray) else (str(source), filename, sheet, limits)
 
 
 def _file_size(path: Path) -> int:
@@ -128,9 +158,40 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+class _Worker:
+    """A started child with the parent's ends of its pipes."""
+
+    def __init__(self, proc: mp.process.BaseProcess, results: Connection, errors: Connection) -> None:
+        self.proc, self.results, self.errors = proc, results, errors
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def watch(self, limits: Limits) -> None:
+        """Kill the child past the memory limit until `_wait` takes over the watch (a read started early)."""
+
+        def run() -> None:
+            while not self._stop.wait(POLL_SECONDS) and self.proc.is_alive():
+                if _rss(self.proc.pid) > limits.worker_memory:
+                    self.proc.kill()  # seen by `_wait` as a killed child: the memory limit's sentence
+                    return
+
+        self._watcher = threading.Thread(target=run, name="funnel-read-watch", daemon=True)
+        self._watcher.start()
+
+    def unwatch(self) -> None:
+        if self._watcher is not None:
+            self._stop.set()
+            self._watcher.join()
+
+
 def _run(
     source: bytes | Path, filename: str, sheet: str | None, limits: Limits, deadline: float, sparse: bool
 ) -> RawReport:
+    return _finish(_start(source, filename, sheet, limits, sparse), limits, deadline)
+
+
+def _start(source: bytes | Path, filename: str, sheet: str | None, limits: Limits, sparse: bool) -> _Worker:
+    """Fork the reading child (see `_context`) and hand it the file."""
     ctx = _context()
     results, child_end = ctx.Pipe(duplex=False)
     errors, child_err = ctx.Pipe(duplex=False)
@@ -142,16 +203,29 @@ def _run(
         name="funnel-read",
         daemon=True,
     )
-    proc.start()
     try:
+        proc.start()
+    except BaseException:
+        results.close()
+        errors.close()
+        raise
+    finally:
         child_end.close()
         child_err.close()
+    return _Worker(proc, results, errors)
+
+
+def _finish(worker: _Worker, limits: Limits, deadline: float) -> RawReport:
+    """The child's report (or its one sentence), the child ended and its pipes closed whatever happens."""
+    worker.unwatch()
+    proc, results, errors = worker.proc, worker.results, worker.errors
+    try:
         return _wait(proc, results, errors, limits, deadline)
     finally:
         if proc.is_alive():
             proc.kill()
         proc.join(timeout=5)
-        for conn in (results, errors, child_end, child_err):
+        for conn in (results, errors):
             conn.close()
 
 
@@ -215,7 +289,8 @@ def _receive(results: Connection, deadline: float) -> RawReport:
 
     main = _read_exact(results, bytearray(main_size), deadline)
     buffers = [_read_exact(results, pa.allocate_buffer(n), deadline) for n in sizes]  # 64-byte aligned, as Arrow likes
-    return pickle.loads(main, buffers=buffers)
+    table: RawTable = pickle.loads(main, buffers=buffers)
+    return table.report()
 
 
 def _read_exact(results: Connection, buffer: T, deadline: float) -> T:
@@ -295,6 +370,21 @@ def _limit_self(limits: Limits) -> None:
         pass
 
 
+def _without_pandas() -> None:
+    """Keep pandas out of a child that has not imported it: the reader needs Arrow alone, but pyarrow imports pandas
+    the first time it converts any Python value (0.15 s of CPU and 40 MB per read); marked absent, it is not tried."""
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas())
+
+
+class _NoPandas:
+    """An import finder under which `import pandas` fails (pyarrow then treats pandas as absent)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("the reading worker works without pandas")
+
+
 def _load(payload: bytes | str, limits: Limits) -> bytes:
     if isinstance(payload, bytes):
         return payload
@@ -318,10 +408,11 @@ def _work(
     faulthandler.disable()  # an abort here is expected and answered; no Python stack dump on the parent's stderr
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     _limit_self(limits)
+    _without_pandas()
     try:
-        from funnel.read import read_report
+        from funnel.read import read_table
 
-        report = read_report(_load(payload, limits), filename, sheet, limits=limits, sparse=sparse)
+        report = read_table(_load(payload, limits), filename, sheet, limits=limits, sparse=sparse)
         buffers: list[pickle.PickleBuffer] = []
         main = pickle.dumps(report, protocol=5, buffer_callback=buffers.append)
         raws = [buffer.raw() for buffer in buffers]

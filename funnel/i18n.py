@@ -13,6 +13,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "upload_label": {"zh": "上传销售报表（xlsx、xls、csv）", "en": "Upload a sales report (xlsx, xls, csv)"},
     "using_sample": {"zh": "正在使用内置示例报表：{name}", "en": "Using the bundled sample report: {name}"},
     "using_upload": {"zh": "正在使用上传的报表：{name}", "en": "Using your report: {name}"},
+    "reading_file": {"zh": "正在读取报表……", "en": "Reading the report…"},
+    "checking_rows": {"zh": "正在核对每一行……", "en": "Checking every row…"},
     "sheet": {"zh": "工作表", "en": "Sheet"},
     "mapping_header": {"zh": "列映射（自动识别，可修改）", "en": "Column mapping (detected, editable)"},
     "no_column": {"zh": "（无）", "en": "(none)"},
@@ -417,6 +419,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{n} 个商机到达「{a}」但没有进入「{b}」（含仍在进行中的）。",
         "en": "{n} deals reached “{a}” but not “{b}” (open ones included).",
     },
+    "list_shown": {
+        "zh": "显示前 {shown} 个（共 {n} 个），按商机编号排序；其余仍留在数据库中。",
+        "en": "The first {shown} of {n} are shown (by deal id); the rest stay in the database.",
+    },
+    "list_more": {"zh": "再显示 {n} 个", "en": "Show {n} more"},
     "funnel_text": {
         "zh": "{n} · 占首阶段 {first} · 占上一阶段 {prev}",
         "en": "{n} · {first} of first · {prev} of previous",
@@ -1246,10 +1253,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "注意：{columns} 的不同值超过 {limit} 个，按 SQL 规则解析（不识别日/月/年顺序和日期后的星期）。",
         "en": "Note: more than {limit} distinct values in {columns}, parsed by the SQL rules (which do not know "
         "day-first dates or a weekday after the date).",
-    },
-    "table_too_many_values": {
-        "zh": "{column} 的不同值超过 {limit} 个，无法按文件的规则解析；请检查是否选错了列。",
-        "en": "{column} has more than {limit} distinct values, too many to parse as a file's; check the column.",
     },
     "source_nothing_usable": {
         "zh": "{rows} 行中没有一行可用（{reasons}）；请检查列的指定和数据格式。",

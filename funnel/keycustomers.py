@@ -261,7 +261,13 @@ def value_stage(graded: pd.DataFrame, deals: pd.DataFrame | Relation, stages: Se
     The deals are summed per customer by the engine (a frame's or a table's), so what comes back is per customer."""
     from funnel.pipeline_sql import customer_stages, deal_relation
 
-    per_customer = customer_stages(deal_relation(deals, len(stages))).set_index("customer_key")
+    return value_stage_of(graded, customer_stages(deal_relation(deals, len(stages))), stages)
+
+
+def value_stage_of(graded: pd.DataFrame, stages_per_customer: pd.DataFrame, stages: Sequence[str]) -> ValueStage:
+    """`value_stage` from the engine's per-customer stages (`pipeline_sql.customer_stages`): the join with the
+    grades is here, so new grade thresholds need no new query."""
+    per_customer = stages_per_customer.set_index("customer_key")
     live = per_customer["live"].dropna()
     customers = graded.copy()
     index = customers["customer_key"].map(live)

@@ -154,6 +154,7 @@ class Deals:
     relation: Relation | None = field(default=None, repr=False)
     counts: dict[str, int] = field(default_factory=dict)  # deals, open ones without an amount, any dated
     keep: tuple[str, ...] = ()  # the extra report columns carried for a breakdown (by:<column>)
+    parsed_in_sql: tuple[str, ...] = ()  # a table's text columns with too many distinct values for the file's parsers
 
     @property
     def rows_used(self) -> int:

@@ -267,6 +267,28 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, out.isna()
 
 
+# Every character a date's text keeps once normalised (digits, separators, a time of day, an English month or
+# weekday, 年/月/日, 星期/周/礼拜 and their day names), judged on the NFKC form as _as_text makes it; [a-z] under
+# IGNORECASE takes exactly the letters the weekday pattern does. Normalising only removes or rewrites such
+# characters, and every pattern (and float()) accepts only such characters, so a text holding any other character
+# (客户00012有限公司, 产品2) is never a date: `may_be_dates` lets a caller skip it without changing any answer.
+_DATE_CHARACTERS = re.compile(r"[\d\s,./+\-:_a-z年月日星期周礼拜一二三四五六天]*", re.IGNORECASE)
+
+
+def may_be_dates(texts: list[str]) -> np.ndarray:
+    """False for each text that parse_dates can never read as a date, whatever other values it is parsed with.
+
+    >>> may_be_dates(["2026年1月5日 星期一", "05-Jan-2026", "客户00012有限公司", "２０２６／１／５"]).tolist()
+    [True, True, False, True]
+    """
+    match = _DATE_CHARACTERS.fullmatch
+    return np.fromiter(
+        (match(t) is not None or match(unicodedata.normalize("NFKC", t)) is not None for t in texts),
+        dtype=bool,
+        count=len(texts),
+    )
+
+
 def _parse_distinct_dates(values: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     is_ts = values.map(lambda v: hasattr(v, "year") and hasattr(v, "month") and hasattr(v, "day"))

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
-import pandas as pd
+import pyarrow as pa
 
 from funnel.errors import FunnelError
 from funnel.limits import EXCEL_COLUMNS, EXCEL_ROWS, MB, Limits, check_grid
@@ -502,8 +502,9 @@ class Book:
                 out.append(raw.strip() if kind == "n" else raw)
         return out
 
-    def grid(self, sheet: str) -> pd.DataFrame:
-        """A scattered sheet as a grid holding only its rows and columns with values, indexed by sheet row − 1."""
+    def grid(self, sheet: str) -> tuple[pa.Table, list[int]]:
+        """A scattered sheet as a grid holding only its rows and columns with values (text columns "0", "1", …),
+        with the sheet row − 1 of each of its rows."""
         cells = self.cells(sheet)
         values = self.values(cells)
         rows = sorted(set(cells.rows))
@@ -514,9 +515,8 @@ class Book:
         for r, c, v in zip(cells.rows, cells.cols, values, strict=True):
             if v is not None and v != "":
                 columns[col_at[c]][row_at[r]] = v
-        frame = pd.DataFrame({j: pd.array(col, dtype="str") for j, col in enumerate(columns)})
-        frame.index = pd.Index([r - 1 for r in rows])
-        return frame
+        table = pa.table([pa.array(col, type=pa.string()) for col in columns], names=[str(j) for j in range(len(cols))])
+        return table, [r - 1 for r in rows]
 
     def head(self, sheet: str, rows: int) -> list[list[str]]:
         """The text of the first `rows` rows holding a value (to judge which sheet looks like a report)."""

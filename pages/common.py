@@ -75,14 +75,12 @@ UPLOAD_TYPES = ["xlsx", "xls", "csv", "txt", "tsv"]
 def _column_config(kind: str, lang_code: str) -> object | None:
     """How Streamlit draws a column of a kind (funnel.formats.present): percentages to one decimal, money with
     separators and two decimals, counts with separators, dates in the language's words."""
-    if kind == "percent":
-        return st.column_config.NumberColumn(format="percent", step=0.001)
-    if kind == "money":
-        return st.column_config.NumberColumn(format="localized", step=0.01)
+    if kind == "percent":  # present() gives percent points; printf rounds (a step cut 35.58% to 35.5%)
+        return st.column_config.NumberColumn(format="%.1f%%")
+    if kind in ("money", "number"):  # printf rounds to the cent; "localized" with a step cut .4965 to .49
+        return st.column_config.NumberColumn(format="%,.2f")
     if kind in ("count", "days"):
         return st.column_config.NumberColumn(format="localized", step=1)
-    if kind == "number":
-        return st.column_config.NumberColumn(format="localized", step=0.01)
     if kind == "ratio":
         return st.column_config.NumberColumn(format="%.2fx")
     if kind == "points":
@@ -197,9 +195,17 @@ def _parsed(key: tuple, make: Callable[[], T]) -> T:
     return value
 
 
+def _progress(key: str, work: Callable[[], T]) -> T:
+    """`work` under a spinner with the time taken (Streamlit shows it after half a second: large files only)."""
+    with st.spinner(tr(key), show_time=True):
+        return work()
+
+
 def cached_report(digest: str, sheet: str | None, data: bytes, name: str) -> RawReport:
     """The parsed sheet (read in a worker process), cached on the file's content and the sheet."""
-    return _parsed(("report", digest, sheet), lambda: read_untrusted(data, name, sheet))
+    return _parsed(
+        ("report", digest, sheet), lambda: _progress("reading_file", lambda: read_untrusted(data, name, sheet))
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
@@ -212,7 +218,10 @@ def cached_sales(
     digest: str, sheet: str | None, mapping: Mapping, raw: RawReport, detected: dict | None = None
 ) -> SalesData:
     """The checked sales lines and row accounting for one mapping."""
-    return _parsed(("sales", digest, sheet, mapping), lambda: prepare_sales(raw, mapping, detected))
+    return _parsed(
+        ("sales", digest, sheet, mapping),
+        lambda: _progress("checking_rows", lambda: prepare_sales(raw, mapping, detected)),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
@@ -362,38 +371,94 @@ def cached_deals(
     )
 
 
+def current_pipeline():
+    """The pipeline source in use (a file, or a database table: pages.dbpipeline.PipelineTable), or stop the page
+    with the sentence saying why the chosen table cannot be used."""
+    source = st.session_state.get("pipeline_source")
+    if source is None:
+        st.error(tr("db_error", msg=st.session_state.get("pipeline_error") or "?"))
+        st.stop()
+    return source
+
+
+def pipeline_is_table(source=None) -> bool:
+    """True when the pipeline is a database table (its figures are computed by its engine)."""
+    return not isinstance(source or st.session_state["pipeline_source"], Source)
+
+
 def pipeline_raw(source: Source | None = None) -> RawReport:
     """The current pipeline export (an upload, else the bundled sample), parsed."""
     source = source or st.session_state["pipeline_source"]
     return cached_pipeline_report(source.digest, source.data, source.name)
 
 
-def pipeline_mapping(source: Source | None = None) -> PipelineMapping:
-    """The pipeline columns: as set in the sidebar's pipeline mapping for the current file, else detected."""
+def pipeline_detection(source=None) -> PipelineDetection:
+    """The detected columns of the pipeline: a file's on all its rows, a table's on a sample (the same rules)."""
+    source = source or st.session_state["pipeline_source"]
+    if pipeline_is_table(source):
+        return source.detection
+    return cached_pipeline_detection(source.digest, pipeline_raw(source))
+
+
+def pipeline_columns(source=None) -> list[str]:
+    """The pipeline's column names, as the mapping panel offers them."""
+    source = source or st.session_state["pipeline_source"]
+    if pipeline_is_table(source):
+        return list(source.columns)
+    return [str(c) for c in pipeline_raw(source).frame.columns]
+
+
+def pipeline_mapping(source=None) -> PipelineMapping:
+    """The pipeline columns: as set in the sidebar's pipeline mapping for the current source, else detected."""
     source = source or st.session_state["pipeline_source"]
     chosen = st.session_state.get("pipeline_mapping")
     if chosen is not None and chosen[0] == source.digest:
         return chosen[1]
-    return cached_pipeline_detection(source.digest, pipeline_raw(source)).mapping
+    return pipeline_detection(source).mapping
 
 
-def pipeline_shape(source: Source | None = None) -> str | None:
-    """The input shape chosen for the current pipeline file (None: the one detected from the file)."""
+def pipeline_shape(source=None) -> str | None:
+    """The input shape chosen for the current pipeline source (None: the one detected from it)."""
     source = source or st.session_state["pipeline_source"]
     return state.get(f"input_shape@{source.digest[:12]}")
 
 
-def pipeline_deals(
-    stages: list[str] | None, shape: str | None, value_map: dict[str, str], source: Source | None = None
-) -> Deals:
+def detected_shape(source=None) -> str:
+    """The input shape the pipeline looks like with its current mapping (a table's counted by its engine)."""
+    from funnel.stages import detect_shape
+
+    source = source or st.session_state["pipeline_source"]
+    if pipeline_is_table(source):
+        from pages.dbpipeline import shape_of
+
+        return shape_of(source, pipeline_mapping(source))
+    return detect_shape(pipeline_raw(source).frame, pipeline_mapping(source))
+
+
+def pipeline_deals(stages: list[str] | None, shape: str | None, value_map: dict[str, str], source=None) -> Deals:
     """Deals of the current (or given) pipeline source for the page's stage list, shape and value mapping; a shape
-    of None is the one chosen on the stage page for this file, else the detected one."""
+    of None is the one chosen on the stage page for this source, else the detected one. A table's deals stay on
+    its engine (`Deals.relation`); the analyses go through `pipeline_query`."""
     source = source or st.session_state["pipeline_source"]
     shape = shape or pipeline_shape(source)
-    raw = pipeline_raw(source)
     mapping = pipeline_mapping(source)
     stages_key = tuple(stages) if stages else None
-    return cached_deals(source.digest, stages_key, shape, tuple(sorted(value_map.items())), mapping, raw)
+    values = tuple(sorted(value_map.items()))
+    if pipeline_is_table(source):
+        from pages.dbpipeline import deals_of
+
+        return deals_of(source, stages_key, shape, values, mapping)
+    return cached_deals(source.digest, stages_key, shape, values, mapping, pipeline_raw(source))
+
+
+def pipeline_query(deals: Deals, tag: str, args: tuple, work: Callable[[], T]) -> T:
+    """An analysis of the deals: a file's run here (in memory, fast), a table's by its engine through the
+    cancellable runner, memoised per the deals and `args` (a rerun asking nothing new sends no query)."""
+    if deals.relation is None:
+        return work()
+    from pages.dbpipeline import deals_query
+
+    return deals_query(deals, tag, args, work)
 
 
 def pipeline_account(deals: Deals) -> None:
@@ -404,6 +469,16 @@ def pipeline_account(deals: Deals) -> None:
     if len(deals.unmapped):
         values = "、".join(f"{md(r.value)} ({r.rows})" for r in deals.unmapped.itertuples(index=False))
         st.caption(tr("unmapped_line", values=values))
+    parsed_in_sql_note(deals)
+
+
+def parsed_in_sql_note(deals: Deals) -> None:
+    """A table's columns with too many distinct values for the file's parsers, read by the SQL rules: said."""
+    if deals.parsed_in_sql:
+        from funnel import table_rows
+
+        columns = "、".join(md(c) for c in deals.parsed_in_sql)
+        st.caption(tr("table_parsed_in_sql", columns=columns, limit=f"{table_rows.LOOKUP_LIMIT:,}"))
 
 
 def digest_of(data: bytes, file_id: str | None = None) -> str:

@@ -29,7 +29,7 @@ st.caption(tr("header_found", row=sales.header_row, sheet=md(sales.sheet or "CSV
 if sales.amount_scale != 1:
     st.info(tr("amount_in_wan"))
 if sales.duplicates:
-    st.warning(tr("duplicates_warning", n=sales.duplicates))
+    st.warning(tr("duplicates_warning", n=count(sales.duplicates)))
 
 left, right = st.columns(2)
 show_table(mapping_table(sales, lang()), where=left, key="mapping")

@@ -9,6 +9,7 @@ so moving a slider does not query the database again.
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
@@ -28,7 +29,26 @@ T = TypeVar("T")
 _ENGINES = "_db_engines"  # source name -> Engine (this session's connections)
 _MEMO = "_db_memo"  # (what, …) -> result of a query (detections, opened tables, totals): a small LRU per session
 _CANCELLED = "_db_cancelled"  # the queries the user cancelled (not run again until "Run again")
-MEMO_ENTRIES = 24
+_THIS_RUN = "_db_this_run"  # this script run's buttons drawn and queries failed (cleared by new_run)
+MEMO_ENTRIES = 48  # the sales source's few results and the pipeline's (deals, funnels, forecasts per choice)
+
+
+def new_run() -> None:
+    """Called once at the start of every script run: a query asked twice in one run (a failing one is not kept
+    in the memo) then draws its Cancel / Run again button once and fails once, not with a duplicate widget id."""
+    st.session_state[_THIS_RUN] = {"buttons": set(), "failed": {}}
+
+
+def _this_run() -> dict:
+    return st.session_state.setdefault(_THIS_RUN, {"buttons": set(), "failed": {}})
+
+
+def _button(where, label: str, key: str, **options: object) -> None:
+    """A button drawn at most once per run under `key`."""
+    drawn = _this_run()["buttons"]
+    if key not in drawn:
+        drawn.add(key)
+        where.button(label, key=key, **options)
 
 
 def catalog() -> tuple[dict[str, CatalogSource], str | None]:
@@ -52,6 +72,11 @@ def _retry() -> None:
     st.session_state.pop(_CANCELLED, None)
 
 
+def _widget_id(key: tuple) -> str:
+    """A query's Cancel / Run again button id: its own (two queries of one run never share one)."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()[:12]
+
+
 def run_query(key: tuple, what: str, work: Callable[[], T], engine: Engine, where=None) -> T:
     """The result of `work` (memoised per session under `key`), run in a worker thread while a status line counts
     the seconds beside a Cancel button. A click on Cancel stops this script run at its next status update;
@@ -62,18 +87,24 @@ def run_query(key: tuple, what: str, work: Callable[[], T], engine: Engine, wher
         return memo[key]
     where = where or st
     if key in st.session_state.get(_CANCELLED, set()):
-        where.button(tr("db_retry"), key=f"db_retry_{len(memo)}", on_click=_retry, icon=":material/refresh:")
+        _button(where, tr("db_retry"), f"db_retry_{_widget_id(key)}", on_click=_retry, icon=":material/refresh:")
         raise FunnelError("db_cancelled")
+    failed = _this_run()["failed"]
+    if key in failed:  # asked again in the run it failed in: the same sentence, without querying again
+        raise failed[key]
     box = where.empty()
     with box.container():
         status = st.status(tr("db_running", what=md(what), seconds=0), state="running")
-        st.button(tr("db_cancel"), key=f"db_cancel_{len(memo)}", on_click=_cancel, args=(key,))
+        _button(st, tr("db_cancel"), f"db_cancel_{_widget_id(key)}", on_click=_cancel, args=(key,))
 
     def tick(elapsed: float) -> None:
         status.update(label=tr("db_running", what=md(what), seconds=int(elapsed)))
 
     try:
         result = run_interruptible(work, engine.interrupt, tick)
+    except FunnelError as exc:
+        failed[key] = exc
+        raise
     finally:
         box.empty()
     memo[key] = result
@@ -100,34 +131,41 @@ def session_engine(source: CatalogSource, password: str | None) -> Engine:
     return engines[source.name]
 
 
-def choose_table(sources: dict[str, CatalogSource]) -> tuple[CatalogSource, str, Engine] | None:
-    """Sidebar: the source by name, its password when it asks for one, the table from its list."""
-    asked = state.get("db_source")
+def choose_table(
+    sources: dict[str, CatalogSource], role: str = "db", where=None
+) -> tuple[CatalogSource, str, Engine] | None:
+    """The source by name, its password when it asks for one, the table from its list: for the sales report
+    (`role` "db", in the sidebar) or the pipeline ("pdb", in its expander). A source already connected in this
+    session (by the other role) is not asked for its password again."""
+    where = where or st.sidebar
+    asked = state.get(f"{role}_source")
     if asked is not None and asked not in sources:
         state.note("db_link_unknown", value=md(str(asked)))
-    name = state.select("db_source", tr("db_source"), list(sources), where=st.sidebar, key="db_source")
-    state.put("db_source", name)  # in the view (the URL names the source), also when it is the first one
+    name = state.select(f"{role}_source", tr("db_source"), list(sources), where=where, key=f"{role}_source")
+    state.put(f"{role}_source", name)  # in the view (the URL names the source), also when it is the first one
     source = sources[name]
     password = None
-    if source.needs_password:
-        password = st.sidebar.text_input(
+    field = f"{role}_password_{name}"
+    connected = source.name in st.session_state.get(_ENGINES, {})
+    if source.needs_password and (not connected or st.session_state.get(field)):
+        password = where.text_input(
             tr("db_password"),
             type="password",
-            key=f"db_password_{name}",
+            key=field,
             help=tr("db_password_help"),
             on_change=_forget_engine,
             args=(name,),
             autocomplete="off",
         )
     engine = session_engine(source, password)
-    tables = run_query(("tables", name), name, lambda: list_tables(source, engine), engine, st.sidebar)
+    tables = run_query(("tables", name), name, lambda: list_tables(source, engine), engine, where)
     if not tables:
         raise FunnelError("db_no_tables", name=name)
-    asked = state.get(f"db_table@{name}")
+    asked = state.get(f"{role}_table@{name}")
     if asked is not None and asked not in tables:
         state.note("db_link_unknown", value=md(str(asked)))
-    table = state.select(f"db_table@{name}", tr("db_table"), tables, where=st.sidebar, key="db_table")
-    state.put(f"db_table@{name}", table)
+    table = state.select(f"{role}_table@{name}", tr("db_table"), tables, where=where, key=f"{role}_table")
+    state.put(f"{role}_table@{name}", table)
     return source, table, engine
 
 

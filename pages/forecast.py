@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -18,9 +19,12 @@ from funnel.forecast import (
     probabilities_from_frame,
     probability_frame,
     slipping,
+    slipping_page,
     weigh,
+    weighed_relation,
 )
 from funnel.formats import count, date_text, local_time, percent, period_text
+from funnel.pipeline_sql import deals_frame
 from funnel.snapshots import (
     BOOK_NAME_MAX,
     DEFAULT_BOOK,
@@ -49,18 +53,21 @@ from funnel.tables import (
 from funnel.units import amount_text
 from pages import state
 from pages.common import (
+    current_pipeline,
     download_buttons,
     lang,
     leave_v1_multipage_mode,
     md,
     pipeline_account,
     pipeline_deals,
+    pipeline_query,
     show_error,
     show_table,
     stage_list,
     tr,
     unit,
 )
+from pages.dbpipeline import DRILL_PAGE
 
 
 def probability_editor(stages: list[str], known: dict[str, float]) -> dict[str, float]:
@@ -110,11 +117,15 @@ def choose_book() -> str | None:
         return None
 
 
-def save_snapshot(book: str, weighed: pd.DataFrame, week: str, label: str, source: str, replace: bool) -> None:
-    """Save into the book; the same week twice asks first; any store failure is one sentence."""
+def save_snapshot(
+    book: str, weighed: Callable[[], pd.DataFrame], week: str, label: str, source: str, replace: bool
+) -> None:
+    """Save every deal (`weighed()`, built only when saving) into the book; the same week twice asks first; any
+    store or engine failure is one sentence."""
     try:
+        everything = weighed()
         with Store(book_path(book), book=book) as store:
-            n = store.save(weighed, week, label, source, replace=replace)
+            n = store.save(everything, week, label, source, replace=replace)
     except FunnelError as exc:
         if exc.key == "snapshot_exists":
             st.session_state["snap_pending_replace"] = (book, week)
@@ -141,7 +152,7 @@ def _done(sentence: str) -> None:
     st.rerun()
 
 
-def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
+def snapshot_section(weighed: Callable[[], pd.DataFrame], source_name: str) -> None:
     st.subheader(tr("snap_header"))
     if "snap_done" in st.session_state:
         st.success(st.session_state.pop("snap_done"))
@@ -232,6 +243,7 @@ def snapshot_section(weighed: pd.DataFrame, source_name: str) -> None:
 leave_v1_multipage_mode()  # a deep link on a fresh server runs this page alone once
 st.title(tr("page_forecast"))
 st.caption(tr("forecast_hint"))
+current_pipeline()
 
 with st.sidebar:
     try:
@@ -252,15 +264,25 @@ try:
     deals.check_matched()
     with st.expander(tr("probability_table"), expanded=False):
         probabilities = probability_editor(stages, deals.order.default_probabilities() if deals.order else {})
-    weighed = weigh(deals.deals, stages, probabilities, (commit_at / 100, best_at / 100), use_column)
+    bounds = (commit_at / 100, best_at / 100)
+    weighing = (tuple(probabilities.items()), bounds, use_column)
+    if deals.relation is None:
+        weighed = weigh(deals.deals, stages, probabilities, bounds, use_column)
+    else:  # a table's deals are weighed where they are (one small query for the category values)
+        weighed = pipeline_query(
+            deals,
+            "weighed",
+            weighing,
+            lambda: weighed_relation(deals.relation, stages, probabilities, bounds, use_column),
+        )
+    table = pipeline_query(deals, "forecast", (*weighing, by), lambda: forecast(weighed, by))
 except FunnelError as exc:
     show_error(exc)
     st.stop()
 
 u = unit()
-table = forecast(weighed, by)
 if deals.open_without_amount:
-    st.warning(tr("no_amount_note", n=deals.open_without_amount))
+    st.warning(tr("no_amount_note", n=count(deals.open_without_amount)))
 pipeline_account(deals)
 st.plotly_chart(forecast_chart(table, lang(), u), key="forecast_chart")
 shown_table = table.assign(period=[period_text(p, lang()) for p in table["period"]])
@@ -300,7 +322,7 @@ by_column = state.select(
     format_func=lambda o: tr(f"role_{o}") if o else tr("no_breakdown"),
 )
 if by_column:
-    grid = forecast_by(weighed, by_column, by)
+    grid = pipeline_query(deals, "forecast_by", (*weighing, by, by_column), lambda: forecast_by(weighed, by_column, by))
     grid.index = [period_text(p, lang()) for p in grid.index]
     grid.index.name = tr("col_period")
     show_table(
@@ -309,13 +331,41 @@ if by_column:
     st.caption(u.header(tr("col_weighted"), lang()))
 
 today = date.today()
-late = slipping(weighed, today)
+if deals.relation is None:
+    late = slipping(weighed, today)
+    total = len(late)
+else:  # a table's: the first page by date, and how many there are
+    list_id = chr(31).join([current_pipeline().digest, *stages])
+    pages_key = f"_late_pages@{hashlib.sha256(list_id.encode()).hexdigest()[:12]}"
+    limit = DRILL_PAGE * st.session_state.get(pages_key, 1)
+    late, total = pipeline_query(
+        deals, "slipping", (*weighing, today, limit), lambda: slipping_page(weighed, stages, today, limit)
+    )
 st.subheader(tr("slipping_header"))
-st.caption(tr("slipping_caption", date=date_text(today, lang()), n=count(len(late))))
+st.caption(tr("slipping_caption", date=date_text(today, lang()), n=count(total)))
+if len(late) < total:
+    st.caption(tr("list_shown", shown=count(len(late)), n=count(total)))
+    if st.button(tr("list_more", n=count(min(DRILL_PAGE, total - len(late)))), key="late_more"):
+        st.session_state[pages_key] = st.session_state.get(pages_key, 1) + 1
+        st.rerun()
 if len(late):
     late_table = forecast_deals_table(late, lang())
     show_table(late_table, pin=2, key="slipping")
     name = download_name(tr("slipping_header").split("（")[0].split(" (")[0])
     download_buttons(late_table, name, "slipping", "late")
 
-snapshot_section(weighed, st.session_state["pipeline_source"].name)
+
+def every_deal_weighed() -> pd.DataFrame:
+    """Every deal weighed, as a snapshot holds them: a file's as they are; a table's fetched when saved (one row
+    per deal, never per table row) and weighed by the same SQL as the figures above."""
+    if deals.relation is None:
+        return weighed
+
+    def work() -> pd.DataFrame:
+        frame = deals_frame(deals.relation, len(stages), deals.keep, "deal")
+        return weigh(frame, stages, probabilities, bounds, use_column)
+
+    return pipeline_query(deals, "snapshot", weighing, work)
+
+
+snapshot_section(every_deal_weighed, current_pipeline().name)

@@ -15,8 +15,9 @@ from funnel.keycustomers import (
     detect_behaviour_columns,
     filter_customers,
     filter_options,
-    value_stage,
+    value_stage_of,
 )
+from funnel.pipeline_sql import customer_stages, deal_relation
 from funnel.tables import KEY_COLUMNS, customer_list, download_name, grade_table, localise_columns
 from pages import state
 from pages.common import (
@@ -28,6 +29,7 @@ from pages.common import (
     md,
     pipeline_account,
     pipeline_deals,
+    pipeline_query,
     population_filters,
     scoped,
     show_error,
@@ -149,6 +151,9 @@ def value_stage_section() -> None:
     The bundled sample pipeline is never joined to an uploaded sales report without the user saying so."""
     st.subheader(tr("matrix_vs_header"))
     pipeline = st.session_state["pipeline_source"]
+    if pipeline is None:  # the chosen pipeline table cannot be used: this section says why, the page goes on
+        st.error(tr("db_error", msg=st.session_state.get("pipeline_error") or "?"))
+        return
     if pipeline.is_sample and not st.session_state.get("sales_is_sample", True):
         st.info(tr("vs_sample_pipeline"))
         if not state.toggle("vs_use_sample", tr("vs_use_sample")):
@@ -164,7 +169,10 @@ def value_stage_section() -> None:
         show_error(exc)
         return
     pipeline_account(deals)
-    grid = value_stage(customers, deals.deals, stages)
+    per_customer = pipeline_query(
+        deals, "customer_stages", (), lambda: customer_stages(deal_relation(deals.source, len(stages)))
+    )
+    grid = value_stage_of(customers, per_customer, stages)
     st.markdown(f"**{tr('matrix_counts')}**")
     counts = localise_columns(grid.counts.rename(columns=stage_name), lang()).reset_index()
     show_table(counts, default="count", pin=1, key="vs_counts")

@@ -13,7 +13,6 @@ from funnel.stages import (
     SHAPES,
     breakdown,
     compare,
-    detect_shape,
     dropped_at,
     filter_deals,
     first_date_range,
@@ -24,20 +23,23 @@ from funnel.tables import breakdown_table, compare_table, deals_table, download_
 from pages import state
 from pages.common import (
     UPLOAD_TYPES,
+    current_pipeline,
     date_format,
+    detected_shape,
     download_buttons,
     lang,
     leave_v1_multipage_mode,
     md,
+    parsed_in_sql_note,
     pipeline_deals,
-    pipeline_mapping,
-    pipeline_raw,
+    pipeline_query,
     show_error,
     show_table,
     stage_list,
     tr,
     upload_source,
 )
+from pages.dbpipeline import DRILL_PAGE
 
 
 def _tag(*parts: object) -> str:
@@ -77,14 +79,13 @@ leave_v1_multipage_mode()  # a deep link on a fresh server runs this page alone 
 st.title(tr("page_stages"))
 st.caption(tr("stages_hint"))
 st.session_state.setdefault("value_map", {})
-pipeline = st.session_state["pipeline_source"]
+pipeline = current_pipeline()
 tag = pipeline.digest[:12]
 
 with st.sidebar:
     try:
         chosen = stage_list()
-        raw = pipeline_raw()
-        detected = detect_shape(raw.frame, pipeline_mapping())
+        detected = detected_shape()
     except FunnelError as exc:
         show_error(exc)
         st.stop()
@@ -123,7 +124,7 @@ if deals.mostly_unmatched:  # most values match no stage: say so and let them be
 order_note(deals)
 
 window_days = int(window) or None
-funnel = stage_funnel(deals.deals, stages, window_days)
+funnel = pipeline_query(deals, "funnel", (window_days,), lambda: stage_funnel(deals.source, stages, window_days))
 table = funnel.table
 
 m1, m2, m3, m4 = st.columns(4)
@@ -145,20 +146,24 @@ else:
         )
     )
 if deals.lost_without_stage:
-    st.warning(tr("lost_without_stage_note", n=deals.lost_without_stage))
+    st.warning(tr("lost_without_stage_note", n=count(deals.lost_without_stage)))
 if any(deals.placements.values()):
-    st.caption(tr("placement_line", **deals.placements))
+    st.caption(tr("placement_line", **{way: count(n) for way, n in deals.placements.items()}))
 if deals.missing_amount:
-    st.caption(tr("missing_amount_note", n=deals.missing_amount))
+    st.caption(tr("missing_amount_note", n=count(deals.missing_amount)))
 if deals.reasons:
     st.caption(" · ".join(f"{tr('reason_' + k)}: {v}" for k, v in deals.reasons.items()))
+parsed_in_sql_note(deals)
 value_mapping(deals.unmapped, stages)
 
 st.plotly_chart(stage_funnel_chart(funnel, lang()), key="stage_funnel")
 show_table(stage_table(funnel, lang()), pin=1, key="stage_table")
 
 if by:
-    groups = breakdown(deals.deals, stages, by, window_days)
+    column = deals.group_column(by)
+    groups = pipeline_query(
+        deals, "breakdown", (by, window_days), lambda: breakdown(deals.source, stages, column, window_days)
+    )
     st.plotly_chart(grouped_funnel_chart(groups, lang()), key="grouped_funnel")
     show_table(breakdown_table(groups, lang()), pin=1, key="breakdown")
     for name, group in groups.items():
@@ -166,7 +171,7 @@ if by:
             show_table(stage_table(group, lang()), pin=1, key=f"group_{_tag(name)}")
 
 before = after = None
-span = first_date_range(deals.deals)
+span = pipeline_query(deals, "span", (), lambda: first_date_range(deals.source))
 if mode == "periods" and span is None:
     st.info(tr("compare_needs_dates"))
 if mode == "periods" and span is not None:
@@ -180,8 +185,15 @@ if mode == "periods" and span is not None:
         f"cmp_after@{tag}", tr("after"), lo, hi, where=c2, key="cmp_after", default=(mid, hi), format=date_format()
     )
     if None not in p1 and None not in p2:
-        before = stage_funnel(filter_deals(deals.deals, *p1), stages, window_days)
-        after = stage_funnel(filter_deals(deals.deals, *p2), stages, window_days)
+        before, after = (
+            pipeline_query(
+                deals,
+                "period",
+                (p, window_days),
+                lambda p=p: stage_funnel(filter_deals(deals.source, *p), stages, window_days),
+            )
+            for p in (p1, p2)
+        )
 elif mode == "file":
     other = st.file_uploader(tr("compare_upload"), type=UPLOAD_TYPES, key="compare_file", help=tr("upload_help"))
     if other is not None:
@@ -208,8 +220,22 @@ step = state.select(  # a new stage list (or file) starts from its bottleneck
     format_func=lambda i: f"{stages[i]} → {stages[i + 1]}",
     key="drill_step",
 )
-dropped = dropped_at(deals.deals, stages, step, window_days)
-st.caption(tr("drill_caption", n=count(len(dropped)), a=md(stages[step]), b=md(stages[step + 1])))
+total = int(table["dropped"].iloc[step])
+st.caption(tr("drill_caption", n=count(total), a=md(stages[step]), b=md(stages[step + 1])))
+if deals.relation is None:
+    dropped = dropped_at(deals.deals, stages, step, window_days)
+else:  # a table's: a page at a time, by deal id, never the whole table
+    pages_key = f"_drill_pages@{tag}:{_tag(*stages, step, window_days)}"
+    shown = min(total, DRILL_PAGE * st.session_state.get(pages_key, 1))
+    dropped = pipeline_query(
+        deals, "dropped", (step, window_days, shown), lambda: dropped_at(deals.source, stages, step, window_days, shown)
+    )
+    if shown < total:
+        st.caption(tr("list_shown", shown=count(shown), n=count(total)))
+        more = min(DRILL_PAGE, total - shown)
+        if st.button(tr("list_more", n=count(more)), key="drill_more"):
+            st.session_state[pages_key] = st.session_state.get(pages_key, 1) + 1
+            st.rerun()
 drill = deals_table(dropped, stages, lang())
 show_table(drill, pin=2, key="drill")
 if len(drill):

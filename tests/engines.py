@@ -272,6 +272,31 @@ def sales_rows(seed: int = 13, customers: int = 60, lines: int = 900) -> list[li
     return rows
 
 
+# --- generated pipeline data ---------------------------------------------------------------------------------
+
+DEAL_STAGES = ["潜在客户", "初步接触", "意向", "提案", "谈判", "成交"]
+LOST_STAGE = "输单"
+DEAL_HEADER = ["商机编号", "客户名称", "阶段", "金额", "赢率", "预计签单日期", "业务员"]
+
+
+def deal_rows(seed: int = 7, n: int = 460) -> list[list[str]]:
+    """A CRM export (one row per deal, its current stage): amounts with separators and ¥, win rates as '30%',
+    close dates over 2026, some won and lost deals, a few deals at a stage named like a SQL injection."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        r = rng.random()
+        stage = DEAL_STAGES[-1] if r < 0.12 else LOST_STAGE if r < 0.25 else INJECTION if r < 0.28 else None
+        stage = stage or rng.choice(DEAL_STAGES[:-1])
+        cents = rng.randrange(100_000, 90_000_000)
+        amount = [f"{cents / 100:.2f}", f"{cents / 100:,.2f}", f"¥{cents / 100:,.2f}"][i % 3]
+        p = {DEAL_STAGES[-1]: 100, LOST_STAGE: 0}.get(stage, rng.choice([10, 20, 30, 50, 70, 90]))
+        close = date(2026, 1, 1) + timedelta(days=rng.randrange(365))
+        rows.append([f"D{i:05d}", f"客户{rng.randrange(90):03d}", stage, amount, f"{p}%", close.isoformat(),
+                     rng.choice(["张三", "李四", "王五"])])  # fmt: skip
+    return rows
+
+
 def parse_amount(text: str) -> Decimal | None:
     """Independent reading of the generator's amount styles (no package code)."""
     t = text.strip().replace("¥", "").replace("元", "").replace(",", "")

@@ -142,6 +142,34 @@ def test_an_unexpected_failure_is_a_sentence_not_a_traceback(app, monkeypatch):
     assert any("RuntimeError" in e.value and "意外" in e.value for e in app.error)
 
 
+def test_an_unexpected_failure_in_the_sidebar_is_a_sentence_too(app, monkeypatch):
+    """Not only the page: the sources and mappings drawn before it are guarded the same way."""
+    import pages.common
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.delenv("FUNNEL_DEBUG")
+    monkeypatch.setattr(pages.common, "pipeline_raw", broken)
+    app.run()
+    assert not app.exception
+    assert any("RuntimeError" in e.value and "意外" in e.value for e in app.error)
+
+
+def test_tables_round_money_and_shares_for_display_instead_of_cutting_them(app):
+    """Streamlit's presets with a `step` cut decimals (a forecast showed 121,572,191.4965 as .49, a share of
+    0.35583 as 35.5% beside the chart's 35.6%): money and shares are drawn with printf formats, which round."""
+    import json
+
+    shown = {}
+    for frame in app.dataframe:
+        for header, config in json.loads(frame.proto.columns).items():
+            shown[header] = config.get("type_config", {})
+    assert shown["销售额（万元）"] == {"type": "number", "format": "%,.2f"}
+    assert shown["客户占比"] == {"type": "number", "format": "%.1f%%"}
+    assert table(app, "分层", "客户占比")["客户占比"].iloc[1] == pytest.approx(427 / 1200 * 100)
+
+
 def test_user_data_is_never_markdown(app, erp_rows):
     from conftest import xlsx_bytes
 

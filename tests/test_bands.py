@@ -9,6 +9,7 @@ from funnel.bands import (
     assign_bands,
     band_labels,
     band_report,
+    customer_amounts,
     customer_totals,
     parse_thresholds,
     validate_thresholds,
@@ -101,6 +102,30 @@ def test_totals_per_customer():
     assert totals.loc["甲", "main_product"] == "B"
     assert totals.loc["甲", "first_date"] == pd.Timestamp("2026-01-01")
     assert totals.loc["甲", "last_date"] == pd.Timestamp("2026-03-01")
+
+
+def test_amounts_per_customer_are_the_netted_sums_of_the_chosen_lines():
+    frame = pd.DataFrame(
+        {
+            "客户名称": ["甲", "甲", "乙", "甲公司 ", "丙", "丙"],
+            "货品名称": ["A", "B", "A", "A", "B", "B"],
+            "价税合计": ["100.005", "300", "50", "-20.5", "7", "-7"],
+            "日期": ["2026-01-01", "2026-03-01", "2026-02-01", "2026-02-01", "2026-01-05", "2026-04-01"],
+        }
+    )
+    lines = prepare_sales(frame).lines
+    amounts = customer_amounts(lines)
+    by_name = dict(zip(lines["customer_key"], lines["customer"], strict=True))
+    assert [(by_name[k], c) for k, c in amounts.itertuples(index=False)] == [
+        ("甲", 10001 + 30000),
+        ("乙", 5000),
+        ("丙", 0),
+        ("甲公司", -2050),
+    ]
+    only_a = customer_amounts(lines, products=["A"], start="2026-01-15")
+    assert [(by_name[k], c) for k, c in only_a.itertuples(index=False)] == [("乙", 5000), ("甲公司", -2050)]
+    totals = customer_totals(lines)
+    assert amounts.equals(totals[["customer_key", "amount_cents"]])  # the band counts read the same either way
 
 
 money = st.integers(min_value=-(10**9), max_value=10**10)  # cents

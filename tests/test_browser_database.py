@@ -1,7 +1,8 @@
-"""A real-browser journey on a database source: `streamlit run app.py` with FUNNEL_SOURCES naming a DuckDB file and
+"""Real-browser journeys on a database source: `streamlit run app.py` with FUNNEL_SOURCES naming a DuckDB file and
 a Parquet file, headless Chromium picking the source and table in the sidebar. The band funnel shows the engine's
 figures (funnel called directly on the same table), in both languages; a slow query shows its progress and stops on
-Cancel, said in one sentence, and the app goes on. Its own module, so it runs beside the other browser journeys.
+Cancel, said in one sentence, and the app goes on. A pipeline table picked in the pipeline expander shows the
+engine's stage funnel in both languages. Its own module, so it runs beside the other browser journeys.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import duckdb
 import pytest
 from browserkit import ARGS, CHROMIUM, WAIT, Server, assert_clean, choose, idle, wait_figure, wait_metric, wait_query
-from engines import HEADER, sales_rows, text_sources
+from engines import DEAL_HEADER, HEADER, deal_rows, sales_rows, text_sources
 
 from funnel.bands import band_report, customer_totals
 from funnel.escape import plotly_all
@@ -40,11 +41,13 @@ def paths(tmp_path_factory) -> dict[str, str]:
                FROM range(1000000000000000)"""
         )
     toml = folder / "sources.toml"
+    deals = text_sources(folder, "deals", DEAL_HEADER, deal_rows(), "crm_deals")
     toml.write_text(
-        f'[sources.local]\nurl = "duckdb://{paths["duckdb"]}"\n\n[sources.lake]\nurl = "{paths["parquet"]}"\n',
+        f'[sources.local]\nurl = "duckdb://{paths["duckdb"]}"\n\n[sources.lake]\nurl = "{paths["parquet"]}"\n'
+        f'\n[sources.crm]\nurl = "duckdb://{deals["duckdb"]}"\n',
         encoding="utf-8",
     )
-    return {**paths, "toml": str(toml), "folder": str(folder)}
+    return {**paths, "toml": str(toml), "folder": str(folder), "deals": deals["duckdb"]}
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +129,54 @@ def test_pick_a_table_see_the_engines_funnel_in_both_languages_cancel_a_slow_que
             assert page.locator('[data-testid="stException"]').count() == 0
             choose(page, "db_table", "invoice_lines")  # the app goes on answering
             expect_bands(page, engine_report, "en")
+            assert_clean(page)
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def engine_funnel(paths):
+    """The stage funnel of the pipeline table as the engine counts it (funnel called directly)."""
+    from funnel.pipeline_source import table_deals
+    from funnel.sources import open_table
+    from funnel.stages import stage_funnel
+
+    db, relation, _ = open_table(f"duckdb://{paths['deals']}", "crm_deals")
+    try:
+        deals = table_deals(db, relation, strict=False)
+        return stage_funnel(deals.relation, deals.stages), deals.stages
+    finally:
+        db.close()
+
+
+def test_pick_a_pipeline_table_see_the_engines_stage_funnel_in_both_languages(server, paths, engine_funnel):
+    funnel, stages = engine_funnel
+    reached = [int(v) for v in funnel.table["reached"]]
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(WAIT)
+            page.goto(f"{server.url}/stages")
+            page.get_by_role("heading", name="阶段漏斗与流失", exact=True).wait_for()
+            idle(page)
+            page.get_by_text("商机数据（阶段漏斗、预测）").click()
+            page.locator(".st-key-pipeline_kind").get_by_text("数据库", exact=True).click()
+            choose(page, "pdb_source", "crm")
+            wait_figure(page, "stage_funnel", 0, "x", reached)
+            wait_figure(page, "stage_funnel", 0, "y", plotly_all(stages))
+            wait_metric(page, "商机数", count(reached[0]))
+            wait_metric(page, "赢单", count(funnel.won))
+            assert_clean(page)
+            text = page.locator('[data-testid="stApp"]').inner_text()
+            assert paths["folder"] not in text and "duckdb://" not in text
+
+            page.locator(".st-key-lang").get_by_text("English", exact=True).click()
+            wait_query(page, "lang", "en")
+            page.get_by_role("heading", name="Stage funnel and drop-off", exact=True).wait_for()
+            wait_figure(page, "stage_funnel", 0, "x", reached)
+            wait_metric(page, "Deals", count(reached[0]))
+            wait_metric(page, "Won", count(funnel.won))
             assert_clean(page)
         finally:
             browser.close()

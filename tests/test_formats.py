@@ -81,6 +81,7 @@ def test_present_divides_money_into_the_unit_and_puts_it_in_the_header():
     shown = present(frame, "zh", WAN)
     assert list(shown.frame.columns) == ["客户", "销售额（万元）", "客户占比"]
     assert shown.frame["销售额（万元）"].tolist() == [15.0, 0.5]
+    assert shown.frame["客户占比"].tolist() == [75.0, 25.0]  # percent points, drawn as "75.0%"
     assert shown.kinds == {"客户": "text", "销售额（万元）": "money", "客户占比": "percent"}
 
 

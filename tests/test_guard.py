@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import threading
 import time
 
@@ -80,7 +81,7 @@ def _bug(*args, **kwargs):
 
 
 def test_a_read_that_hangs_is_stopped_at_the_time_limit(forked):
-    forked.setattr(funnel.read, "read_report", _hang)
+    forked.setattr(funnel.read, "read_table", _hang)
     start = time.monotonic()
     with pytest.raises(FunnelError) as err:
         read_untrusted(REPORT, "r.xlsx", limits=Limits(worker_seconds=1.5))
@@ -88,21 +89,21 @@ def test_a_read_that_hangs_is_stopped_at_the_time_limit(forked):
 
 
 def test_a_read_that_outgrows_the_memory_limit_is_stopped(forked):
-    forked.setattr(funnel.read, "read_report", _grow)
+    forked.setattr(funnel.read, "read_table", _grow)
     with pytest.raises(FunnelError) as err:
         read_untrusted(REPORT, "r.csv", limits=Limits(worker_memory=300 * MB))
     assert err.value.key == "limit_memory" and "300" in err.value.message("en")
 
 
 def test_a_native_abort_ends_only_the_read(forked):
-    forked.setattr(funnel.read, "read_report", _abort)
+    forked.setattr(funnel.read, "read_table", _abort)
     with pytest.raises(FunnelError) as err:
         read_untrusted(REPORT, "r.xlsx")
     assert err.value.key == "read_corrupt" and "SIGABRT" in err.value.message("en")
 
 
 def test_a_bug_in_the_reader_is_not_disguised_as_a_bad_file(forked):
-    forked.setattr(funnel.read, "read_report", _bug)
+    forked.setattr(funnel.read, "read_table", _bug)
     with pytest.raises(RuntimeError, match="a bug of ours"):
         read_untrusted(REPORT, "r.xlsx")
 
@@ -116,3 +117,34 @@ def test_the_cli_refuses_an_oversized_file_from_its_size_alone(tmp_path):
     assert seconds < 30
     assert code == 2 and err.strip().startswith("error: The file is 500 MB, over the 200 MB limit")
     assert peak < 400 * MB
+
+
+def test_a_read_started_early_is_taken_over_only_by_the_same_request(tmp_path):
+    """The CLI starts reading its report before it imports the rest (guard.prefetch): read_untrusted of the same
+    file, name, sheet and limits answers from that read, with the same report as a read of the bytes."""
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(REPORT)
+    funnel.guard.prefetch(path, "r.xlsx", sheet="无此表")
+    funnel.guard.prefetch(path, "r.xlsx")
+    assert len(funnel.guard._early) == 2
+    raw = read_untrusted(path, "r.xlsx")
+    direct = read_untrusted(REPORT, "r.xlsx")
+    assert raw.frame.equals(direct.frame) and raw.row_numbers.tolist() == direct.row_numbers.tolist() == [2, 3]
+    assert list(funnel.guard._early) == [(str(path), "r.xlsx", "无此表", Limits.from_env())]
+    with pytest.raises(FunnelError) as err:  # the other read answers its own request, with its own sentence
+        read_untrusted(path, "r.xlsx", sheet="无此表")
+    assert err.value.key == "read_no_such_sheet" and not funnel.guard._early
+
+
+def test_a_read_started_early_is_held_to_the_memory_limit_before_it_is_asked_for(forked, tmp_path):
+    forked.setattr(funnel.read, "read_table", _grow)
+    forked.setenv("FUNNEL_WORKER_MEMORY_MB", "300")
+    path = tmp_path / "r.csv"
+    path.write_text("客户名称,价税合计\n甲公司,100\n", encoding="utf-8")
+    funnel.guard.prefetch(path, "r.csv")
+    [(worker, _)] = funnel.guard._early.values()
+    worker.proc.join(timeout=30)  # killed by the watcher: nobody has asked for the report yet
+    assert worker.proc.exitcode == -signal.SIGKILL
+    with pytest.raises(FunnelError) as err:
+        read_untrusted(path, "r.csv")
+    assert err.value.key == "limit_memory" and "300" in err.value.message("en")

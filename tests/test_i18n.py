@@ -39,5 +39,8 @@ def test_counts_in_the_pages_sentences_have_separators():
     """A count put into a sentence reads '7,845 customers', not '7845': pages pass formats.count(...), never a
     bare len(...) (a 2M-line table showed '7845 A/B customers have had no order…')."""
     for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
-        bare = re.findall(r"\btr\([^()]*\b[a-z]+=len\(", path.read_text())
+        text = path.read_text()
+        bare = re.findall(r"\btr\([^()]*\b[a-z]+=len\(", text)  # n=len(rows)
+        bare += re.findall(r"\btr\([^()]*\bn=[a-z_]+\.[a-z_]+[,)]", text)  # n=deals.lost_without_stage
+        bare += re.findall(r"\btr\([^()]*\*\*[a-z_]+\.[a-z_]+\)", text)  # **deals.placements
         assert not bare, f"{path.name}: {bare}"

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from funnel.errors import FunnelError
@@ -13,6 +13,7 @@ from funnel.values import (
     SAFE_LINES,
     check_cents,
     clean_name,
+    may_be_dates,
     name_key,
     parse_amounts,
     parse_dates,
@@ -234,3 +235,25 @@ def test_amounts_with_three_or_four_decimals_total_like_decimal(lines):
         assert not invalid.any()
         assert cents.tolist() == expected
         assert int(cents.sum()) == sum(expected)
+
+
+# Texts built from pieces of dates (digits, separators, times, month and weekday names, full-width forms) and
+# pieces that are not (CJK names, other letters, marks that only case-folding or NFKC turn into ASCII).
+_DATE_PIECES = st.sampled_from(
+    ["2026", "1", "05", "13", "20260105", "-", "/", ".", "年", "月", "日", " ", ",", "星期一", "周日", "Mon", "Jan",
+     "January", "10:30", " PM", "T08:00:00Z", "+08:00", "２０２６", "／", "１", "e3", "inf", "_"]
+)  # fmt: skip
+_OTHER_PIECES = st.sampled_from(["客户", "有限公司", "产品", "号", "é", "İ", "K", "ſ", "①", "㈠", "#", "%", "(", "Ω"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(_DATE_PIECES, _OTHER_PIECES), min_size=1, max_size=6).map("".join), max_size=12))
+@example(["Monİ 2026-1-5", "monı 13-5-2026", "客户00012有限公司", "5-13-2026", "①-②-２０２６", "2026年"])
+def test_a_text_may_be_dates_rules_out_never_parses_and_leaves_the_others_as_they_were(texts):
+    keep = may_be_dates(texts)
+    alone = [bool(parse_dates(pd.Series([t], dtype="object"))[1].iloc[0]) for t in texts]
+    assert all(alone[i] for i in range(len(texts)) if not keep[i])  # ruled out: not a date, even on its own
+    together = parse_dates(pd.Series(texts, dtype="object"))[0]
+    kept = parse_dates(pd.Series([t for t, k in zip(texts, keep, strict=True) if k], dtype="object"))[0]
+    assert together[keep].tolist() == kept.tolist()  # the day-first choice of the rest is unchanged
+    assert together[~keep].isna().all()

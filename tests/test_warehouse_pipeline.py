@@ -220,3 +220,48 @@ def test_key_customers_value_by_stage_with_a_pipeline_table_equals_the_file(expo
     assert outputs[0]["value_stage"]["cells"]
     differ = [pipeline[0] for pipeline, out in zip(pipelines, outputs, strict=True) if out != outputs[0]]
     assert not differ, differ
+
+
+def test_past_the_lookup_limit_a_pipeline_table_is_parsed_by_the_sql_rules_and_says_so(tmp_path, capsys, monkeypatch):
+    """More distinct amounts, probabilities and dates than LOOKUP_LIMIT: no longer refused, the sales path's SQL
+    rules read them (ISO dates, ¥ and separators, '30%' and 0.3): the same figures as the file's parsers and as a
+    sum by hand (Decimal), and the account names the columns."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import funnel.table_rows
+
+    rng = random.Random(5)
+    stages = ["Prospecting", "Qualification", "Proposal/Price Quote", "Negotiation/Review", "Closed Won"]
+    rows = []
+    for i in range(60):
+        stage = rng.choice([*stages, "Closed Lost"])
+        cents = rng.randrange(10_000, 5_000_000)
+        p = {"Closed Won": 100, "Closed Lost": 0}.get(stage, rng.choice([10, 25, 40, 60, 75, 90]))
+        rows.append({"Opportunity Name": f"Opp {i:03d}", "Stage": stage,
+                     "Amount": [f"¥{cents / 100:,.2f}", f"{cents / 100:.2f}"][i % 2],
+                     "Probability (%)": [f"{p}%", f"{p / 100}"][i % 2],
+                     "Close Date": (date(2026, 1, 1) + timedelta(days=rng.randrange(365))).isoformat()})  # fmt: skip
+    path = tmp_path / "deals.parquet"
+    pq.write_table(pa.table({k: [r[k] for r in rows] for k in rows[0]}), path)
+    order = ["--order", ",".join(stages)]
+    parsed = run(capsys, "stages", str(path), *order), run(capsys, "forecast", str(path), *order)
+    monkeypatch.setattr(funnel.table_rows, "LOOKUP_LIMIT", 5)
+    in_sql = run(capsys, "stages", str(path), *order), run(capsys, "forecast", str(path), *order)
+    assert in_sql == parsed
+    weighted: dict[str, Decimal] = {}
+    for r in rows:
+        day = date.fromisoformat(r["Close Date"])
+        quarter = f"{day.year}Q{(day.month - 1) // 3 + 1}"
+        p = Decimal(r["Probability (%)"].rstrip("%")) / (100 if r["Probability (%)"].endswith("%") else 1)
+        p = 1 if r["Stage"] == "Closed Won" else 0 if r["Stage"] == "Closed Lost" else p
+        weighted[quarter] = weighted.get(quarter, Decimal(0)) + Decimal(r["Amount"].lstrip("¥").replace(",", "")) * p
+    shown = {row["period"]: Decimal(str(row["weighted"])) for row in in_sql[1]["periods"]}
+    assert shown == {q: v.quantize(Decimal("0.01")) for q, v in weighted.items()}
+    main(["stages", str(path), *order, "--lang", "en"])
+    note = capsys.readouterr()
+    assert "more than 5 distinct values in Amount、Probability (%)、Close Date, parsed by the SQL rules" in (
+        note.out + note.err
+    )
