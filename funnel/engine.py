@@ -729,10 +729,14 @@ def connect_session(url: str):
     views and its interruptAll to itself), reached within CONNECT_SECONDS or one sentence saying it was not."""
     import os
     import socket
+    import warnings
 
     where = connect_where(url)
-    # gRPC's core logs a failed TLS handshake (a token in the URL means TLS) on standard error; the sentence says it
+    # gRPC's core logs a failed TLS handshake (a token in the URL means TLS) on standard error, the client warns
+    # about pandas 3 on import and about its spent retries: the one sentence says what went wrong instead
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    warnings.filterwarnings("ignore", message=r"\[RETRIES_EXCEEDED\]", category=UserWarning)
     try:
         from pyspark.sql.connect.client.retries import DefaultPolicy
         from pyspark.sql.connect.session import SparkSession as ConnectSession  # needs grpcio & co.

@@ -60,6 +60,20 @@ def test_a_missing_table_and_column_are_one_sentence(server, capsys):
     assert "--table" in cli_error(capsys, "bands", server.url)
 
 
+def test_a_real_command_line_run_prints_one_line_on_standard_error(server):
+    """Outside pytest (which catches warnings and logs): no pandas-3 warning, no JVM stack, no gRPC log line."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "funnel", "bands", server.url, "--table", "no_such_table", "--lang", "en"],
+        capture_output=True, text=True, cwd=root, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: Table not found"), done.stderr
+
+
 def test_a_closed_server_is_one_sentence_for_an_engine_opened_before(server):
     """The session is opened, then the server goes away for the query: the bounded retries end in one sentence."""
     from engines import ConnectServer
