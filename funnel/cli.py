@@ -218,6 +218,7 @@ def _deals(args: argparse.Namespace, prefix: str = "", probabilities: dict[str, 
 
         prompt = sys.stdin is not None and sys.stdin.isatty()
         db, relation, _ = open_table(path, opt("table"), opt("engine") or "duckdb", prompt)
+        _opened(args).append(db)
         return _guarded(db, lambda: table_deals(db, relation, overrides, *rules))
     return load_pipeline(report_file(path), Path(path).name, opt("sheet"), overrides, *rules)
 
@@ -229,7 +230,28 @@ def _load(args: argparse.Namespace) -> SalesSource:
     overrides = {role: getattr(args, f"{role}_col") for role in SALES_OPTION_ROLES}
     derive = getattr(args, "derive_amount", True)
     prompt = sys.stdin is not None and sys.stdin.isatty()
-    return open_source(args.report, args.table, args.engine, args.sheet, overrides, prompt=prompt, derive_amount=derive)
+    source = open_source(
+        args.report, args.table, args.engine, args.sheet, overrides, prompt=prompt, derive_amount=derive
+    )
+    _opened(args).append(source)
+    return source
+
+
+def _opened(args: argparse.Namespace) -> list:
+    """The engines and sources this command opened, closed when it ends (a Spark Connect session is the server's
+    until it is stopped: its staged rows stay cached there)."""
+    if not hasattr(args, "opened"):
+        args.opened = []
+    return args.opened
+
+
+def _close_opened(args: argparse.Namespace) -> None:
+    """Release what the command opened; a failure to release (a server gone away) changes nothing of its output."""
+    import contextlib
+
+    for item in reversed(getattr(args, "opened", [])):
+        with contextlib.suppress(Exception):
+            item.close()
 
 
 def columns_json(detections: dict, lang: str) -> dict[str, object]:
@@ -737,6 +759,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line, no traceback
         print(f"error: {_one_line(f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         return 1
+    finally:
+        _close_opened(args)
     return 0
 
 

@@ -431,7 +431,8 @@ def engine_error(exc: BaseException, secret: str | None = None) -> FunnelError:
         text = text.replace(secret, "***")
     low = text.lower()
     name = type(exc).__name__
-    if "statement timeout" in low or "canceling statement" in low or name in ("QueryCanceled", "InterruptException"):
+    cancelled = "statement timeout" in low or "canceling statement" in low or "[operation_canceled]" in low  # Connect
+    if cancelled or name in ("QueryCanceled", "InterruptException"):
         return FunnelError("engine_timeout", seconds=query_seconds())
     if (
         name in ("UndefinedTable",)
@@ -570,8 +571,9 @@ class SparkEngine(Engine):
 
     def __init__(self, master: str | None = None, remote: str | None = None) -> None:
         session = spark_session(master, remote)
-        # Each engine its own session over the process's one SparkContext: temporary views (the Parquet view, the
-        # staged rows, lookups) of two app users never meet, and interruptAll cancels only this engine's queries.
+        # Each engine its own session (over the process's one SparkContext, or a Connect session of its own made by
+        # spark_session): temporary views (the Parquet view, the staged rows, lookups) of two app users never meet,
+        # and interruptAll cancels only this engine's queries.
         self.session = session if _is_connect(session) else session.newSession()
         self.views: list[str] = []
         self.kept: list = []
@@ -643,8 +645,9 @@ class SparkEngine(Engine):
             raise engine_error(exc) from None
         names = set()
         for table in found:
-            space = [n for n in (table.namespace or []) if n != "default"] if not table.isTemporary else []
-            names.add((*space, table.name))
+            if table.isTemporary:  # this session's own views (staged rows, lookups): nothing a user chose to share
+                continue
+            names.add((*[n for n in (table.namespace or []) if n != "default"], table.name))
         return sorted(names)
 
     def interrupt(self) -> None:
@@ -657,10 +660,16 @@ class SparkEngine(Engine):
             pass
 
     def close(self) -> None:
-        for frame in self.kept:
-            frame.unpersist()
-        for name in self.views:
-            self.session.catalog.dropTempView(name)
+        import contextlib
+
+        with contextlib.suppress(Exception):  # a server gone away has nothing left to release
+            for frame in self.kept:
+                frame.unpersist()
+            for name in self.views:
+                self.session.catalog.dropTempView(name)
+        if _is_connect(self.session):  # the server-side session and its channel (Connect: one per engine)
+            with contextlib.suppress(Exception):
+                self.session.stop()
 
 
 def _is_connect(session: object) -> bool:
@@ -677,21 +686,85 @@ def spark_session(master: str | None = None, remote: str | None = None):
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise FunnelError("engine_needs_pyspark") from exc
+    _quiet_query_logs()
     remote = remote or os.environ.get("FUNNEL_SPARK_REMOTE")
-    builder = SparkSession.builder.appName("customer-funnel")
     if remote:
-        builder = builder.remote(remote)
-    else:
-        builder = (
-            builder.master(master or os.environ.get("FUNNEL_SPARK_MASTER") or "local[1]")
-            .config("spark.driver.memory", os.environ.get("FUNNEL_SPARK_MEMORY", "512m"))
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "1")
-            .config("spark.default.parallelism", "1")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        )
+        return connect_session(remote)
+    builder = (
+        SparkSession.builder.appName("customer-funnel")
+        .master(master or os.environ.get("FUNNEL_SPARK_MASTER") or "local[1]")
+        .config("spark.driver.memory", os.environ.get("FUNNEL_SPARK_MEMORY", "512m"))
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    )
     try:
         return builder.getOrCreate()
     except Exception as exc:
-        raise FunnelError("engine_unreachable", where=remote or master or "spark") from exc
+        raise FunnelError("engine_unreachable", where=master or "spark") from exc
+
+
+def _quiet_query_logs() -> None:
+    """PySpark logs every failed query's JVM stack to standard error (its query-context loggers); the product says
+    what went wrong in one sentence instead (engine_error), so those two loggers are switched off."""
+    try:
+        from pyspark.logger import PySparkLogger
+    except ImportError:  # pragma: no cover - pyspark before 4.0 has no such loggers
+        return
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).disabled = True
+
+
+CONNECT_SECONDS = 10  # how long reaching a Spark Connect server may take (its client would retry for 10 minutes)
+
+
+def connect_where(url: str) -> str:
+    """host:port of an sc:// URL, for messages and names: its parameters (a token, a user) are never shown."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return f"{parts.hostname or 'localhost'}:{parts.port or 15002}"
+    except ValueError:
+        return "sc://"
+
+
+def connect_session(url: str):
+    """A new Spark Connect session of its own (never the process's shared one: each engine keeps its temporary
+    views and its interruptAll to itself), reached within CONNECT_SECONDS or one sentence saying it was not."""
+    import os
+    import socket
+    import warnings
+
+    where = connect_where(url)
+    # gRPC's core logs a failed TLS handshake (a token in the URL means TLS) on standard error, the client warns
+    # about pandas 3 on import and about its spent retries: the one sentence says what went wrong instead
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    warnings.filterwarnings("ignore", message=r"\[RETRIES_EXCEEDED\]", category=UserWarning)
+    try:
+        from pyspark.sql.connect.client.retries import DefaultPolicy
+        from pyspark.sql.connect.session import SparkSession as ConnectSession  # needs grpcio & co.
+    except ImportError as exc:
+        raise FunnelError("engine_needs_spark_connect") from exc
+    host, _, port = where.rpartition(":")
+    try:  # the client alone would retry an unreachable server with backoff for ten minutes
+        socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
+    except (OSError, ValueError):
+        raise FunnelError("engine_unreachable", where=where) from None
+    try:
+        # Connect's own builder: pyspark.sql's marks the whole process Connect-only (SPARK_CONNECT_MODE_ENABLED), after
+        # which a local Spark session (a Parquet source on Spark) cannot start, and it refuses sc:// once a local
+        # session runs; both kinds of source live side by side in one app server.
+        session = ConnectSession.builder.remote(url).create()
+        # a server that goes away later: a few quick retries (about 4 s in all), not ten minutes
+        session.client.set_retry_policies([DefaultPolicy(max_retries=4, max_backoff=2_000)])
+        # one round trip (the server answers Spark Connect, not just a port); dates and times read as in local mode
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+    except FunnelError:
+        raise
+    except Exception:
+        raise FunnelError("engine_unreachable", where=where) from None
+    return session

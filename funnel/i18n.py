@@ -1108,6 +1108,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{column} 的合计超出了可表示的范围；请检查金额列。",
         "en": "The total in {column} is too large to represent; check the amount column.",
     },
+    "engine_needs_spark_connect": {
+        "zh": 'Spark Connect 数据源（sc://）需要安装 pyspark[connect]（pip install "pyspark[connect]"）。',
+        "en": 'Spark Connect sources (sc://) need pyspark[connect] (pip install "pyspark[connect]").',
+    },
     "engine_needs_pyspark": {
         "zh": "Spark 数据源需要安装 pyspark（pip install pyspark）。",
         "en": "Spark sources need pyspark (pip install pyspark).",

@@ -20,6 +20,7 @@ from funnel.engine import (
     Lines,
     PostgresEngine,
     SparkEngine,
+    connect_where,
     date_span,
     lines_table,
     literal,
@@ -177,7 +178,7 @@ def open_table(spec: str, table: str | None, engine: str = "duckdb", prompt: boo
     if spec.startswith("sc://"):
         if not table:
             raise FunnelError("engine_needs_table", source="spark")
-        return SparkEngine(remote=spec), table_name(table, spark=True), spec
+        return SparkEngine(remote=spec), table_name(table, spark=True), connect_where(spec)
     path = Path(spec)
     if not path.exists():
         raise FunnelError("cli_file_not_found", path=spec)

@@ -107,3 +107,18 @@ def spark():
     session = spark_session("local[1]")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module")
+def spark_connect(tmp_path_factory):
+    """A Spark Connect server (local[1]) on a free loopback port, its folders in pytest's tmp folder, per module that
+    asks for it; skipped locally without pyspark[connect] and Java, never in CI."""
+    from engines import ConnectServer, absent, spark_connect_available
+
+    if not spark_connect_available():
+        absent("Spark Connect (pyspark[connect] and a Java runtime)")
+    server = ConnectServer(tmp_path_factory.mktemp("spark-connect")).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,5 +1,5 @@
 """Throwaway engines for the warehouse tests: a PostgreSQL cluster in a temporary folder on a free loopback port,
-and one small Spark session in local mode; plus the generated sales data every engine is fed."""
+one small Spark session in local mode and a Spark Connect server; plus the generated sales data every engine is fed."""
 
 from __future__ import annotations
 
@@ -101,6 +101,101 @@ def spark_available() -> bool:
     except ImportError:
         return False
     return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
+
+
+def spark_connect_available() -> bool:
+    """pyspark 4 with its Connect client extra (grpcio & co.) and its server jar, and a Java runtime."""
+    if not spark_available():
+        return False
+    try:
+        import pyspark
+        import pyspark.sql.connect.session  # fails without grpcio, grpcio-status, zstandard…
+    except ImportError:
+        return False
+    return any((Path(pyspark.__file__).parent / "jars").glob("spark-connect_*.jar"))
+
+
+class ConnectServer:
+    """A Spark Connect server as a user's lakehouse would run one (SparkConnectServer through spark-submit, here
+    local[1] with 512 MB) on a free loopback port; its warehouse, metastore, scratch and log in `root`; stop() ends it
+    (its own process group: spark-submit hands over to the JVM)."""
+
+    CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.url = f"sc://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, seconds: float = 240) -> ConnectServer:
+        import pyspark
+
+        home = Path(pyspark.__file__).parent
+        for folder in ("warehouse", "scratch", "tmp", "derby"):
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+        conf = {
+            "spark.connect.grpc.binding.address": "127.0.0.1",
+            "spark.connect.grpc.binding.port": str(self.port),
+            "spark.ui.enabled": "false",
+            "spark.sql.warehouse.dir": str(self.root / "warehouse"),
+            "spark.local.dir": str(self.root / "scratch"),
+            "spark.sql.shuffle.partitions": "1",
+            "spark.default.parallelism": "1",
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={self.root / 'derby'} "
+            f"-Djava.io.tmpdir={self.root / 'tmp'}",
+        }
+        command = [str(home / "bin" / "spark-submit"), "--master", "local[1]", "--driver-memory", "512m",
+                   "--class", self.CLASS, "--name", "funnel-test-connect"]  # fmt: skip
+        for key, value in conf.items():
+            command += ["--conf", f"{key}={value}"]
+        env = {k: v for k, v in os.environ.items() if k not in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED")}
+        env.update(SPARK_HOME=str(home), SPARK_LOCAL_IP="127.0.0.1")
+        self.log = self.root / "server.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [*command, "spark-internal"], cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Spark Connect server ended: {self.log.read_text(errors='replace')[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"the Spark Connect server did not listen within {seconds} s")
+
+    def session(self):
+        """A client session of the test's own (to create tables; the product opens its own)."""
+        from pyspark.sql.connect.session import SparkSession  # (pyspark.sql's builder: see funnel.engine)
+
+        return SparkSession.builder.remote(self.url).create()
+
+    def load(self, table: str, header: list[str], rows: list[list[object]]) -> None:
+        """A managed all-text table in the server's warehouse (saveAsTable), as a lakehouse table looks."""
+        session = self.session()
+        try:
+            schema = ", ".join("`" + h.replace("`", "``") + "` string" for h in header)
+            data = [[None if v is None or v == "" else str(v) for v in r] for r in rows]
+            session.createDataFrame(data, schema=schema).write.mode("overwrite").saveAsTable(table)
+        finally:
+            session.stop()
+
+    def stop(self) -> None:
+        import signal
+
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(30)
 
 
 def absent(engine: str) -> None:

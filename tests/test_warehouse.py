@@ -1,6 +1,6 @@
 """The same sales analyses on every source: a CSV and an xlsx file, Parquet through embedded DuckDB, a DuckDB file,
-a throwaway PostgreSQL and Spark in local mode give equal answers to the cent, equal to an independent
-computation; sources are read-only, filters are data, and problems are one clear line."""
+a throwaway PostgreSQL, Spark in local mode and a Spark Connect server (sc://) give equal answers to the cent, equal
+to an independent computation; sources are read-only, filters are data, and problems are one clear line."""
 
 from __future__ import annotations
 
@@ -72,9 +72,18 @@ def postgres(rows):
         cluster.stop()
 
 
-def source_args(kind: str, files: dict[str, str], postgres=None) -> list[str]:
+@pytest.fixture(scope="module")
+def connect_sales(spark_connect, rows) -> str:
+    """The Spark Connect server's URL, the report saved on it as the managed text table `sales`."""
+    spark_connect.load("sales", HEADER, rows[1:])
+    return spark_connect.url
+
+
+def source_args(kind: str, files: dict[str, str], postgres=None, connect: str | None = None) -> list[str]:
     if kind == "postgres":
         return [postgres.url(), "--table", "sales"]
+    if kind == "spark-connect":
+        return [connect, "--table", "sales"]
     if kind == "duckdb":
         return [f"duckdb://{files['duckdb']}", "--table", "sales"]
     if kind == "spark":
@@ -95,7 +104,7 @@ def figures(out: dict) -> dict:
     return {**out, "columns": {role: found["column"] for role, found in out.get("columns", {}).items()}}
 
 
-SOURCES = ["csv", "xlsx", "parquet", "duckdb", "postgres", "spark"]
+SOURCES = ["csv", "xlsx", "parquet", "duckdb", "postgres", "spark", "spark-connect"]
 
 
 @pytest.fixture
@@ -108,7 +117,8 @@ def source(request, files, monkeypatch):
         monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
     if kind == "spark":
         request.getfixturevalue("spark")
-    return source_args(kind, files, pg)
+    connect = request.getfixturevalue("connect_sales") if kind == "spark-connect" else None
+    return source_args(kind, files, pg, connect)
 
 
 @pytest.mark.parametrize("source", SOURCES, indirect=True)

@@ -1,7 +1,8 @@
 """The pipeline analyses on every source: `stages` (with a breakdown), `forecast` and `snapshot save` give the same
-figures from a CSV file as from an all-text Parquet file, a DuckDB table, PostgreSQL and Spark, for the three shapes
-CRMs export (a Salesforce-like snapshot with $ amounts, 20% probabilities and m/d/Y close dates; a stage-dates
-export; a HubSpot-like stage-history event log), and the reached counts equal a count by hand."""
+figures from a CSV file as from an all-text Parquet file, a DuckDB table, PostgreSQL, Spark and a Spark Connect
+server (sc://), for the three shapes CRMs export (a Salesforce-like snapshot with $ amounts, 20% probabilities and
+m/d/Y close dates; a stage-dates export; a HubSpot-like stage-history event log), and the reached counts equal a
+count by hand."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
-from engines import PG_PASSWORD, absent, postgres_available, text_cluster, text_sources
+from engines import (
+    IN_CI,
+    PG_PASSWORD,
+    absent,
+    postgres_available,
+    spark_connect_available,
+    text_cluster,
+    text_sources,
+)
 
 from funnel.cli import main
 
@@ -103,6 +112,14 @@ def postgres(exports):
         yield cluster
 
 
+@pytest.fixture(scope="module")
+def connect(exports, spark_connect) -> str:
+    """The Spark Connect server's URL, each export saved on it as a managed text table named after its kind."""
+    for kind, export in exports.items():
+        spark_connect.load(kind, export["header"], export["rows"])
+    return spark_connect.url
+
+
 def run(capsys, *args: str) -> dict:
     code = main([*args, "--format", "json", "--lang", "en"])
     captured = capsys.readouterr()
@@ -132,6 +149,8 @@ def sources(kind: str, export: dict, request, monkeypatch) -> list[list[str]]:
         cluster = request.getfixturevalue("postgres")
         monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
         out.append([cluster.url(), "--table", kind])
+    if spark_connect_available() or IN_CI:
+        out.append([request.getfixturevalue("connect"), "--table", kind])
     return out
 
 
@@ -187,19 +206,20 @@ def test_spark_gives_the_file_figures(kind, exports, spark, capsys):
     )
 
 
-def test_key_customers_value_by_stage_with_a_pipeline_table_equals_the_file(exports, tmp_path, capsys):
+def test_key_customers_value_by_stage_with_a_pipeline_table_equals_the_file(exports, tmp_path, capsys, request):
     from funnel.sample import write_sales_sample
 
     sales = str(write_sales_sample(tmp_path / "sales.xlsx"))
     export = exports["stage_dates"]
-    duckdb_file = [f"duckdb://{export['duckdb']}", "--pipeline-table", "deals"]
-    outputs = [
-        run(capsys, "key-customers", sales, "--pipeline", *pipeline)
-        for pipeline in ([export["csv"]], [export["parquet"]], duckdb_file)
-    ]
+    pipelines = [[export["csv"]], [export["parquet"]], [f"duckdb://{export['duckdb']}", "--pipeline-table", "deals"]]
+    if spark_connect_available() or IN_CI:
+        pipelines.append([request.getfixturevalue("connect"), "--pipeline-table", "stage_dates"])
+    outputs = [run(capsys, "key-customers", sales, "--pipeline", *pipeline) for pipeline in pipelines]
     for out in outputs:
         out["pipeline"].pop("columns", None)
-    assert outputs[0]["value_stage"]["cells"] and outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0]["value_stage"]["cells"]
+    differ = [pipeline[0] for pipeline, out in zip(pipelines, outputs, strict=True) if out != outputs[0]]
+    assert not differ, differ
 
 
 def test_past_the_lookup_limit_a_pipeline_table_is_parsed_by_the_sql_rules_and_says_so(tmp_path, capsys, monkeypatch):
