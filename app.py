@@ -82,6 +82,19 @@ def sample_source(path: Path) -> Source:
     return Source(data, path.name, digest_of(data, f"sample:{path.name}"), True)
 
 
+def source_kind(choice: str, where) -> str:
+    """ "file" (an upload or the bundled sample) or "db" (a named database source), for the sales report or the
+    pipeline; asked only when FUNNEL_SOURCES lists sources."""
+    return state.radio(
+        choice,
+        tr("source_kind"),
+        ["file", "db"],
+        format_func=lambda k: tr(f"source_kind_{k}"),
+        horizontal=True,
+        where=where,
+    )
+
+
 def choose_source() -> Source | None:
     """The file every page reads (an upload, else the bundled sample), or None when the user chose a database
     source (offered only when FUNNEL_SOURCES lists any)."""
@@ -90,15 +103,7 @@ def choose_source() -> Source | None:
     if problem:
         st.sidebar.warning(problem)
     if sources:
-        kind = state.radio(
-            "source_kind",
-            tr("source_kind"),
-            ["file", "db"],
-            format_func=lambda k: tr(f"source_kind_{k}"),
-            horizontal=True,
-            where=st.sidebar,
-        )
-        if kind == "db":
+        if source_kind("source_kind", st.sidebar) == "db":
             return None
     else:
         state.put("source_kind", "file")  # a link naming a database source, on a server that lists none
@@ -119,14 +124,7 @@ def choose_pipeline() -> None:
     with st.sidebar.expander(tr("pipeline_source")):
         kind = "file"
         if sources:
-            kind = state.radio(
-                "pipeline_kind",
-                tr("source_kind"),
-                ["file", "db"],
-                format_func=lambda k: tr(f"source_kind_{k}"),
-                horizontal=True,
-                where=st,
-            )
+            kind = source_kind("pipeline_kind", st)
         else:
             state.put("pipeline_kind", "file")
         if kind == "db":

@@ -110,3 +110,16 @@ def no_raw_missing(frame: pd.DataFrame) -> bool:
         return False
     words = frame.astype(str).isin(["None", "nan", "NaT", "<NA>"])
     return not words.any().any()
+
+
+def choose_table(at: AppTest, source: str, table_name: str | None = None, pipeline: bool = False) -> AppTest:
+    """Pick a database source by name and one of its tables: for the sales report (the sidebar's "Data from") or,
+    with `pipeline`, in the pipeline expander (the other source stays what it was)."""
+    kind, prefix = ("pipeline_kind", "pdb") if pipeline else ("source_kind", "db")
+    if at.radio(key=kind).value != "db":
+        at.radio(key=kind).set_value("db").run()
+    at.selectbox(key=f"{prefix}_source").set_value(source).run()
+    if table_name is not None:
+        at.selectbox(key=f"{prefix}_table").set_value(table_name).run()
+    assert not at.exception, at.exception
+    return at

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from appkit import PAGES, band_counts, shown_text, start, table
+from appkit import PAGES, band_counts, choose_table, shown_text, start, table
 from engines import (
     HEADER,
     INJECTION,
@@ -98,14 +98,7 @@ def app(monkeypatch, sources):
     return start(monkeypatch)
 
 
-def choose(at, source: str, table_name: str | None = None):
-    if at.radio(key="source_kind").value != "db":
-        at.radio(key="source_kind").set_value("db").run()
-    at.selectbox(key="db_source").set_value(source).run()
-    if table_name is not None:
-        at.selectbox(key="db_table").set_value(table_name).run()
-    assert not at.exception, at.exception
-    return at
+choose = choose_table  # the sales source by name and table
 
 
 def revenue(at) -> list[Decimal]:

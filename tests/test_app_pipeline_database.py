@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from appkit import PAGES, shown_text, start, table
+from appkit import PAGES, choose_table, shown_text, start, table
 from engines import (
     DEAL_HEADER,
     DEAL_STAGES,
@@ -122,13 +122,7 @@ def app(monkeypatch, sources):
 
 def choose(at, source: str, table_name: str | None = None):
     """The pipeline expander's database source and table (the sales source stays the bundled sample)."""
-    if at.radio(key="pipeline_kind").value != "db":
-        at.radio(key="pipeline_kind").set_value("db").run()
-    at.selectbox(key="pdb_source").set_value(source).run()
-    if table_name is not None:
-        at.selectbox(key="pdb_table").set_value(table_name).run()
-    assert not at.exception, at.exception
-    return at
+    return choose_table(at, source, table_name, pipeline=True)
 
 
 def upload(at, sources):

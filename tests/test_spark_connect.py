@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from appkit import band_counts, shown_text, start, table
+from appkit import band_counts, choose_table, shown_text, start, table
 from engines import HEADER, free_port, independent_bands, independent_lines, sales_rows
 
 from funnel.cli import main
@@ -233,14 +233,7 @@ def app(server, monkeypatch, tmp_path):
     return start(monkeypatch)
 
 
-def choose(at, source: str, table_name: str | None = None):
-    if at.radio(key="source_kind").value != "db":
-        at.radio(key="source_kind").set_value("db").run()
-    at.selectbox(key="db_source").set_value(source).run()
-    if table_name is not None:
-        at.selectbox(key="db_table").set_value(table_name).run()
-    assert not at.exception, at.exception
-    return at
+choose = choose_table
 
 
 def figures(at) -> tuple[list[int], list[Decimal]]:
