@@ -129,28 +129,15 @@ def test_a_header_only_file_says_it_has_no_data_rows(app):
     assert "所选条件下没有销售记录" not in shown_text(app)
 
 
-def test_an_unexpected_failure_is_a_sentence_not_a_traceback(app, monkeypatch):
+@pytest.mark.parametrize("where", ["band_report", "pipeline_raw"])  # in the page; in the sidebar, before the page
+def test_an_unexpected_failure_is_a_sentence_not_a_traceback(app, monkeypatch, where):
     import pages.common
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.delenv("FUNNEL_DEBUG")
-    monkeypatch.setattr(pages.common, "band_report", broken)
-    app.run()
-    assert not app.exception
-    assert any("RuntimeError" in e.value and "意外" in e.value for e in app.error)
-
-
-def test_an_unexpected_failure_in_the_sidebar_is_a_sentence_too(app, monkeypatch):
-    """Not only the page: the sources and mappings drawn before it are guarded the same way."""
-    import pages.common
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("boom")
-
-    monkeypatch.delenv("FUNNEL_DEBUG")
-    monkeypatch.setattr(pages.common, "pipeline_raw", broken)
+    monkeypatch.setattr(pages.common, where, broken)
     app.run()
     assert not app.exception
     assert any("RuntimeError" in e.value and "意外" in e.value for e in app.error)
