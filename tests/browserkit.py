@@ -35,6 +35,9 @@ ARGS = [
     "--disable-sync",
 ]
 WAIT = 60_000  # ms: the longest a condition may take (a first run on a loaded CI machine)
+DEFAULT = [10_000.0, 50_000.0, 100_000.0, 200_000.0]  # the band thresholds a fresh session starts with
+TITLE = {"zh": "客户分层漏斗", "en": "Amount-band funnel"}  # the band page's heading
+CUSTOMERS = {"zh": "客户总数", "en": "Customers"}  # its customers metric
 RAW_MISSING = re.compile(r"(?<![\w.])(None|nan|NaN|NaT|<NA>)(?![\w.])")
 
 

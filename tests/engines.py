@@ -24,6 +24,13 @@ INJECTION = "x' OR '1'='1"
 IN_CI = bool(os.environ.get("CI"))
 
 
+# A DuckDB view no one could wait for (a quadrillion rows of text lines): only Cancel or the time limit ends it
+SLOW_VIEW = """CREATE VIEW slow AS SELECT '2025-01-0' || CAST(range % 9 + 1 AS VARCHAR) AS 单据日期,
+                      '客户' || CAST(range % 50 AS VARCHAR) AS 客户名称, '门锁' AS 货品名称,
+                      CAST(range % 1000 + 1 AS VARCHAR) AS 价税合计
+               FROM range(1000000000000000)"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

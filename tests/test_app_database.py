@@ -17,13 +17,14 @@ from engines import (
     HEADER,
     INJECTION,
     PG_PASSWORD,
-    PostgresCluster,
+    SLOW_VIEW,
     absent,
     free_port,
     independent_bands,
     independent_lines,
     postgres_available,
     sales_rows,
+    text_cluster,
     text_sources,
 )
 
@@ -40,12 +41,8 @@ def rows() -> list[list[str]]:
 def postgres(rows):
     if not postgres_available():
         absent("PostgreSQL 15")
-    cluster = PostgresCluster().start()
-    try:
-        cluster.load("sales", HEADER, ["text"] * len(HEADER), [[v or None for v in r] for r in rows[1:]])
+    with text_cluster({"sales": {"header": HEADER, "rows": rows[1:]}}) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +53,7 @@ def sources(tmp_path_factory, rows, postgres) -> dict[str, str]:
     paths = text_sources(folder, "sales", HEADER, rows[1:], "invoice_lines")
     with duckdb.connect(paths["duckdb"]) as con:
         con.execute(f'CREATE TABLE "{QUOTED.replace(chr(34), chr(34) * 2)}" AS SELECT * FROM invoice_lines')
-        con.execute(
-            """CREATE VIEW slow AS SELECT '2025-01-0' || CAST(range % 9 + 1 AS VARCHAR) AS 单据日期,
-                      '客户' || CAST(range % 50 AS VARCHAR) AS 客户名称, '门锁' AS 货品名称,
-                      CAST(range % 1000 + 1 AS VARCHAR) AS 价税合计
-               FROM range(1000000000000000)"""
-        )
+        con.execute(SLOW_VIEW)
     toml = folder / "sources.toml"
     toml.write_text(
         f"""

@@ -7,12 +7,24 @@ engine's stage funnel in both languages. Its own module, so it runs beside the o
 
 from __future__ import annotations
 
-import os
-
 import duckdb
 import pytest
-from browserkit import ARGS, CHROMIUM, WAIT, Server, assert_clean, choose, idle, wait_figure, wait_metric, wait_query
-from engines import DEAL_HEADER, HEADER, deal_rows, sales_rows, text_sources
+from browserkit import (
+    ARGS,
+    CHROMIUM,
+    CUSTOMERS,
+    DEFAULT,
+    TITLE,
+    WAIT,
+    Server,
+    assert_clean,
+    choose,
+    idle,
+    wait_figure,
+    wait_metric,
+    wait_query,
+)
+from engines import DEAL_HEADER, HEADER, SLOW_VIEW, deal_rows, sales_rows, text_sources
 
 from funnel.bands import band_report, customer_totals
 from funnel.escape import plotly_all
@@ -23,10 +35,6 @@ from funnel.units import detect_currency, resolve_unit
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
 
-DEFAULT = [10_000.0, 50_000.0, 100_000.0, 200_000.0]
-TITLE = {"zh": "客户分层漏斗", "en": "Amount-band funnel"}
-CUSTOMERS = {"zh": "客户总数", "en": "Customers"}
-
 
 @pytest.fixture(scope="module")
 def paths(tmp_path_factory) -> dict[str, str]:
@@ -34,12 +42,7 @@ def paths(tmp_path_factory) -> dict[str, str]:
     rows = [[str(v) for v in r] for r in sales_rows()]
     paths = text_sources(folder, "sales", HEADER, rows[1:], "invoice_lines")
     with duckdb.connect(paths["duckdb"]) as con:  # a view no one could wait for: only Cancel ends it
-        con.execute(
-            """CREATE VIEW slow AS SELECT '2025-01-0' || CAST(range % 9 + 1 AS VARCHAR) AS 单据日期,
-                      '客户' || CAST(range % 50 AS VARCHAR) AS 客户名称, '门锁' AS 货品名称,
-                      CAST(range % 1000 + 1 AS VARCHAR) AS 价税合计
-               FROM range(1000000000000000)"""
-        )
+        con.execute(SLOW_VIEW)
     toml = folder / "sources.toml"
     deals = text_sources(folder, "deals", DEAL_HEADER, deal_rows(), "crm_deals")
     toml.write_text(
@@ -52,17 +55,9 @@ def paths(tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server(paths, tmp_path_factory):
-    saved = {k: os.environ.get(k) for k in ("FUNNEL_SOURCES", "FUNNEL_QUERY_SECONDS")}
-    os.environ["FUNNEL_SOURCES"] = paths["toml"]
-    os.environ["FUNNEL_QUERY_SECONDS"] = "300"
-    try:
-        srv = Server(tmp_path_factory.mktemp("server"))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    srv = Server(
+        tmp_path_factory.mktemp("server"), env={"FUNNEL_SOURCES": paths["toml"], "FUNNEL_QUERY_SECONDS": "300"}
+    )
     yield srv
     srv.stop()
 

@@ -21,6 +21,9 @@ import pytest
 from browserkit import (
     ARGS,
     CHROMIUM,
+    CUSTOMERS,
+    DEFAULT,
+    TITLE,
     WAIT,
     Server,
     assert_clean,
@@ -52,10 +55,6 @@ from funnel.units import grouped, resolve_unit
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
-
-DEFAULT = [10_000.0, 50_000.0, 100_000.0, 200_000.0]
-TITLE = {"zh": "客户分层漏斗", "en": "Amount-band funnel"}
-CUSTOMERS = {"zh": "客户总数", "en": "Customers"}
 
 
 @pytest.fixture(scope="module")
