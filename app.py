@@ -144,14 +144,8 @@ def pipeline_table(sources: dict) -> PipelineTable | None:
     """The chosen pipeline table (drawn in the current container), or None with the reason kept for the pages."""
     try:
         table = choose_pipeline_table(sources, st)
-    except FunnelError as exc:
-        st.session_state["pipeline_error"] = error_text(exc)
-        return None
     except Exception as exc:
-        if os.environ.get("FUNNEL_DEBUG"):
-            raise
-        logging.getLogger("funnel").exception("pipeline table failed")
-        st.session_state["pipeline_error"] = tr("unexpected_error", kind=type(exc).__name__)
+        st.session_state["pipeline_error"] = one_sentence(exc, "pipeline table failed")
         return None
     st.caption(tr("using_db", name=md(table.source.name), table=md(table.table)))
     return table
@@ -252,15 +246,8 @@ def load_data(source: Source) -> str | None:
         scope = f"{source.digest[:12]}:{sheet or ''}"
         mapping = choose_mapping(scope, [str(c) for c in raw.frame.columns], detected, detections)
         sales = cached_sales(source.digest, sheet, mapping, raw, detections)
-    except FunnelError as exc:
-        st.session_state["sales_error"] = error_text(exc)
-        state.use_data(source.digest[:12], [], None)
-        return None
     except Exception as exc:
-        if os.environ.get("FUNNEL_DEBUG"):
-            raise
-        logging.getLogger("funnel").exception("reading failed")
-        st.session_state["sales_error"] = tr("unexpected_error", kind=type(exc).__name__)
+        st.session_state["sales_error"] = one_sentence(exc, "reading failed")
         state.use_data(source.digest[:12], [], None)
         return None
     st.session_state["sales"] = sales
@@ -290,15 +277,8 @@ def load_database() -> str | None:
         relation, columns, detected, found = detected_columns(source, table, engine)
         mapping = choose_mapping(identity, columns, detected, found)
         sales, currency = open_table(source, table, engine, relation, (detected, found), mapping)
-    except FunnelError as exc:
-        st.session_state["sales_error"] = error_text(exc)
-        state.use_data(identity, [], None)
-        return None
     except Exception as exc:
-        if os.environ.get("FUNNEL_DEBUG"):
-            raise
-        logging.getLogger("funnel").exception("database source failed")
-        st.session_state["sales_error"] = tr("unexpected_error", kind=type(exc).__name__)
+        st.session_state["sales_error"] = one_sentence(exc, "database source failed")
         state.use_data(identity, [], None)
         return None
     st.session_state["sales"] = sales
@@ -321,16 +301,16 @@ def draw_navigation(where, pages: list) -> None:
         where.page_link(page, label=page.title, icon=page.icon, query_params=params)
 
 
-def said_once(exc: Exception) -> None:
-    """An error that reached the top of a run as one sentence, never a traceback (tests set FUNNEL_DEBUG to see
-    it raised; the server's log keeps the trace)."""
-    if isinstance(exc, FunnelError):  # one of ours let through: its own sentence
-        st.error(error_text(exc))
-        return
+def one_sentence(exc: Exception, what: str) -> str:
+    """What went wrong, as one sentence in the user's language: ours say themselves; anything else is logged (with
+    its trace, as `what`) and named by its kind, never shown as a traceback (tests set FUNNEL_DEBUG to see it
+    raised)."""
+    if isinstance(exc, FunnelError):
+        return error_text(exc)
     if os.environ.get("FUNNEL_DEBUG"):
         raise exc
-    logging.getLogger("funnel").error("run failed", exc_info=exc)
-    st.error(tr("unexpected_error", kind=type(exc).__name__))
+    logging.getLogger("funnel").error(what, exc_info=exc)
+    return tr("unexpected_error", kind=type(exc).__name__)
 
 
 def main() -> None:
@@ -338,7 +318,7 @@ def main() -> None:
     try:
         run()
     except Exception as exc:
-        said_once(exc)
+        st.error(one_sentence(exc, "run failed"))
 
 
 def run() -> None:
@@ -384,7 +364,7 @@ def run() -> None:
     try:
         current.run()
     except Exception as exc:  # the page's failure below the sidebar already drawn
-        said_once(exc)
+        st.error(one_sentence(exc, "page failed"))
 
 
 if __name__ == "__main__":  # Streamlit runs this file as __main__; a file-reading worker process must not
