@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from funnel.engine import DuckDBEngine, Engine, PostgresEngine, SparkEngine, literal, quote
+from funnel.engine import DuckDBEngine, Engine, PostgresEngine, SparkEngine, parquet_relation, quote
 from funnel.errors import FunnelError
 
 ENV = "FUNNEL_SOURCES"
@@ -202,10 +202,7 @@ def table_relation(source: CatalogSource, engine: Engine, table: str) -> str:
         path = Path(source.url)
         if table != path.name:
             raise _fail("catalog_table_not_listed", source.name)
-        if isinstance(engine, SparkEngine):
-            return engine.view("funnel_parquet", str(path))
-        target = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-        return f"read_parquet({literal(target)})"
+        return parquet_relation(engine, path)
     if source.tables:
         if table not in source.tables:
             raise _fail("catalog_table_not_listed", source.name)

@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -670,6 +671,15 @@ class SparkEngine(Engine):
         if _is_connect(self.session):  # the server-side session and its channel (Connect: one per engine)
             with contextlib.suppress(Exception):
                 self.session.stop()
+
+
+def parquet_relation(db: Engine, path: Path) -> str:
+    """The relation of a Parquet file or folder: a temporary view on Spark, else DuckDB's reader over the file or
+    every Parquet file below the folder."""
+    if isinstance(db, SparkEngine):
+        return db.view("funnel_parquet", str(path))
+    target = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+    return f"read_parquet({literal(target)})"
 
 
 def _is_connect(session: object) -> bool:

@@ -23,7 +23,7 @@ from funnel.engine import (
     connect_where,
     date_span,
     lines_table,
-    literal,
+    parquet_relation,
     quote,
 )
 from funnel.errors import FunnelError
@@ -182,11 +182,8 @@ def open_table(spec: str, table: str | None, engine: str = "duckdb", prompt: boo
     path = Path(spec)
     if not path.exists():
         raise FunnelError("cli_file_not_found", path=spec)
-    if engine == "spark":
-        db = SparkEngine()
-        return db, _guarded(db, lambda: db.view("funnel_parquet", str(path))), path.name
-    target = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-    return DuckDBEngine(files=True), f"read_parquet({literal(target)})", path.name
+    db = SparkEngine() if engine == "spark" else DuckDBEngine(files=True)
+    return db, _guarded(db, lambda: parquet_relation(db, path)), path.name
 
 
 def _guarded(db: Engine, build) -> SalesSource:
