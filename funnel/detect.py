@@ -9,7 +9,6 @@ asks (the app) or stops and names the option to set (the CLI) instead of guessin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -80,50 +79,84 @@ class Fit:
         return self.ok / self.filled if self.filled else 1.0
 
 
-def _distinct(series: pd.Series) -> pd.Series:
-    """Non-blank values as stripped text → how many rows hold each."""
-    text = series[series.notna()].astype(str).str.strip()
-    return text[text != ""].value_counts(sort=False)
+def _distinct(series: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """Non-blank values as stripped text (what `.astype(str).str.strip()` makes of them) → (distinct texts, how
+    many rows hold each), counted in Arrow."""
+    text = series[series.notna()].astype(str)
+    array = getattr(text.array, "_pa_array", None)
+    if array is None:  # text kept in Python objects: stripped by str.strip()
+        counts = text.str.strip().pipe(lambda t: t[t != ""]).value_counts(sort=False)
+        return pa.array(counts.index.tolist(), type=pa.large_string()), counts.to_numpy()
+    stripped = pc.utf8_trim_whitespace(array)  # what .str.strip() runs on Arrow text
+    counts = pc.value_counts(stripped.filter(pc.not_equal(stripped, "")))
+    return counts.field("values"), counts.field("counts").to_numpy(zero_copy_only=False)
 
 
-_INTEGER = re.compile(r"^[+-]?\d+(\.0+)?$")
-_NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# What Python's \d matches (Unicode category Nd, as this Python's unicodedata knows it) as an RE2 class: RE2's
+# own \d is ASCII only and its \p{Nd} may know digits this Python does not (tests/test_detect_fit.py checks it).
+_ND = (
+    (0x30, 0x39), (0x660, 0x669), (0x6F0, 0x6F9), (0x7C0, 0x7C9), (0x966, 0x96F), (0x9E6, 0x9EF), (0xA66, 0xA6F),
+    (0xAE6, 0xAEF), (0xB66, 0xB6F), (0xBE6, 0xBEF), (0xC66, 0xC6F), (0xCE6, 0xCEF), (0xD66, 0xD6F), (0xDE6, 0xDEF),
+    (0xE50, 0xE59), (0xED0, 0xED9), (0xF20, 0xF29), (0x1040, 0x1049), (0x1090, 0x1099), (0x17E0, 0x17E9),
+    (0x1810, 0x1819), (0x1946, 0x194F), (0x19D0, 0x19D9), (0x1A80, 0x1A89), (0x1A90, 0x1A99), (0x1B50, 0x1B59),
+    (0x1BB0, 0x1BB9), (0x1C40, 0x1C49), (0x1C50, 0x1C59), (0xA620, 0xA629), (0xA8D0, 0xA8D9), (0xA900, 0xA909),
+    (0xA9D0, 0xA9D9), (0xA9F0, 0xA9F9), (0xAA50, 0xAA59), (0xABF0, 0xABF9), (0xFF10, 0xFF19), (0x104A0, 0x104A9),
+    (0x10D30, 0x10D39), (0x11066, 0x1106F), (0x110F0, 0x110F9), (0x11136, 0x1113F), (0x111D0, 0x111D9),
+    (0x112F0, 0x112F9), (0x11450, 0x11459), (0x114D0, 0x114D9), (0x11650, 0x11659), (0x116C0, 0x116C9),
+    (0x11730, 0x11739), (0x118E0, 0x118E9), (0x11950, 0x11959), (0x11C50, 0x11C59), (0x11D50, 0x11D59),
+    (0x11DA0, 0x11DA9), (0x16A60, 0x16A69), (0x16AC0, 0x16AC9), (0x16B50, 0x16B59), (0x1D7CE, 0x1D7FF),
+    (0x1E140, 0x1E149), (0x1E2F0, 0x1E2F9), (0x1E950, 0x1E959), (0x1FBF0, 0x1FBF9),
+)  # fmt: skip
+DIGIT = "[" + "".join(f"\\x{{{lo:X}}}-\\x{{{hi:X}}}" for lo, hi in _ND) + "]"
+# Python's re.match of these patterns, in RE2: \d as DIGIT, and `$` also before a final newline as in Python.
+_INTEGER = f"^[+-]?{DIGIT}+(\\.0+)?\\n?$"
+_NUMERIC = f"^[+-]?({DIGIT}+(\\.{DIGIT}*)?|\\.{DIGIT}+)([eE][+-]?{DIGIT}+)?\\n?$"
+
+
+def _matches(texts: pa.Array, pattern: str) -> np.ndarray:
+    return pc.match_substring_regex(texts, pattern).to_numpy(zero_copy_only=False)
 
 
 def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Callable | None = None) -> Fit:
     """Count the non-blank values of a column that fit a kind (date, money, number, percent, party, text, id,
     stage, status). Pure numbers count as dates only when the header says date (else 5,000 would be 1913); a
     status column must hold status words, and so must a stage column recognised by its values alone.
-    Each distinct value is judged once."""
-    counts = _distinct(series)
-    n, distinct = int(counts.sum()), len(counts)
+    Each distinct value is judged once, its shape in Arrow, dates and amounts by funnel.values."""
+    texts, weight = _distinct(series)
+    n, distinct = int(weight.sum()), len(texts)
     if n == 0:
         return Fit(0, 0, 0, False)
-    text = pd.Series(counts.index, dtype="object")
-    weight = counts.to_numpy()
-    numeric = text.str.replace(",", "", regex=False).str.match(_NUMERIC).to_numpy()
-    if kind == "date":
-        ok = ~parse_dates(text)[1].to_numpy()
-        if not header_says:
-            ok &= ~numeric
-    elif kind in ("money", "number"):
+    text = pd.Series(texts.to_pylist(), dtype="object")
+    if kind in ("money", "number"):
         ok = ~parse_amounts(text)[1].to_numpy()
     elif kind == "percent":
         cents, bad = parse_amounts(text)
         ok = (~bad & (cents >= 0) & (cents <= 10_000)).to_numpy()
     else:
-        digits = text.str.contains(r"\d", regex=True).to_numpy(dtype=bool, copy=True)
-        digits[digits] = may_be_dates(text[digits].tolist())  # 客户00012有限公司 never parses: not tried
-        dated = np.zeros(len(text), dtype=bool)
-        if digits.any():
-            dated[digits] = ~parse_dates(text[digits])[1].to_numpy() & ~numeric[digits]
-        decimal = numeric & ~text.str.match(_INTEGER).to_numpy()
-        ok = ~dated & ~decimal
-        if words is not None and (kind == "status" or not header_says):  # known words: a status, or a rescue
-            ok &= text.map(words).astype(bool).to_numpy()
-        elif kind == "stage" and distinct > max(50, n // 20):
-            ok &= False
+        numeric = _matches(pc.replace_substring(texts, ",", ""), _NUMERIC)
+        if kind == "date":
+            ok = ~parse_dates(text)[1].to_numpy()
+            if not header_says:
+                ok &= ~numeric
+        else:
+            ok = ~_dated(texts, text, numeric) & ~(numeric & ~_matches(texts, _INTEGER))  # no date, no decimal
+            if words is not None and (kind == "status" or not header_says):  # known words: a status, or a rescue
+                ok &= text.map(words).astype(bool).to_numpy()
+            elif kind == "stage" and distinct > max(50, n // 20):
+                ok &= False
     return Fit(int(weight[ok].sum()), n, distinct, distinct < n)
+
+
+def _dated(texts: pa.Array, text: pd.Series, numeric: np.ndarray) -> np.ndarray:
+    """True for each value that reads as a date and is not a plain number. Only values with a digit, no number
+    and no character a date never holds (客户00012有限公司) are parsed: a plain number cannot be written as a
+    day-first date, so leaving numbers out changes no other value's reading."""
+    maybe = _matches(texts, DIGIT) & ~numeric
+    maybe[maybe] = may_be_dates(text[maybe].tolist())
+    dated = np.zeros(len(text), dtype=bool)
+    if maybe.any():
+        dated[maybe] = ~parse_dates(text[maybe])[1].to_numpy()
+    return dated
 
 
 def _whole_column(series: pd.Series, sample: Fit, kind: str) -> Fit:
@@ -141,12 +174,36 @@ def filled_cells(series: pd.Series) -> int:
     """Cells holding something other than white space."""
     if isinstance(series.dtype, pd.StringDtype):
         text = pa.array(series.array)
-        blank = pc.sum(pc.equal(pc.utf8_trim(text, characters=WHITE_SPACE), "")).as_py() or 0
-        return len(text) - text.null_count - int(blank)
+        chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+        return len(text) - text.null_count - sum(_blank_cells(chunk) for chunk in chunks)
     values = series[series.notna()]
     if values.dtype == object:
         return int(sum(1 for v in values.tolist() if str(v).strip()))
     return len(values)
+
+
+# The first UTF-8 byte of every character str.strip() strips: a cell starting with another byte is filled.
+_WHITE_LEADS = np.zeros(256, dtype=bool)
+_WHITE_LEADS[[ch.encode()[0] for ch in WHITE_SPACE]] = True
+
+
+def _blank_cells(chunk: pa.Array) -> int:
+    """Cells of an Arrow text array that are empty or only white space; only those that start with a white-space
+    byte are trimmed to tell (read cells seldom do)."""
+    maybe = None
+    if chunk.type in (pa.string(), pa.large_string()) and len(chunk):
+        width = np.int32 if chunk.type == pa.string() else np.int64
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
+        maybe = offsets[1:] == offsets[:-1]
+        filled = np.flatnonzero(~maybe)
+        maybe[filled] = _WHITE_LEADS[data[offsets[filled]]]
+        if chunk.null_count:
+            maybe &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        if not maybe.any():
+            return 0
+        chunk = chunk.filter(pa.array(maybe))
+    return int(pc.sum(pc.equal(pc.utf8_trim(chunk, characters=WHITE_SPACE), "")).as_py() or 0)
 
 
 def filled_and_distinct(series: pd.Series) -> tuple[int, int]:
@@ -156,9 +213,11 @@ def filled_and_distinct(series: pd.Series) -> tuple[int, int]:
     per_value = np.bincount(codes[codes >= 0], minlength=len(uniques))
     if isinstance(uniques, pa.Array) and not uniques.null_count:  # text: stripped in Arrow, as str.strip() does
         stripped = pc.utf8_trim(uniques, characters=WHITE_SPACE)
-        kept = pc.not_equal(stripped, "")
-        filled = int(per_value[kept.to_numpy(zero_copy_only=False)].sum())
-        return filled, int(pc.count_distinct(stripped.filter(kept)).as_py())
+        kept = pc.not_equal(stripped, "").to_numpy(zero_copy_only=False)
+        filled = int(per_value[kept].sum())
+        if pc.all(pc.equal(pc.binary_length(stripped), pc.binary_length(uniques))).as_py() is not False:
+            return filled, int(kept.sum())  # nothing stripped: the values are still distinct
+        return filled, int(pc.count_distinct(stripped.filter(pa.array(kept))).as_py())
     texts = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip().to_numpy(dtype=object)
     blank = texts == ""
     filled = int(per_value[~blank].sum())
