@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from funnel.coded import WHITE_SPACE, distinct
 from funnel.columns import RoleSpec, header_match
-from funnel.values import may_be_dates, parse_amounts, parse_dates
+from funnel.values import may_be_dates_arrow, parse_amounts, parse_dates
 
 CONFIDENT = 0.5
 SAMPLE_ROWS = 5_000
@@ -152,7 +152,8 @@ def _dated(texts: pa.Array, text: pd.Series, numeric: np.ndarray) -> np.ndarray:
     and no character a date never holds (客户00012有限公司) are parsed: a plain number cannot be written as a
     day-first date, so leaving numbers out changes no other value's reading."""
     maybe = _matches(texts, DIGIT) & ~numeric
-    maybe[maybe] = may_be_dates(text[maybe].tolist())
+    if maybe.any():
+        maybe[maybe] = may_be_dates_arrow(texts.filter(pa.array(maybe)))
     dated = np.zeros(len(text), dtype=bool)
     if maybe.any():
         dated[maybe] = ~parse_dates(text[maybe])[1].to_numpy()

@@ -4,6 +4,7 @@ for value: the old version is kept here as the reference, run on generated colum
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -11,14 +12,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from corpus import cases
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnel.coded import WHITE_SPACE, distinct
 from funnel.detect import DIGIT, Fit, filled_and_distinct, filled_cells, value_fit
 from funnel.errors import FunnelError
 from funnel.read import read_report
-from funnel.values import may_be_dates, parse_amounts, parse_dates
+from funnel.values import (
+    _DATE_CHARACTERS,
+    DATE_IDEOGRAPHS,
+    may_be_dates,
+    may_be_dates_arrow,
+    parse_amounts,
+    parse_dates,
+)
 from funnel.vocab import is_status
 
 KINDS = ("date", "money", "number", "percent", "party", "text", "id", "stage", "status")
@@ -123,6 +131,7 @@ cell = st.one_of(
 )
 
 
+@settings(max_examples=200, deadline=None)  # each example judges every kind twice, old and new
 @given(st.lists(cell, max_size=40), st.sampled_from(["object", "str", "string[pyarrow]", "string[python]"]))
 def test_arrow_evidence_is_the_pandas_evidence(cells, dtype):
     if dtype != "object":
@@ -130,6 +139,7 @@ def test_arrow_evidence_is_the_pandas_evidence(cells, dtype):
     assert_same(pd.Series(cells, dtype=dtype))
 
 
+@settings(deadline=None)
 @given(st.lists(text, min_size=1, max_size=30))
 def test_repeated_text_counts_the_same(cells):
     assert_same(pd.Series(cells * 3, dtype="str"))
@@ -146,6 +156,34 @@ def test_the_digit_class_is_pythons():
     arrow = pc.match_substring_regex(pa.array(chars), f"^{DIGIT}$").to_numpy(zero_copy_only=False)
     python = np.array([re.fullmatch(r"\d", c) is not None for c in chars])
     assert np.array_equal(arrow, python)
+
+
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.sampled_from(list(LETTERS + "0123456789 -/.:,_+|#\t\x1c" + "ſKＪ客年星")), max_size=10),
+            st.lists(
+                st.sampled_from([*WORDS, *FIXED, "SO-", "BX", "Xace", "jan", "SEPT", "Tuesday", "pm"]), max_size=4
+            ).map("".join),
+        ),
+        max_size=30,
+    )
+)
+def test_dates_are_ruled_out_in_arrow_as_in_python(texts):
+    assert may_be_dates_arrow(pa.array(texts, type=pa.large_string())).tolist() == may_be_dates(texts).tolist()
+
+
+def test_the_ideographs_ruled_out_stay_what_they_are():
+    ideographs = [chr(c) for c in range(0x4E00, 0xA000)]
+    assert "".join(c for c in ideographs if _DATE_CHARACTERS.fullmatch(c)) == "".join(sorted(DATE_IDEOGRAPHS))
+    assert all(unicodedata.normalize("NFKC", c) == c for c in ideographs)
+    pairs = (unicodedata.decomposition(chr(c)).split() for c in range(0x110000))
+    composed = {int(part, 16) for parts in pairs if len(parts) == 2 and not parts[0].startswith("<") for part in parts}
+    assert not any(0x4E00 <= c <= 0x9FFF for c in composed)  # never part of a canonical composition
 
 
 # --- the corpus ---------------------------------------------------------------------------------------------
