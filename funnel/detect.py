@@ -196,9 +196,11 @@ def _blank_cells(chunk: pa.Array) -> int:
         width = np.int32 if chunk.type == pa.string() else np.int64
         offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
         data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
-        maybe = offsets[1:] == offsets[:-1]
-        filled = np.flatnonzero(~maybe)
-        maybe[filled] = _WHITE_LEADS[data[offsets[filled]]]
+        if not len(data):  # every cell empty
+            return len(chunk) - chunk.null_count
+        starts = offsets[:-1]
+        maybe = _WHITE_LEADS[data.take(starts, mode="clip")]  # an empty cell's byte is another's: it counts below
+        maybe |= starts == offsets[1:]
         if chunk.null_count:
             maybe &= chunk.is_valid().to_numpy(zero_copy_only=False)
         if not maybe.any():
@@ -211,17 +213,19 @@ def filled_and_distinct(series: pd.Series) -> tuple[int, int]:
     """(non-blank cells, distinct non-blank values) of a column, values stripped as `_distinct` strips them;
     counted over the column's distinct cells, not its rows."""
     codes, uniques = distinct(series)
-    per_value = np.bincount(codes[codes >= 0], minlength=len(uniques))
     if isinstance(uniques, pa.Array) and not uniques.null_count:  # text: stripped in Arrow, as str.strip() does
         stripped = pc.utf8_trim(uniques, characters=WHITE_SPACE)
         kept = pc.not_equal(stripped, "").to_numpy(zero_copy_only=False)
-        filled = int(per_value[kept].sum())
+        if kept.all():  # no value blank: every coded cell is filled
+            filled = int(np.count_nonzero(codes >= 0))
+        else:
+            filled = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[kept].sum())
         if pc.all(pc.equal(pc.binary_length(stripped), pc.binary_length(uniques))).as_py() is not False:
             return filled, int(kept.sum())  # nothing stripped: the values are still distinct
         return filled, int(pc.count_distinct(stripped.filter(pa.array(kept))).as_py())
     texts = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip().to_numpy(dtype=object)
     blank = texts == ""
-    filled = int(per_value[~blank].sum())
+    filled = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[~blank].sum())
     return filled, len(set(texts[~blank].tolist()))
 
 

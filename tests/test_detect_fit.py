@@ -145,6 +145,15 @@ def test_repeated_text_counts_the_same(cells):
     assert_same(pd.Series(cells * 3, dtype="str"))
 
 
+@settings(deadline=None)
+@given(st.lists(st.one_of(text, st.none()), max_size=30), st.integers(0, 5), st.sampled_from(["str", "string"]))
+def test_filled_cells_of_sliced_and_chunked_text(cells, start, dtype):
+    series = pd.Series(cells, dtype=dtype)
+    chunked = pd.concat([series, series.iloc[start:]], ignore_index=True)
+    for part in (series.iloc[start:], series.iloc[: start + 1], chunked):
+        assert filled_cells(part) == old_filled_cells(part)
+
+
 def test_numbers_amid_dates_do_not_change_the_dates():
     # a plain number left out of date parsing: ISO dates alone take the vectorised path, day-first still proven
     for cells in (["2026-01-05", "2026-13-01", "45658", "12.5"], ["13-01-2026", "01-02-2026", "1.5", "20260105"]):
