@@ -126,37 +126,44 @@ def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Cal
     n, distinct = int(weight.sum()), len(texts)
     if n == 0:
         return Fit(0, 0, 0, False)
-    text = pd.Series(texts.to_pylist(), dtype="object")
     if kind in ("money", "number"):
-        ok = ~parse_amounts(text)[1].to_numpy()
+        ok = ~parse_amounts(_objects(texts))[1].to_numpy()
     elif kind == "percent":
-        cents, bad = parse_amounts(text)
+        cents, bad = parse_amounts(_objects(texts))
         ok = (~bad & (cents >= 0) & (cents <= 10_000)).to_numpy()
+    elif kind == "date":
+        ok = ~parse_dates(_objects(texts))[1].to_numpy()
+        if not header_says:
+            ok &= ~_numeric(texts)
     else:
-        numeric = _matches(pc.replace_substring(texts, ",", ""), _NUMERIC)
-        if kind == "date":
-            ok = ~parse_dates(text)[1].to_numpy()
-            if not header_says:
-                ok &= ~numeric
-        else:
-            ok = ~_dated(texts, text, numeric) & ~(numeric & ~_matches(texts, _INTEGER))  # no date, no decimal
-            if words is not None and (kind == "status" or not header_says):  # known words: a status, or a rescue
-                ok &= text.map(words).astype(bool).to_numpy()
-            elif kind == "stage" and distinct > max(50, n // 20):
-                ok &= False
+        numeric = _numeric(texts)
+        ok = ~_dated(texts, numeric) & ~(numeric & ~_matches(texts, _INTEGER))  # no date, no decimal
+        if words is not None and (kind == "status" or not header_says):  # known words: a status, or a rescue
+            ok &= _objects(texts).map(words).astype(bool).to_numpy()
+        elif kind == "stage" and distinct > max(50, n // 20):
+            ok &= False
     return Fit(int(weight[ok].sum()), n, distinct, distinct < n)
 
 
-def _dated(texts: pa.Array, text: pd.Series, numeric: np.ndarray) -> np.ndarray:
+def _objects(texts: pa.Array) -> pd.Series:
+    """Arrow texts as an object Series, as funnel.values parses them."""
+    return pd.Series(texts.to_pylist(), dtype="object")
+
+
+def _numeric(texts: pa.Array) -> np.ndarray:
+    """True for each text that is a plain number once its commas are dropped."""
+    return _matches(pc.replace_substring(texts, ",", ""), _NUMERIC)
+
+
+def _dated(texts: pa.Array, numeric: np.ndarray) -> np.ndarray:
     """True for each value that reads as a date and is not a plain number. Only values with a digit, no number
     and no character a date never holds (客户00012有限公司) are parsed: a plain number cannot be written as a
     day-first date, so leaving numbers out changes no other value's reading."""
-    maybe = _matches(texts, DIGIT) & ~numeric
-    if maybe.any():
-        maybe[maybe] = may_be_dates_arrow(texts.filter(pa.array(maybe)))
-    dated = np.zeros(len(text), dtype=bool)
-    if maybe.any():
-        dated[maybe] = ~parse_dates(text[maybe])[1].to_numpy()
+    dated = _matches(texts, DIGIT) & ~numeric
+    if dated.any():
+        dated[dated] = may_be_dates_arrow(texts.filter(pa.array(dated)))
+    if dated.any():
+        dated[dated] = ~parse_dates(_objects(texts.filter(pa.array(dated))))[1].to_numpy()
     return dated
 
 
