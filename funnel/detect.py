@@ -122,7 +122,12 @@ def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Cal
     stage, status). Pure numbers count as dates only when the header says date (else 5,000 would be 1913); a
     status column must hold status words, and so must a stage column recognised by its values alone.
     Each distinct value is judged once, its shape in Arrow, dates and amounts by funnel.values."""
-    texts, weight = _distinct(series)
+    return _fit(_distinct(series), kind, header_says, words)
+
+
+def _fit(values: tuple[pa.Array, np.ndarray], kind: str, header_says: bool, words: Callable | None) -> Fit:
+    """value_fit of a column's distinct values (as `_distinct` gives them)."""
+    texts, weight = values
     n, distinct = int(weight.sum()), len(texts)
     if n == 0:
         return Fit(0, 0, 0, False)
@@ -293,13 +298,20 @@ class Detector:
         cands: dict[str, list[_Candidate]] = {role: [] for role in self.specs}
         best_quality: dict[str, float] = {}
         fits: dict[tuple[str, str], Fit] = {}
+        seen: dict[str, tuple[pa.Array, np.ndarray]] = {}
+
+        def values(column: str) -> tuple[pa.Array, np.ndarray]:  # a column's distinct values, found once
+            if column not in seen:
+                seen[column] = _distinct(sample[column])
+            return seen[column]
+
         for position, column in enumerate(columns):
             for role, spec in self.specs.items():
                 level, tier, rank = header_match(column, spec)
                 if not level:
                     continue
                 if (column, spec.kind) not in fits:
-                    fits[column, spec.kind] = value_fit(sample[column], spec.kind, True, self.words.get(spec.kind))
+                    fits[column, spec.kind] = _fit(values(column), spec.kind, True, self.words.get(spec.kind))
                 fit = fits[column, spec.kind]
                 cand = _Candidate(column, position, level, tier, rank, fit)
                 cands[role].append(cand)
@@ -318,7 +330,7 @@ class Detector:
             if role not in self.rescue or (role in out and out[role].confidence >= CONFIDENT):
                 continue  # a role with no column, or one whose values belie its header, may be rescued by values
             unknown = [c for c in columns if c not in taken and c not in best_quality][:RESCUE_COLUMNS]
-            rescued = self._rescue(sample, spec, unknown)
+            rescued = self._rescue(values, spec, unknown)
             if rescued is not None:
                 taken.add(rescued.column)
                 named = out.get(role)
@@ -340,16 +352,18 @@ class Detector:
         params = {"ok": f"{fit.ok:,}", "n": f"{len(frame):,}", "distinct": f"{fit.distinct:,}"}
         return Detection(role, column, 1.0, _EVIDENCE[spec.kind], tuple(params.items()), chosen=True)
 
-    def _rescue(self, sample: pd.DataFrame, spec: RoleSpec, columns: list[str]) -> _Candidate | None:
+    def _rescue(
+        self, values: Callable[[str], tuple[pa.Array, np.ndarray]], spec: RoleSpec, columns: list[str]
+    ) -> _Candidate | None:
         """An unknown header whose values clearly fit: dates, ids/names that repeat, stage or status words."""
+        if spec.kind in ("stage", "status") and spec.kind not in self.words:
+            return None  # no known words to recognise them by
         found = []
         for position, column in enumerate(columns):
-            fit = value_fit(sample[column], spec.kind, False, self.words.get(spec.kind))
+            fit = _fit(values(column), spec.kind, False, self.words.get(spec.kind))
             if fit.filled < 2 or fit.share < 0.9:
                 continue
             if spec.kind == "party" and not (fit.repeats and fit.distinct >= 2):
-                continue
-            if spec.kind in ("stage", "status") and spec.kind not in self.words:
                 continue
             found.append(_Candidate(column, position, 0.0, 0, 0, fit, rescued=True))
         found.sort(key=lambda c: (-c.fit.share, c.position))
