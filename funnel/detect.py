@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from funnel.coded import WHITE_SPACE, distinct
 from funnel.columns import RoleSpec, header_match
-from funnel.values import may_be_dates_arrow, parse_amounts, parse_dates
+from funnel.values import iso_days_valid, may_be_dates_arrow, parse_amounts, parse_dates
 
 CONFIDENT = 0.5
 SAMPLE_ROWS = 5_000
@@ -82,8 +82,10 @@ class Fit:
 def _distinct(series: pd.Series) -> tuple[pa.Array, np.ndarray]:
     """Non-blank values as stripped text (what `.astype(str).str.strip()` makes of them) → (distinct texts, how
     many rows hold each), counted in Arrow."""
-    text = series[series.notna()].astype(str)
-    array = getattr(text.array, "_pa_array", None)
+    array = getattr(series.array, "_pa_array", None) if isinstance(series.dtype, pd.StringDtype) else None
+    if array is None:  # not Arrow text yet: as str, blanks dropped
+        text = series[series.notna()].astype(str)
+        array = getattr(text.array, "_pa_array", None)
     if array is None:  # text kept in Python objects: stripped by str.strip()
         counts = text.str.strip().pipe(lambda t: t[t != ""]).value_counts(sort=False)
         return pa.array(counts.index.tolist(), type=pa.large_string()), counts.to_numpy()
@@ -137,7 +139,9 @@ def _fit(values: tuple[pa.Array, np.ndarray], kind: str, header_says: bool, word
         cents, bad = parse_amounts(_objects(texts))
         ok = (~bad & (cents >= 0) & (cents <= 10_000)).to_numpy()
     elif kind == "date":
-        ok = ~parse_dates(_objects(texts))[1].to_numpy()
+        ok = iso_days_valid(texts)
+        if ok is None:
+            ok = ~parse_dates(_objects(texts))[1].to_numpy()
         if not header_says:
             ok &= ~_numeric(texts)
     else:

@@ -376,6 +376,26 @@ def _iso_days(values: pd.Series) -> pd.Series | None:
     return days.where(days.dt.year.between(1900, 2199)).astype("datetime64[ns]")
 
 
+_ISO_DAY_RE2 = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?$"  # _ISO_DAY, whole text
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def iso_days_valid(texts: pa.Array) -> np.ndarray | None:
+    """For distinct texts (no nulls) that are all 'YYYY-MM-DD' (with ' HH:MM:SS' or not), whether parse_dates reads
+    each as a day, told in Arrow and NumPy: a real calendar day in 1900–2199 (what _iso_days keeps); None when
+    any text has another shape (parse_dates then reads them its general way)."""
+    if not len(texts) or not pc.all(pc.match_substring_regex(texts, _ISO_DAY_RE2)).as_py():
+        return None
+
+    def part(start: int, stop: int) -> np.ndarray:
+        return pc.cast(pc.utf8_slice_codeunits(texts, start, stop), pa.int64()).to_numpy(zero_copy_only=False)
+
+    year, month, day = part(0, 4), part(5, 7), part(8, 10)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last = _MONTH_DAYS[np.clip(month, 0, 12)] + (leap & (month == 2))
+    return (year >= 1900) & (year <= 2199) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= last)
+
+
 def _parse_distinct_dates(values: pd.Series) -> pd.Series:
     iso = _iso_days(values)
     if iso is not None:

@@ -22,6 +22,7 @@ from funnel.read import read_report
 from funnel.values import (
     _DATE_CHARACTERS,
     DATE_IDEOGRAPHS,
+    iso_days_valid,
     may_be_dates,
     may_be_dates_arrow,
     parse_amounts,
@@ -158,6 +159,29 @@ def test_numbers_amid_dates_do_not_change_the_dates():
     # a plain number left out of date parsing: ISO dates alone take the vectorised path, day-first still proven
     for cells in (["2026-01-05", "2026-13-01", "45658", "12.5"], ["13-01-2026", "01-02-2026", "1.5", "20260105"]):
         assert_same(pd.Series(cells, dtype="str"))
+
+
+iso_day = st.builds(
+    lambda y, m, d, time: f"{y:04d}-{m:02d}-{d:02d}" + time,
+    st.one_of(st.integers(0, 9999), st.sampled_from([1899, 1900, 2000, 2024, 2100, 2199, 2200])),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.sampled_from(["", " 00:00:00", " 25:99:99"]),
+)
+
+
+@settings(deadline=None)
+@given(st.lists(iso_day, min_size=1, max_size=30, unique=True), st.lists(iso_day, max_size=5))
+def test_iso_days_are_read_as_parse_dates_reads_them(days, more):
+    assert iso_days_valid(pa.array(days)).tolist() == (~parse_dates(pd.Series(days, dtype=object))[1]).tolist()
+    assert_same(pd.Series(days + more + days, dtype="str"))
+
+
+def test_iso_days_at_the_edges_of_the_calendar():
+    days = ["2000-02-29", "1900-02-29", "2100-02-29", "2024-02-29", "2023-02-29", "2199-12-31 23:59:59", "2200-01-01"]
+    days += ["1899-12-31", "1900-01-01", "2026-04-31", "2026-00-10", "2026-13-01", "2026-01-00", "0000-01-01"]
+    assert iso_days_valid(pa.array(days)).tolist() == (~parse_dates(pd.Series(days, dtype=object))[1]).tolist()
+    assert iso_days_valid(pa.array(["2026-01-05", "2026/01/05"])) is None  # another shape: parse_dates' general way
 
 
 def test_the_digit_class_is_pythons():
