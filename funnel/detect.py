@@ -115,6 +115,11 @@ _INTEGER = f"^[+-]?{DIGIT}+(\\.0+)?\\n?$"
 _NUMERIC = f"^[+-]?({DIGIT}+(\\.{DIGIT}*)?|\\.{DIGIT}+)([eE][+-]?{DIGIT}+)?\\n?$"
 
 
+# A plain number under 10^8 written in ASCII digits: parse_amounts reads every one as a valid amount (however
+# its float is rounded, it is finite and far below MAX_AMOUNT), so only the other values are parsed.
+_SMALL_NUMBER = r"^[+-]?([0-9]{1,8}(\.[0-9]*)?|\.[0-9]+)$"
+
+
 def _matches(texts: pa.Array, pattern: str) -> np.ndarray:
     return pc.match_substring_regex(texts, pattern).to_numpy(zero_copy_only=False)
 
@@ -134,7 +139,9 @@ def _fit(values: tuple[pa.Array, np.ndarray], kind: str, header_says: bool, word
     if n == 0:
         return Fit(0, 0, 0, False)
     if kind in ("money", "number"):
-        ok = ~parse_amounts(_objects(texts))[1].to_numpy()
+        ok = _matches(texts, _SMALL_NUMBER)
+        if not ok.all():
+            ok[~ok] = ~parse_amounts(_objects(texts.filter(pa.array(~ok))))[1].to_numpy()
     elif kind == "percent":
         cents, bad = parse_amounts(_objects(texts))
         ok = (~bad & (cents >= 0) & (cents <= 10_000)).to_numpy()
