@@ -214,7 +214,6 @@ _WHITE_LEADS[[ch.encode()[0] for ch in WHITE_SPACE]] = True
 def _blank_cells(chunk: pa.Array) -> int:
     """Cells of an Arrow text array that are empty or only white space; only those that start with a white-space
     byte are trimmed to tell (read cells seldom do)."""
-    maybe = None
     if chunk.type in (pa.string(), pa.large_string()) and len(chunk):
         width = np.int32 if chunk.type == pa.string() else np.int64
         offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]

@@ -15,6 +15,7 @@ from corpus import cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from funnel import detect, pipeline, schema
 from funnel.coded import WHITE_SPACE, distinct
 from funnel.detect import DIGIT, Fit, filled_and_distinct, filled_cells, value_fit
 from funnel.errors import FunnelError
@@ -231,3 +232,44 @@ def test_corpus_evidence_is_the_same(case):
         pytest.skip("not read")
     for column in frame.columns:
         assert_same(frame[column])
+    assert_same_detection(frame)
+
+
+# --- whole detections: the detector run on the new counts and on the old ones -----------------------------------
+
+
+def detections(frame: pd.DataFrame) -> list[dict]:
+    return [
+        {role: (d.column, d.confidence, d.params, d.alternatives, d.rescued) for role, d in found.items()}
+        for found in (schema.DETECTOR.detect(frame), pipeline.DETECTOR.detect(frame))
+    ]
+
+
+def assert_same_detection(frame: pd.DataFrame) -> None:
+    new = detections(frame)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detect, "_distinct", lambda series: series)  # the sample column itself, to the old value_fit
+        patch.setattr(detect, "_fit", old_value_fit)
+        patch.setattr(detect, "filled_cells", old_filled_cells)
+        patch.setattr(detect, "filled_and_distinct", old_filled_and_distinct)
+        assert detections(frame) == new
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(cell, min_size=1, max_size=8), st.booleans()), min_size=1, max_size=6),
+    st.sampled_from([1, 5_001]),
+)
+def test_detections_are_the_same_on_large_frames(columns, rows):
+    # headers that name roles and headers that do not (rescued by values), each column Arrow text or Python
+    # objects (numbers kept as numbers); repeated to more rows than the sample, or not
+    headers = ["客户名称", "Col2", "单据日期", "金额", "阶段", "状态"]
+    series = {}
+    for header, (cells, arrow) in zip(headers, columns, strict=False):
+        times = -(-rows // len(cells))
+        if arrow:
+            series[header] = pd.Series([c if isinstance(c, str) else None for c in cells] * times, dtype="str")
+        else:
+            series[header] = pd.Series(cells * times, dtype="object")
+    frame = pd.DataFrame(series)
+    assert_same_detection(frame)
