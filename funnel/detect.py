@@ -146,11 +146,13 @@ def _fit(values: tuple[pa.Array, np.ndarray], kind: str, header_says: bool, word
         cents, bad = parse_amounts(_objects(texts))
         ok = (~bad & (cents >= 0) & (cents <= 10_000)).to_numpy()
     elif kind == "date":
-        ok = iso_days_valid(texts)
-        if ok is None:
-            ok = ~parse_dates(_objects(texts))[1].to_numpy()
-        if not header_says:
-            ok &= ~_numeric(texts)
+        ok = iso_days_valid(texts)  # (an ISO day is no plain number)
+        if ok is None:  # parsed in Python: only what may be a date (leaving others out changes no reading)
+            ok = may_be_dates_arrow(texts)
+            if not header_says:
+                ok &= ~_numeric(texts)
+            if ok.any():
+                ok[ok] = ~parse_dates(_objects(texts.filter(pa.array(ok))))[1].to_numpy()
     else:
         numeric = _numeric(texts)
         ok = ~_dated(texts, numeric) & ~(numeric & ~_matches(texts, _INTEGER))  # no date, no decimal
