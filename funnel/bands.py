@@ -248,11 +248,11 @@ def band_report(
 
     total = int(customers["amount_cents"].sum())
     n = len(customers)
-    by_band = customers.groupby("band")
-    every = range(len(labels))
-    counts = by_band.size().reindex(every, fill_value=0).to_numpy(dtype="int64")
-    sums = by_band["amount_cents"].sum().reindex(every, fill_value=0).to_numpy(dtype="int64")
-    upgrades = by_band["upgrade_candidate"].sum().reindex(every, fill_value=0).to_numpy(dtype="int64")
+    # per band with numpy on the band indices (a pandas groupby on 5 bands cost ~2 ms more); sums stay exact int64
+    counts = np.bincount(band, minlength=len(labels)).astype("int64")
+    sums = np.zeros(len(labels), dtype="int64")
+    np.add.at(sums, band, customers["amount_cents"].to_numpy(dtype="int64"))
+    upgrades = np.bincount(band[customers["upgrade_candidate"].to_numpy()], minlength=len(labels)).astype("int64")
     lowers = [None, *list(thresholds)]
     uppers = [*list(thresholds), None]
     summary = pd.DataFrame(

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,13 +23,15 @@ from funnel.bands import (
 from funnel.errors import FunnelError
 from funnel.escape import terminal, terminal_json
 from funnel.i18n import t
-from funnel.keycustomers import KeyCustomerReport
 from funnel.load import PIPELINE_OPTION_ROLES, parse_day, report_file, resolve_products
 from funnel.pipeline import resolve_stage_dates
 from funnel.schema import ROLE_ORDER, SalesData, cli_option
 from funnel.sources import SalesSource, is_table_source
 from funnel.stages import SHAPES, StageFunnel
 from funnel.tables import band_summary_table
+
+if TYPE_CHECKING:
+    from funnel.keycustomers import KeyCustomerReport
 
 
 def default_lang() -> str:

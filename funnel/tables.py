@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from funnel.i18n import t
-from funnel.migration import CHANGE_COLUMNS
 
 if TYPE_CHECKING:
     from funnel.bands import BandReport
@@ -214,6 +213,8 @@ def migration_customers_table(customers: pd.DataFrame, lang: str = "zh") -> pd.D
 
 def product_change_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Per-product change with localised headers."""
+    from funnel.migration import CHANGE_COLUMNS
+
     out = frame[list(CHANGE_COLUMNS)].copy()
     out.columns = [t(f"col_{c}", lang) for c in CHANGE_COLUMNS]
     return out
