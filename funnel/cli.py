@@ -67,10 +67,30 @@ def _common(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("table"
     parser.add_argument("--lang", choices=("zh", "en"), default=None, help="language of labels and messages")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. Given the command about to run, only its options are added: the other commands
+    are listed by name and help, all that `--help` shows of them (the pipeline commands' options: ~2 ms a start)."""
     parser = argparse.ArgumentParser(prog="python -m funnel", description="Customer Funnel (客户漏斗) command line")
     sub = parser.add_subparsers(dest="command", required=True)
-    bands = sub.add_parser("bands", help="customers and revenue per amount band")
+    subparsers = {name: sub.add_parser(name, help=text) for name, text in COMMAND_HELP.items()}
+    for name, add in _OPTIONS.items():
+        if command is None or command == name:
+            add(subparsers[name])
+    return parser
+
+
+COMMAND_HELP: dict[str, str] = {
+    "bands": "customers and revenue per amount band",
+    "key-customers": "Pareto/ABC grades and the key-customer list",
+    "migration": "band migration and per-product change between two periods",
+    "stages": "stage funnel: reached, conversion, drop-off and the bottleneck",
+    "forecast": "weighted forecast per quarter or month",
+    "snapshot": "weekly forecast snapshots (save, list, delete)",
+    "sample": "regenerate the bundled sample report(s) in data/",
+}
+
+
+def _bands_options(bands: argparse.ArgumentParser) -> None:
     _common(bands)
     bands.add_argument(
         "--thresholds",
@@ -78,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="band thresholds in yuan, ascending, comma-separated (1万 style accepted)",
     )
     bands.add_argument("--upgrade-pct", type=float, default=20.0, help="upgrade candidates: within this %% of next")
-    key = sub.add_parser("key-customers", help="Pareto/ABC grades and the key-customer list")
+
+
+def _key_options(key: argparse.ArgumentParser) -> None:
     _common(key, formats=("table", "json", "csv", "xlsx"))
     key.add_argument("--share", type=float, default=0.8, help="Pareto share to report (default 0.8)")
     key.add_argument("--cutoffs", default="0.8,0.95", help="A and B cumulative-share cut-offs (default 0.8,0.95)")
@@ -86,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--inactive-days", type=int, default=90, help="A/B with no order this long are at risk")
     key.add_argument("--pipeline", help="a pipeline export: adds the value × stage grid (ABC grade × furthest stage)")
     _pipeline_args(key, prefix="pipeline-")
-    mig = sub.add_parser("migration", help="band migration and per-product change between two periods")
+
+
+def _migration_options(mig: argparse.ArgumentParser) -> None:
     _common(mig)
     mig.add_argument("--from", dest="period_from", required=True, help="earlier period START..END")
     mig.add_argument("--to", dest="period_to", required=True, help="later period START..END")
@@ -94,20 +118,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--thresholds", default=",".join(f"{x:g}" for x in DEFAULT_THRESHOLDS), help="band thresholds in yuan"
     )
     mig.add_argument("--churn-alert", type=float, default=20.0, help="flag products whose churn exceeds this %%")
-    stages = sub.add_parser("stages", help="stage funnel: reached, conversion, drop-off and the bottleneck")
+
+
+def _stages_options(stages: argparse.ArgumentParser) -> None:
     _pipeline_args(stages)
     stages.add_argument("--window", type=int, help="count a later stage only within N days of the first")
     stages.add_argument("--by", help="break down by this column (or product, region, rep)")
     stages.add_argument("--format", choices=("table", "json", "csv"), default="table")
     stages.add_argument("--out")
-    fc = sub.add_parser("forecast", help="weighted forecast per quarter or month")
+
+
+def _forecast_options(fc: argparse.ArgumentParser) -> None:
     _pipeline_args(fc)
     fc.add_argument("--probabilities", help='stage probabilities, e.g. "提案=0.5,谈判=70%%" (others: defaults)')
     fc.add_argument("--ignore-probability-column", action="store_true", help="use the stage table for every deal")
     fc.add_argument("--by", choices=("quarter", "month"), default="quarter")
     fc.add_argument("--format", choices=("table", "json", "csv"), default="table")
     fc.add_argument("--out")
-    snap = sub.add_parser("snapshot", help="weekly forecast snapshots (save, list, delete)")
+
+
+def _snapshot_options(snap: argparse.ArgumentParser) -> None:
     snap_sub = snap.add_subparsers(dest="action", required=True)
     save = snap_sub.add_parser("save", help="store the pipeline as it stands under an ISO week")
     _pipeline_args(save)
@@ -123,9 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
     _book_args(delete)
     delete.add_argument("--yes", action="store_true", help="confirm without asking")
     delete.add_argument("--lang", choices=("zh", "en"), default=None)
-    sample = sub.add_parser("sample", help="regenerate the bundled sample report(s) in data/")
+
+
+def _sample_options(sample: argparse.ArgumentParser) -> None:
     sample.add_argument("--out-dir", default=None, help="write the samples here instead of data/")
-    return parser
+
+
+_OPTIONS = {
+    "bands": _bands_options,
+    "key-customers": _key_options,
+    "migration": _migration_options,
+    "stages": _stages_options,
+    "forecast": _forecast_options,
+    "snapshot": _snapshot_options,
+    "sample": _sample_options,
+}
 
 
 def _book_args(parser: argparse.ArgumentParser) -> None:
@@ -752,7 +794,8 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run a command; a problem with the input is one line on stderr and exit code 2, never a traceback."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     lang = getattr(args, "lang", None) or default_lang()
     try:
         COMMANDS[args.command](args, lang)
