@@ -57,7 +57,8 @@ def leave(argv: list[str], code: int) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         return
-    from funnel.engine import close_memory_engine
+    from funnel.engine import close_memory_engine, memory_engine_spilled
 
-    close_memory_engine()  # DuckDB removes its spill folder, if it made one
+    if memory_engine_spilled():
+        close_memory_engine()  # DuckDB removes its spill folder
     os._exit(code)

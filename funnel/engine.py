@@ -236,13 +236,14 @@ class DuckDBEngine(Engine):
                 # an invoice number per line peaked at 447 MB in all, with 160MB at 360 MB (and ran no slower)
                 "memory_limit": os.environ.get("FUNNEL_DUCKDB_MEMORY", "160MB"),
                 "temp_directory": os.path.join(tempfile.gettempdir(), f"funnel-duckdb-{os.getpid()}"),
+                "preserve_insertion_order": False,  # set at connect: one statement less to run at every start
             }
             if not path and not files:  # a file's lines (≤ the reader's row limit): one thread costs less CPU
                 config["threads"] = 1  # (a 300k-line band funnel: 0.12 s against 0.16 s on two threads)
             self.con = duckdb.connect(path or ":memory:", read_only=bool(path) and read_only, config=config)
         except duckdb.Error as exc:
             raise FunnelError("engine_open_failed", source=path or ":memory:", detail=_first_line(exc)) from exc
-        self.con.execute("SET preserve_insertion_order = false")
+        self.spill_folder = str(config["temp_directory"])
 
     def fetch_arrow(self, sql: str, params: dict[str, object], tables: dict[str, pa.Table]) -> pa.Table:
         import duckdb
@@ -312,6 +313,13 @@ def close_memory_engine() -> None:
     with _MEMORY_LOCK:
         while _MEMORY:
             _MEMORY.pop().close()
+
+
+def memory_engine_spilled() -> bool:
+    """True when the in-process DuckDB made its spill folder (closing the engine removes it); with no folder, a
+    process about to end at once has nothing to close (closing costs ~3 ms of CPU)."""
+    with _MEMORY_LOCK:
+        return any(Path(db.spill_folder).exists() for db in _MEMORY)
 
 
 LINE_COLUMNS: tuple[str, ...] = (

@@ -68,3 +68,25 @@ def test_a_report_command_ends_at_once_with_all_its_output_written(tmp_path):
     wrong = [*command[:5], "--customer-col", "无此列"]
     done = subprocess.run(wrong, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "无此列" in done.stderr
+
+
+def test_the_engine_is_closed_at_the_end_only_when_it_made_a_spill_folder(tmp_path, monkeypatch):
+    # funnel.early.leave skips closing DuckDB unless it spilled: then closing it is what removes the folder
+    import tempfile
+    from pathlib import Path
+
+    from funnel import engine
+
+    engine.close_memory_engine()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("FUNNEL_DUCKDB_MEMORY", "30MB")
+    try:
+        db = engine.memory_engine()
+        db.fetch_arrow("SELECT COUNT(*) AS n FROM range(10) AS t(i)", {}, {})
+        assert not engine.memory_engine_spilled() and not Path(db.spill_folder).exists()
+        sorted_rows = "SELECT COUNT(*) AS n FROM (SELECT md5(i::VARCHAR) AS h FROM range(3000000) AS t(i) ORDER BY h)"
+        assert db.fetch_arrow(sorted_rows, {}, {}).column("n").to_pylist() == [3_000_000]
+        assert engine.memory_engine_spilled() and Path(db.spill_folder).parent == tmp_path
+    finally:
+        engine.close_memory_engine()
+    assert not engine.memory_engine_spilled() and not list(tmp_path.iterdir())
