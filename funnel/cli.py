@@ -27,11 +27,11 @@ from funnel.load import PIPELINE_OPTION_ROLES, parse_day, report_file, resolve_p
 from funnel.pipeline import resolve_stage_dates
 from funnel.schema import ROLE_ORDER, SalesData, cli_option
 from funnel.sources import SalesSource, is_table_source
-from funnel.stages import SHAPES, StageFunnel
 from funnel.tables import band_summary_table
 
 if TYPE_CHECKING:
     from funnel.keycustomers import KeyCustomerReport
+    from funnel.stages import StageFunnel
 
 
 def default_lang() -> str:
@@ -181,6 +181,8 @@ SALES_OPTION_ROLES: tuple[str, ...] = ROLE_ORDER  # one --*-col option per sales
 
 def _pipeline_args(parser: argparse.ArgumentParser, prefix: str = "") -> None:
     """The options of every command that reads a pipeline (prefixed 'pipeline-' beside a sales report)."""
+    from funnel.stages import SHAPES  # the stage funnel's modules, imported by the commands that read a pipeline
+
     dest = prefix.replace("-", "_")
     if not prefix:
         parser.add_argument(

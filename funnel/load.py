@@ -16,11 +16,11 @@ from funnel.limits import Limits, check_size
 from funnel.pipeline import ROLE_ORDER as PIPELINE_ROLE_ORDER
 from funnel.pipeline import PipelineMapping
 from funnel.schema import Mapping, SalesData, cli_option, detect_sales, filter_lines, low_confidence, prepare_sales
-from funnel.stages import Deals
 from funnel.values import name_key
 
 if TYPE_CHECKING:
     from funnel.sources import SalesSource
+    from funnel.stages import Deals
 
 
 def report_file(path: str | Path) -> Path:
