@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from funnel import table_rows
 from funnel.bands import (
     DEFAULT_THRESHOLDS,
     BandReport,
@@ -328,9 +327,9 @@ def sales_lines(sales: SalesData | SalesSource, lang: str) -> list[str]:
         q, p = sales.mapping.quantity, sales.mapping.unit_price
         lines.append(t("evidence_derived", lang, quantity=q, unit_price=p))
     if getattr(sales, "parsed_in_sql", ()):
-        lines.append(
-            t("table_parsed_in_sql", lang, columns="、".join(sales.parsed_in_sql), limit=f"{table_rows.LOOKUP_LIMIT:,}")
-        )
+        from funnel.table_rows import LOOKUP_LIMIT
+
+        lines.append(t("table_parsed_in_sql", lang, columns="、".join(sales.parsed_in_sql), limit=f"{LOOKUP_LIMIT:,}"))
     return lines
 
 
@@ -347,7 +346,9 @@ def deals_lines(deals, lang: str) -> list[str]:
     if deals.open_without_amount:
         lines.append(t("no_amount_note", lang, n=deals.open_without_amount))
     if deals.parsed_in_sql:
-        limit = f"{table_rows.LOOKUP_LIMIT:,}"
+        from funnel.table_rows import LOOKUP_LIMIT
+
+        limit = f"{LOOKUP_LIMIT:,}"
         lines.append(t("table_parsed_in_sql", lang, columns="、".join(deals.parsed_in_sql), limit=limit))
     return lines
 
