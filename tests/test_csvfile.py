@@ -94,3 +94,96 @@ def test_any_grid_written_by_the_csv_module_reads_the_same_both_ways(rows):
     fast = _read_at_once(data, "utf-8", 0, Limits())
     if fast is not None:  # declined files are read by the streamed reader, as in read_csv_grid
         pd.testing.assert_frame_equal(_frame(fast), streamed)
+
+
+def test_whitespace_is_what_arrow_trims_and_python_strips():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from funnel.csvfile import WHITESPACE
+
+    codes = range(0x3100)  # every whitespace character Python knows is below U+3100
+    python = {chr(c) for c in codes if chr(c).isspace()}
+    trimmed = pc.utf8_trim_whitespace(pa.array([f"{chr(c)}x{chr(c)}" for c in codes])).to_pylist()
+    arrow = {chr(c) for c, cell in zip(codes, trimmed, strict=True) if cell == "x"}
+    assert set(WHITESPACE) == python == arrow == {chr(c) for c in codes if chr(c).strip() == ""} - {""}
+    assert not any(chr(c).isspace() for c in range(0x3100, 0x110000, 97))  # none further up (sampled)
+
+
+SPACE = st.sampled_from([" ", "\t", "\u3000", "\xa0", "\u2028", "\x1f", "\u205f"])
+RAW_CELL = st.one_of(
+    st.just(""),
+    st.lists(st.one_of(SPACE, st.sampled_from(list("ab甲期常,;|"))), max_size=5).map("".join),
+    st.lists(st.sampled_from([*"ab甲 ,", '""', "\u3000"]), max_size=4).map(lambda s: '"' + "".join(s) + '"'),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(st.lists(RAW_CELL, min_size=1, max_size=5), min_size=1, max_size=14),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.booleans(),
+)
+def test_hand_written_files_read_the_same_both_ways(rows, sep, newline, final):
+    """Files as people and tools write them: blanks, padded cells, Unicode spaces, quoted cells, rows shorter and
+    longer than the header, any line ending, with or without a last line break."""
+    text = newline.join(sep.join(row) for row in rows) + (newline if final else "")
+    data = text.encode("utf-8")
+    try:
+        streamed = _frame(_read_streamed(data, "utf-8", 0, Limits()))
+    except FunnelError as refused:
+        with pytest.raises(FunnelError) as info:
+            read_csv_grid(data)
+        assert info.value.key == refused.key
+        return
+    fast = _read_at_once(data, "utf-8", 0, Limits())
+    if fast is not None:
+        pd.testing.assert_frame_equal(_frame(fast), streamed)
+    pd.testing.assert_frame_equal(read_csv_grid(data).astype(object).where(lambda f: f.notna(), None), streamed)
+
+
+@pytest.mark.parametrize("odd_every", [2, 3, 7, 40])
+def test_many_short_rows_among_full_ones_keep_their_places(odd_every):
+    """Short rows (handed back by Arrow) at many places: put between slices or in order by one take, as the
+    streamed reader has them."""
+    lines = ["客户,产品,金额"] + [f" 甲{i} ,A,{i}" if i % odd_every else f"备注{i}" for i in range(1, 200)]
+    fast, streamed = _both(("\n".join(lines) + "\n").encode())
+    assert fast is not None
+    pd.testing.assert_frame_equal(fast, streamed)
+
+
+@pytest.mark.parametrize("ending", ["", "\n", "\r\n", "\r"])
+@pytest.mark.parametrize("last", ['1,"open', '"1,2', '1,"a""b'])
+def test_a_quote_open_on_the_last_line_is_reported(ending, last):
+    data = ("a,b\n" + "x,1\n" * 5 + last + ending).encode()
+    assert _read_at_once(data, "utf-8", 0, Limits()) is None
+    with pytest.raises(FunnelError) as info:
+        read_csv_grid(data)
+    assert info.value.key == "csv_open_quote"
+
+
+def test_cells_are_trimmed_and_blanks_null_over_the_same_buffers():
+    import pyarrow as pa
+
+    from funnel.csvfile import _tidy
+
+    clean = pa.array(["甲", "", "乙", "丙"] * 1000, pa.large_string())
+    tidy = _tidy(clean)
+    assert tidy.to_pylist() == ["甲", None, "乙", "丙"] * 1000
+    assert tidy.buffers()[2].address == clean.buffers()[2].address  # the text not copied
+    padded = pa.array([" 甲", "乙\u3000", "\t", None, "丙"], pa.large_string())
+    assert _tidy(padded).to_pylist() == ["甲", "乙", None, None, "丙"]
+    assert _tidy(padded.slice(1, 3)).to_pylist() == ["乙", None, None]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.none(), RAW_CELL), max_size=30), st.integers(0, 5))
+def test_tidy_is_trim_then_blank_to_null(cells, skip):
+    import pyarrow as pa
+
+    from funnel.csvfile import _tidy
+
+    array = pa.array(cells, pa.large_string()).slice(min(skip, len(cells)))
+    expected = [None if c is None or not c.strip() else c.strip() for c in cells[min(skip, len(cells)) :]]
+    assert _tidy(array).to_pylist() == expected
