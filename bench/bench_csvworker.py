@@ -1,10 +1,10 @@
 """What the CSV reading worker and its hand-over cost (issue #12), measured as the CLI runs them, in fresh processes.
 
-    python bench/bench_csvworker.py [--rows 300000] [--repeat 7]
+    python bench/bench_csvworker.py [--rows 300000] [--repeat 7] [--tree CHECKOUT --tree OTHER …]
 
 Each run is a fresh interpreter that does what `python -m funnel bands X.csv` does around the read: imports
 funnel.guard, starts the read early (guard.prefetch forks the worker), imports pandas meanwhile, then takes the
-report over (guard.read_untrusted: the receive and RawTable.report). Printed per run and as medians: the worker's
+report over (guard.read_untrusted: the receive and RawTable.report). Printed as medians per checkout: the worker's
 CPU (user + system from RUSAGE_CHILDREN once it is reaped) and minor page faults, and the parent's CPU and faults
 from the take-over to the pandas frame. CPU is steadier than wall time on a shared machine; compare within a run.
 """
@@ -28,6 +28,7 @@ from funnel.guard import prefetch, read_untrusted
 from pathlib import Path
 prefetch(path, Path(path).name)
 import pandas  # the parent's imports run while the worker reads
+gc.freeze()  # as funnel.__main__ does after its imports
 gc.enable()
 before = resource.getrusage(resource.RUSAGE_SELF)
 report = read_untrusted(Path(path), Path(path).name)
@@ -47,21 +48,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--tree", default=str(ROOT), help="the checkout to measure (default: this one)")
+    parser.add_argument(
+        "--tree", action="append", help="a checkout to measure (repeatable: runs interleaved; default: this one)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_scale import ENV, make_csv
 
     path = make_csv(args.rows)
-    runs = []
+    trees = args.tree or [str(ROOT)]
+    runs: dict[str, list[dict]] = {tree: [] for tree in trees}
     for _ in range(args.repeat):
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(path)], cwd=args.tree, env=ENV, capture_output=True, check=True
-        ).stdout
-        runs.append(json.loads(out.decode().splitlines()[-1]))
-        print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in runs[-1].items()))
+        for tree in trees:  # interleaved: a shared machine's load falls on every tree alike
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(path)], cwd=tree, env=ENV, capture_output=True, check=True
+            ).stdout
+            runs[tree].append(json.loads(out.decode().splitlines()[-1]))
     keys = ("worker_cpu", "worker_user", "worker_sys", "worker_faults", "take_cpu", "take_faults")
-    print("median " + " ".join(f"{k}={statistics.median(r[k] for r in runs):.3f}" for k in keys))
+    for tree, done in runs.items():
+        print(f"{tree}: median of {len(done)}")
+        print("  " + " ".join(f"{k}={statistics.median(r[k] for r in done):.3f}" for k in keys))
 
 
 if __name__ == "__main__":

@@ -12,12 +12,20 @@ forks a fresh child per read (a few milliseconds, against ~0.5 s to start and im
 
 How results come back: the child reads in Arrow alone (funnel.read.read_table, no pandas) and the table is
 pickled with protocol 5, its Arrow buffers sent out of band through the pipe (no copy in the child, one in the
-pipe); the parent makes the pandas frame over the buffers it received. A million-row sheet costs a fraction of a
-second against seconds to read.
+pipe); the parent reads them into one anonymous mapping in huge pages where the kernel allows (a 50 MB table
+faults in 25 pages, not 12,800: 0.01 s less) and makes the pandas frame over them. A million-row sheet costs a
+fraction of a second against seconds to read. (Measured and left: an Arrow IPC stream in a memfd the parent maps
+costs the child as much as it saves the parent.)
 
 The CLI starts its read early (`prefetch`, from funnel.__main__): the child is forked before the parent imports
 pandas and DuckDB, so it copies a smaller process (its resident size counts those pages again) and reads while the
 parent imports; `read_untrusted` then takes over the read already under way for the same file, sheet and limits.
+
+Allocator: the child makes its Arrow allocations through mimalloc (the parent keeps the C library's, see
+funnel/__init__.py). The reader allocates and frees blocks of the same few sizes (a 300k-row CSV: ~100 MB for a
+29 MB file); mimalloc hands freed pages back out without returning them to the system, where malloc maps fresh
+pages for each large block and the kernel zeroes every page it faults in: 21,000 fewer page faults and 0.02 s
+less CPU for that file. Its cost, pages kept resident, ends with the child (peak +15 MB there).
 
 Memory: the child's resident size is watched from the parent every 20 ms and the child is killed past the limit;
 address space is capped as well (at 3× the limit above what the child starts with: allocators reserve far more
@@ -26,6 +34,7 @@ address space than they touch), so a single huge allocation fails at once instea
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
 import multiprocessing as mp
@@ -285,12 +294,35 @@ def _receive(results: Connection, deadline: float) -> RawReport:
         log.error("reading failed in the worker:\n%s", header[1])
         raise RuntimeError(header[1].strip().splitlines()[-1][:200])
     _, main_size, sizes = header
-    import pyarrow as pa
 
     main = _read_exact(results, bytearray(main_size), deadline)
-    buffers = [_read_exact(results, pa.allocate_buffer(n), deadline) for n in sizes]  # 64-byte aligned, as Arrow likes
+    targets, buffers = _landing(sizes)
+    for target in targets:
+        _read_exact(results, target, deadline)
     table: RawTable = pickle.loads(main, buffers=buffers)
     return table.report()
+
+
+def _landing(sizes: list[int]) -> tuple[list, list]:
+    """(where to read each of the child's Arrow buffers, the Arrow buffers over them): one anonymous mapping in huge
+    pages where the kernel allows it (a 50 MB table faults in 25 pages, not 12,800), each at a 64-byte boundary."""
+    import mmap
+
+    import pyarrow as pa
+
+    starts, total = [], 0
+    for n in sizes:
+        starts.append(total)
+        total += -(-n // 64) * 64
+    if total < 4 << 20 or not hasattr(mmap, "MADV_HUGEPAGE"):  # Arrow's own allocations (64-byte aligned too)
+        buffers = [pa.allocate_buffer(n) for n in sizes]
+        return buffers, buffers
+    area = mmap.mmap(-1, total, flags=mmap.MAP_PRIVATE)  # anonymous, private: memory of this process
+    with contextlib.suppress(OSError):  # huge pages off (THP "never"): ordinary pages, as before
+        area.madvise(mmap.MADV_HUGEPAGE)
+    view, whole = memoryview(area), pa.py_buffer(area)
+    pairs = [(view[start : start + n], whole.slice(start, n)) for start, n in zip(starts, sizes, strict=True)]
+    return [target for target, _ in pairs], [buffer for _, buffer in pairs]
 
 
 def _read_exact(results: Connection, buffer: T, deadline: float) -> T:
@@ -385,6 +417,15 @@ class _NoPandas:
             raise ImportError("the reading worker works without pandas")
 
 
+def _reuse_freed_pages() -> None:
+    """Arrow's allocations in this (child) process through mimalloc, where the build has it (see the module's
+    docstring); else the pool already set."""
+    import pyarrow as pa
+
+    with contextlib.suppress(NotImplementedError, pa.ArrowException):
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+
+
 def _load(payload: bytes | str, limits: Limits) -> bytes:
     if isinstance(payload, bytes):
         return payload
@@ -409,6 +450,7 @@ def _work(
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     _limit_self(limits)
     _without_pandas()
+    _reuse_freed_pages()
     try:
         from funnel.read import read_table
 

@@ -148,3 +148,66 @@ def test_a_read_started_early_is_held_to_the_memory_limit_before_it_is_asked_for
     with pytest.raises(FunnelError) as err:
         read_untrusted(path, "r.csv")
     assert err.value.key == "limit_memory" and "300" in err.value.message("en")
+
+
+def _pool_name(*args, **kwargs):
+    """A reader that answers with the Arrow memory pool it runs under (in the sheet's name)."""
+    import numpy as np
+    import pyarrow as pa
+
+    name = pa.default_memory_pool().backend_name
+    return funnel.read.RawTable(pa.table({"0": ["x"]}), ["a"], name, [name], 1, np.array([2]))
+
+
+def test_the_worker_allocates_through_mimalloc_and_the_parent_keeps_its_pool(forked):
+    import pyarrow as pa
+
+    forked.setattr(funnel.read, "read_table", _pool_name)
+    before = pa.default_memory_pool().backend_name
+    raw = read_untrusted(REPORT, "r.xlsx")
+    expected = "mimalloc" if "mimalloc" in pa.supported_memory_backends() else before
+    assert raw.sheet == expected and pa.default_memory_pool().backend_name == before
+
+
+def _arrow_hog(*args, **kwargs):
+    import pyarrow as pa
+
+    hold = []
+    for _ in range(100):
+        hold.append(pa.allocate_buffer(100 * MB))  # through the worker's pool (mimalloc): untouched, not resident
+    return hold
+
+
+def test_an_arrow_allocation_past_the_limit_is_one_sentence(forked):
+    """The address-space cap stops the worker's allocator asking for more, whichever pool it uses."""
+    forked.setattr(funnel.read, "read_table", _arrow_hog)
+    with pytest.raises(FunnelError) as err:
+        read_untrusted(REPORT, "r.csv", limits=Limits(worker_memory=300 * MB))
+    assert err.value.key == "limit_memory" and "300" in err.value.message("en")
+
+
+def test_a_large_table_comes_back_whole_through_the_landing_area(monkeypatch):
+    """Columns of several MB cross in one mapping (huge pages where the kernel allows): the same report as read
+    in this process, every cell, nulls and row numbers included."""
+    landed = []
+    land = funnel.guard._landing
+    monkeypatch.setattr(funnel.guard, "_landing", lambda sizes: landed.append(sum(sizes)) or land(sizes))
+    n = 150_000
+    lines = ["客户名称,价税合计,备注"] + [f" 客户{i % 997} ,{i}.5,{'' if i % 7 else '退货'}" for i in range(n)]
+    data = "\n".join(lines).encode()
+    through = read_untrusted(data, "r.csv")
+    here = funnel.read.read_report(data, "r.csv")
+    assert landed and landed[0] >= 4 << 20  # the mapping, not Arrow's allocations
+    assert through.frame.equals(here.frame) and through.row_numbers.tolist() == here.row_numbers.tolist()
+    assert through.frame["备注"].isna().sum() == sum(1 for i in range(n) if i % 7)
+    assert through.frame["客户名称"].iloc[998] == "客户1" and through.row_numbers.iloc[-1] == n + 1
+
+
+def test_landing_buffers_are_aligned_and_hold_what_is_written():
+    sizes = [5 << 20, 3, 1 << 20, 0, 77]
+    targets, buffers = funnel.guard._landing(sizes)
+    for target, size, fill in zip(targets, sizes, range(1, 6), strict=True):
+        target[:] = bytes([fill]) * size
+    assert [b.size for b in buffers] == sizes
+    assert all(b.address % 64 == 0 for b in buffers)
+    assert [set(b.to_pybytes()) for b in buffers] == [{1}, {2}, {3}, set(), {5}]
