@@ -5,8 +5,9 @@
 Each run is a fresh interpreter that does what `python -m funnel bands X.csv` does around the read: imports
 funnel.guard, starts the read early (guard.prefetch forks the worker), imports pandas meanwhile, then takes the
 report over (guard.read_untrusted: the receive and RawTable.report). Printed as medians per checkout: the worker's
-CPU (user + system from RUSAGE_CHILDREN once it is reaped) and minor page faults, and the parent's CPU and faults
-from the take-over to the pandas frame. CPU is steadier than wall time on a shared machine; compare within a run.
+CPU (user + system from RUSAGE_CHILDREN once it is reaped), minor page faults and peak resident memory, and the
+parent's CPU and faults from the take-over to the pandas frame. CPU is steadier than wall time on a shared machine;
+compare within a run (checkouts given together are measured in turn, run by run).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ after = resource.getrusage(resource.RUSAGE_SELF)
 child = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({
     "worker_cpu": child.ru_utime + child.ru_stime, "worker_user": child.ru_utime, "worker_sys": child.ru_stime,
-    "worker_faults": child.ru_minflt,
+    "worker_faults": child.ru_minflt, "worker_peak_mb": child.ru_maxrss / 1024,
     "take_cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
     "take_faults": after.ru_minflt - before.ru_minflt,
     "rows": len(report.frame), "check": int(report.frame.iloc[:, 2].str.len().sum()),
@@ -64,7 +65,7 @@ def main() -> None:
                 [sys.executable, "-c", CHILD, str(path)], cwd=tree, env=ENV, capture_output=True, check=True
             ).stdout
             runs[tree].append(json.loads(out.decode().splitlines()[-1]))
-    keys = ("worker_cpu", "worker_user", "worker_sys", "worker_faults", "take_cpu", "take_faults")
+    keys = ("worker_cpu", "worker_user", "worker_sys", "worker_faults", "worker_peak_mb", "take_cpu", "take_faults")
     for tree, done in runs.items():
         print(f"{tree}: median of {len(done)}")
         print("  " + " ".join(f"{k}={statistics.median(r[k] for r in done):.3f}" for k in keys))
