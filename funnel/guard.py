@@ -320,9 +320,9 @@ def _landing(sizes: list[int]) -> tuple[list, list]:
     area = mmap.mmap(-1, total, flags=mmap.MAP_PRIVATE)  # anonymous, private: memory of this process
     with contextlib.suppress(OSError):  # huge pages off (THP "never"): ordinary pages, as before
         area.madvise(mmap.MADV_HUGEPAGE)
-    view, whole = memoryview(area), pa.py_buffer(area)
-    pairs = [(view[start : start + n], whole.slice(start, n)) for start, n in zip(starts, sizes, strict=True)]
-    return [target for target, _ in pairs], [buffer for _, buffer in pairs]
+    view = memoryview(area)
+    targets = [view[start : start + n] for start, n in zip(starts, sizes, strict=True)]
+    return targets, [pa.py_buffer(target) for target in targets]  # writable, as Arrow's own buffers are
 
 
 def _read_exact(results: Connection, buffer: T, deadline: float) -> T:

@@ -208,6 +208,6 @@ def test_landing_buffers_are_aligned_and_hold_what_is_written():
     targets, buffers = funnel.guard._landing(sizes)
     for target, size, fill in zip(targets, sizes, range(1, 6), strict=True):
         target[:] = bytes([fill]) * size
-    assert [b.size for b in buffers] == sizes
+    assert [b.size for b in buffers] == sizes and all(b.is_mutable for b in buffers)
     assert all(b.address % 64 == 0 for b in buffers)
     assert [set(b.to_pybytes()) for b in buffers] == [{1}, {2}, {3}, set(), {5}]
