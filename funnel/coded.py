@@ -153,14 +153,19 @@ def _as_text_array(uniques: pa.Array | pd.Index) -> tuple[pa.Array, np.ndarray |
 
 def clean_texts(values: pa.Array) -> pa.Array:
     """values.clean_name of each value (None → ''), in Arrow for every value that is already clean."""
+    return _cleaned(values)[0]
+
+
+def _cleaned(values: pa.Array) -> tuple[pa.Array, bool]:
+    """(clean_texts of the values, whether any value changed beyond None → '')."""
     values = values.fill_null("")
     if not len(values):
-        return values
+        return values, False
     needs = pc.match_substring_regex(values, _NEEDS_CLEANING).to_numpy(zero_copy_only=False)
     if not needs.any():
-        return values
+        return values, False
     fixed = [clean_name(v) for v in values.filter(pa.array(needs)).to_pylist()]
-    return pc.replace_with_mask(values, pa.array(needs), pa.array(fixed, type=values.type))
+    return pc.replace_with_mask(values, pa.array(needs), pa.array(fixed, type=values.type)), True
 
 
 def name_keys(values: pa.Array) -> pa.Array:
@@ -203,12 +208,15 @@ def text_coded(series: pd.Series) -> Coded:
     """A column's cleaned text (values.clean_name of each cell, '' for blanks) as codes over distinct texts."""
     codes, uniques = distinct(series)
     texts, others = _as_text_array(uniques)
-    cleaned = clean_texts(texts)
+    cleaned, changed = _cleaned(texts)
+    with_blank = pa.concat_arrays([cleaned, pa.array([""], type=cleaned.type)])  # code -1 → the last value: ''
+    if not changed and others is None and not texts.null_count and not pc.any(pc.equal(texts, "")).as_py():
+        return Coded(np.where(codes < 0, len(cleaned), codes).astype(np.int64), with_blank, codes)  # all distinct
     if others is not None:  # numbers, dates, booleans: their str(), cleaned like any text
         fixed = [clean_name(uniques[i]) for i in others]
         mask = np.zeros(len(cleaned), dtype=bool)
         mask[others] = True
         cleaned = pc.replace_with_mask(cleaned, pa.array(mask), pa.array(fixed, type=cleaned.type))
-    with_blank = pa.concat_arrays([cleaned, pa.array([""], type=cleaned.type)])  # code -1 → the last value: ''
+        with_blank = pa.concat_arrays([cleaned, pa.array([""], type=cleaned.type)])
     found = refactor(np.where(codes < 0, len(cleaned), codes), with_blank)
     return Coded(found.codes, found.values, codes)

@@ -204,8 +204,7 @@ def canonical_customers(customer: Coded, used: np.ndarray) -> Customers:
     spellings = len(customer.values)
     lines = np.bincount(codes, minlength=spellings)
     first = np.full(spellings, len(codes), dtype=np.int64)
-    seen, at = np.unique(codes, return_index=True)
-    first[seen] = at
+    np.minimum.at(first, codes, np.arange(len(codes)))  # each spelling's first line (a sort of the codes took 20 ms)
     key_of = refactor(np.arange(spellings), name_keys(customer.values))
     present = np.flatnonzero(lines > 0)
     order = present[np.lexsort((first[present], -lines[present], key_of.codes[present]))]
@@ -250,21 +249,27 @@ def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(rank[codes].astype(code_type(len(ordered))), categories=ordered)
 
 
-def _duplicate_rows(frame: pd.DataFrame, used: np.ndarray, alike: list[np.ndarray | tuple[np.ndarray, int]]) -> int:
+def _duplicate_rows(
+    frame: pd.DataFrame, used: np.ndarray, coded: list[tuple[np.ndarray, int]], made: list[np.ndarray]
+) -> int:
     """How many used rows repeat an earlier used row cell for cell (blank equals blank).
 
-    Rows can only be equal if they agree on what was made of them (`alike`: customer, amount, date…), so only
-    the rows sharing those with another row are compared on every cell.
+    Rows can only be equal if their cells are: first the coded text columns narrow the rows down (their codes
+    come free), then what was made of the other columns (`made`: amount, date) only among the rows left, and only
+    the rows still sharing all of it with another row are compared on every cell.
     """
     m = int(used.sum())
     if m < 2:
         return 0
-    key = _combined([(v[0][used], v[1]) if isinstance(v, tuple) else v[used] for v in alike])
-    counts = np.bincount(key)
-    candidates = np.flatnonzero(used)[counts[key] > 1]
-    if len(candidates) < 2:
-        return 0
-    return int(frame.take(candidates).duplicated().sum())
+    rows = np.flatnonzero(used)
+    for step in (coded, made):
+        if not step:
+            continue
+        key = _combined([(c[rows], k) for c, k in step] if step is coded else [v[rows] for v in step])
+        rows = rows[np.bincount(key)[key] > 1]
+        if len(rows) < 2:
+            return 0
+    return int(frame.take(rows).duplicated().sum())
 
 
 def _combined(columns: list[np.ndarray | tuple[np.ndarray, int]]) -> np.ndarray:
@@ -381,17 +386,14 @@ def prepare_sales(
     left_out.insert(0, "row", rows[~used])
     counts = np.bincount(reason[~used].astype(np.int64), minlength=len(REASONS)) if (~used).any() else []
     reasons = {code: int(counts[i]) for i, code in enumerate(REASONS) if len(counts) and counts[i]}
-    alike: list[np.ndarray | tuple[np.ndarray, int]] = [
-        (c.raw_codes, int(c.raw_codes.max(initial=-1)) + 1) for c in coded.values() if c.raw_codes is not None
-    ]
-    alike += [cents.to_numpy(), dates.to_numpy()]
+    alike = [(c.raw_codes, int(c.raw_codes.max(initial=-1)) + 1) for c in coded.values() if c.raw_codes is not None]
     return SalesData(
         lines=lines,
         left_out=left_out.reset_index(drop=True),
         rows_read=n,
         reasons=reasons,
         mapping=mapping,
-        duplicates=_duplicate_rows(frame, used, alike),
+        duplicates=_duplicate_rows(frame, used, alike, [cents.to_numpy(), dates.to_numpy()]),
         name_variants=found.variants,
         amount_scale=scale,
         sheet=raw.sheet,

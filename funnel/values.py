@@ -230,7 +230,10 @@ def _build(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
 def on_distinct(values: pd.Series, fn, missing: object) -> pd.Series:
     """Apply `fn` (Series → Series) to the distinct values only and spread the result back: reports repeat
     the same dates, customers and products thousands of times, so this is what keeps 100k rows fast."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    from funnel.coded import distinct  # a text column's codes are made once for all its checks (funnel.coded)
+
+    codes, uniques = distinct(values)
+    uniques = uniques.to_pylist() if isinstance(uniques, pa.Array) else uniques
     done = np.asarray(fn(pd.Series(uniques, dtype="object")).to_numpy())
     if (codes == -1).any():  # index -1 picks the appended value for blank cells
         done = np.concatenate([done, _one(missing, done.dtype)])  # object when `missing` does not fit the dtype

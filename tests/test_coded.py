@@ -84,6 +84,27 @@ def test_coded_columns_share_one_code_per_cleaned_text():
     assert categorical.tolist() == ["a", "a", "b", "a b"]
 
 
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["", "甲", "甲 ", " 甲", "乙", "a  b", "a b", "\u200b"]),
+            TEXTS.map(lambda v: v[0]),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from(["str", "object"]),
+)
+def test_text_coded_is_clean_name_per_cell_over_distinct_values(cells, dtype):
+    """Codes over distinct cleaned texts whose value per row is clean_name of the cell ('' for blanks): columns
+    already clean (one code per distinct cell) and columns that cleaning merges alike."""
+    coded = text_coded(pd.Series(cells, dtype=dtype))
+    texts = coded.values.to_pylist()
+    assert [texts[c] for c in coded.codes] == ["" if v is None else clean_name(v) for v in cells]
+    assert len(texts) == len(set(texts)) and coded.codes.dtype == np.int64
+
+
 def test_is_total_reads_cleaned_labels():
     labels = ["合计", "小 计", "Grand Total", "subtotal:", "Sum", "总计（含税）", "合同", "totalitarian", "客户"]
     text = pd.Series(labels)

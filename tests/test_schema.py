@@ -3,6 +3,8 @@
 import pandas as pd
 import pytest
 from conftest import xlsx_bytes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from funnel.errors import FunnelError
 from funnel.load import load_sales
@@ -88,6 +90,32 @@ def test_duplicates_kept_and_reported():
     sales = prepare_sales(frame)
     assert sales.rows_used == 3
     assert sales.duplicates == 1
+
+
+# Few values per column, some written two ways that mean the same ("5" and "5.0", two spellings of a date, a
+# name with a trailing space): rows alike in what was made of them but not cell for cell are frequent.
+_ROWS = st.tuples(
+    st.sampled_from(["甲", "甲 ", "乙"]),
+    st.sampled_from(["5", "5.0", "6", None, "x"]),
+    st.sampled_from(["2026-01-05", "2026/1/5", None]),
+    st.sampled_from(["产品A", None]),
+    st.sampled_from(["a", "b", None]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ROWS, min_size=1, max_size=40))
+def test_duplicates_count_used_rows_equal_cell_for_cell(rows):
+    """The duplicate count equals pandas' own count over the raw cells of the used rows, whatever the cells hold
+    (rows alike in amount or date but not in their text, or the other way round)."""
+    frame = pd.DataFrame(rows, columns=["客户名称", "价税合计", "单据日期", "货品名称", "备注"], dtype="str")
+    try:
+        sales = prepare_sales(frame)
+    except FunnelError:
+        return  # no usable line at all: nothing to count
+    left = set(sales.left_out["row"])
+    used = [i for i, row in enumerate(range(2, len(frame) + 2)) if row not in left]
+    assert sales.duplicates == int(frame.iloc[used].duplicated().sum())
 
 
 def test_amount_in_wan_yuan_column():
