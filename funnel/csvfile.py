@@ -19,6 +19,7 @@ import codecs
 import csv
 import io
 import itertools
+import mmap
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,8 @@ from funnel.limits import Limits, check_grid
 
 if TYPE_CHECKING:
     import pandas as pd
+
+Buffer = bytes | mmap.mmap  # a file's bytes, or the file mapped read-only (the reading worker's, see funnel.guard)
 
 MAX_LINE_CHARS = 1_048_576  # one physical line; a real export's longest line is a few thousand characters
 BLOCK_ROWS = 65_536  # rows gathered in Python before they become Arrow columns
@@ -151,13 +154,15 @@ def read_csv_grid(data: bytes, limits: Limits | None = None) -> pd.DataFrame:
     return frame
 
 
-def read_csv_table(data: bytes, limits: Limits | None = None) -> pa.Table:
+def read_csv_table(data: Buffer, limits: Limits | None = None) -> pa.Table:
     """The same grid as Arrow text columns "0", "1", … (the worker's form: no pandas)."""
     limits = limits or Limits()
     table = None
-    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4096]:
+    head = data[:4096]
+    if not head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in head:
         table = _read_at_once(data, "utf-8", 0, limits)  # Arrow checks the UTF-8 as it reads; else the codec is sought
     if table is None:
+        data = data if isinstance(data, bytes) else data[:]  # the other readers take bytes: a mapped file copied
         encoding, skip = detect_encoding(data)
         table = _read_at_once(data, encoding, skip, limits) if encoding != "utf-8" or skip else None
         if table is None:
@@ -217,6 +222,7 @@ _SENTINEL = "\ufdd1funnel-sentinel\ufdd1"  # a noncharacter line after the last 
 # at 300k rows: the worker's peak 24 MB lower, 6,000 fewer page faults, the same CPU (the worker's allocator hands
 # freed blocks back out). A record longer than a block (over a million 4-byte characters) goes to the streamed reader.
 _BLOCK_BYTES = 1 << 22
+_HEAD_BYTES = 1 << 20  # the first lines (separator, widest row) are looked for in the first megabyte
 _ODD_RUNS = 32  # runs of handed-back rows placed between slices of Arrow's; more are put in order by one `take`
 
 # The characters Arrow's utf8_trim_whitespace trims (Python's str.isspace and str.strip: tests/test_csvfile.py checks
@@ -228,18 +234,21 @@ _MAY_END[[char.encode()[-1] for char in WHITESPACE]] = True
 _LOOK_CLOSER = 512  # at most this many cells that may begin or end with whitespace are decoded one by one
 
 
-def _read_at_once(data: bytes, encoding: str, skip: int, limits: Limits) -> pa.Table | None:
+def _read_at_once(data: Buffer, encoding: str, skip: int, limits: Limits) -> pa.Table | None:
     """The grid read by Arrow's CSV parser in one pass, or None when the file needs the streamed reader."""
     import pyarrow.csv as pcsv
 
     try:
-        text = data[skip:] if encoding == "utf-8" else data[skip:].decode(encoding).encode("utf-8")
+        if encoding == "utf-8":
+            text = data[skip:] if skip else data  # a mapped file is read where it lies
+        else:
+            text = data[skip:].decode(encoding).encode("utf-8")
     except UnicodeDecodeError:
         return None
-    if b"\x00" in text:
+    if text.find(b"\x00") != -1:
         return None
     try:
-        head = list(itertools.islice(io.TextIOWrapper(io.BytesIO(text), encoding="utf-8", newline=""), SAMPLE_LINES))
+        head = _first_lines(text)
     except UnicodeDecodeError:
         return None
     sep, full = sniff(head)
@@ -281,7 +290,7 @@ def _read_at_once(data: bytes, encoding: str, skip: int, limits: Limits) -> pa.T
     bounds = [0, *(number for number, _ in odd), records + 1]
     if records == 0 or any(a >= b for a, b in itertools.pairwise(bounds)):
         return None  # each handed-back row a record of its own, in file order
-    if b'"' in text and not _quotes_closed(text, sep, records):
+    if text.find(b'"') != -1 and not _quotes_closed(text, sep, records):
         return None  # without a quote, no cell holds a line break and none is left open
     rows = _split_odd(odd, sep, limits)
     if rows is None or not _cells_within(parsed, limits):
@@ -289,16 +298,38 @@ def _read_at_once(data: bytes, encoding: str, skip: int, limits: Limits) -> pa.T
     return _with_odd_rows(parsed, odd, rows)
 
 
-def _quotes_closed(text: bytes, sep: str, records: int) -> bool:
+def _first_lines(text: Buffer) -> list[str]:
+    """The first SAMPLE_LINES lines of the text, decoded: from its first megabyte, cut after a line break, unless
+    they run past it (raises UnicodeDecodeError when they are not UTF-8)."""
+    cut = len(text)
+    if cut > _HEAD_BYTES:
+        cut = max(text.rfind(b"\n", 0, _HEAD_BYTES), text.rfind(b"\r", 0, _HEAD_BYTES)) + 1
+        cut += text[cut - 1 : cut + 1] == b"\r\n"  # a "\r\n" ends its line whole
+    lines = list(itertools.islice(io.TextIOWrapper(io.BytesIO(text[:cut]), encoding="utf-8", newline=""), SAMPLE_LINES))
+    if len(lines) < SAMPLE_LINES and cut < len(text):  # fewer lines than that in the first megabyte: all of it
+        whole = io.BytesIO(text if isinstance(text, bytes) else text[:])
+        lines = list(itertools.islice(io.TextIOWrapper(whole, encoding="utf-8", newline=""), SAMPLE_LINES))
+    return lines
+
+
+def _count(text: Buffer, needle: bytes) -> int:
+    """How often `needle` occurs in the text (a mapped file counted a megabyte at a time: it has no count)."""
+    if isinstance(text, bytes):
+        return text.count(needle)
+    step, reach = 1 << 20, len(needle) - 1
+    return sum(text[at : at + step + reach].count(needle) for at in range(0, len(text), step))
+
+
+def _quotes_closed(text: Buffer, sep: str, records: int) -> bool:
     """True when every line break ends a record (none inside a quoted cell) and no quote is open at the end."""
-    ended = text.endswith((b"\n", b"\r"))
-    breaks = text.count(b"\n")
-    cr = b"\r" in text
+    ended = text[-1:] in (b"\n", b"\r")
+    breaks = _count(text, b"\n")
+    cr = text.find(b"\r") != -1
     if cr:  # (counting "\r\n" in 20 MB takes 40 ms: only when there is a "\r" at all)
-        breaks += text.count(b"\r") - text.count(b"\r\n")
+        breaks += _count(text, b"\r") - _count(text, b"\r\n")
     if breaks > records - (0 if ended else 1):
         return False  # a line break inside a quoted cell: the streamed reader checks where it leads
-    end = len(text) - (2 if text.endswith(b"\r\n") else 1 if ended else 0)
+    end = len(text) - (2 if text[-2:] == b"\r\n" else 1 if ended else 0)
     start = max(text.rfind(b"\n", 0, end), text.rfind(b"\r", 0, end) if cr else -1) + 1
     last = text[start:end]  # every line starts a record: only the last line can leave a quote open at the end
     if b'"' not in last:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 import pandas as pd
 import pytest
@@ -225,3 +226,50 @@ def test_small_parse_blocks_give_the_same_grid(rows, block):
         fast = _read_at_once(data, "utf-8", 0, Limits())
     if fast is not None:
         pd.testing.assert_frame_equal(_frame(fast), streamed)
+
+
+def _mapped(data: bytes):
+    """`data` as the reading worker has a file: mapped read-only (funnel.guard._load)."""
+    import mmap
+    import tempfile
+
+    with tempfile.TemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        return mmap.mmap(f.fileno(), len(data), prot=mmap.PROT_READ)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    st.lists(st.lists(RAW_CELL, min_size=1, max_size=5), min_size=1, max_size=14),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "gbk"]),
+)
+def test_a_mapped_file_reads_as_its_bytes(rows, newline, encoding):
+    """The worker parses a mapped CSV where it lies: the same grid, or the same sentence, as from its bytes."""
+    try:
+        data = newline.join(",".join(row) for row in rows).encode(encoding) + newline.encode()
+    except UnicodeEncodeError:
+        return
+    try:
+        expected = _frame(read_csv_table(data))
+    except FunnelError as refused:
+        with pytest.raises(FunnelError) as info:
+            read_csv_table(_mapped(data))
+        assert info.value.key == refused.key
+        return
+    pd.testing.assert_frame_equal(_frame(read_csv_table(_mapped(data))), expected)
+
+
+def test_first_lines_and_counts_of_a_large_mapped_file_are_those_of_its_bytes():
+    from funnel.csvfile import _HEAD_BYTES, _count, _first_lines
+
+    long_lines = "".join(f"{'x' * 40_000},{i}\r\n" for i in range(60))  # 50 lines run past the first megabyte
+    straddling = "a\r\n" * 49 + "x" * (_HEAD_BYTES - 1 - 49 * 3) + "\r\n" * 3  # line 50's "\r\n" across the cut
+    for text in (long_lines, "a,b\r\n" * ((_HEAD_BYTES // 5) + 3), "a,b\r" * 300_000 + '"x\r\n', straddling):
+        data = text.encode()
+        assert len(data) > _HEAD_BYTES
+        lines = list(itertools.islice(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""), 50))
+        assert _first_lines(data) == _first_lines(_mapped(data)) == lines
+        for needle in (b"\n", b"\r", b"\r\n", b'"'):
+            assert _count(_mapped(data), needle) == data.count(needle)

@@ -211,3 +211,47 @@ def test_landing_buffers_are_aligned_and_hold_what_is_written():
     assert [b.size for b in buffers] == sizes and all(b.is_mutable for b in buffers)
     assert all(b.address % 64 == 0 for b in buffers)
     assert [set(b.to_pybytes()) for b in buffers] == [{1}, {2}, {3}, set(), {5}]
+
+
+def test_a_text_file_is_mapped_and_a_workbook_read(tmp_path):
+    import mmap
+
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"a,b\n" + b"1,2\n" * (funnel.guard.MAP_BYTES // 4))
+    small = tmp_path / "small.csv"
+    small.write_bytes(b"a,b\n1,2\n")
+    book = tmp_path / "r.xlsx"
+    book.write_bytes(REPORT + b"\0" * funnel.guard.MAP_BYTES)  # past the size, still a workbook
+    limits = Limits()
+    assert isinstance(funnel.guard._load(str(big), limits), mmap.mmap)
+    assert funnel.guard._load(str(big), limits)[:] == big.read_bytes()
+    assert funnel.guard._load(str(small), limits) == small.read_bytes()
+    assert funnel.guard._load(str(book), limits) == book.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("plain.csv", "客户名称,价税合计\n 甲公司 ,100\n乙公司,\n".encode()),
+        ("quoted.csv", '客户名称,价税合计\n"甲, 北京",1\n"say ""hi""",2\r\n'.encode()),
+        ("gbk.csv", "报表\n客户名称,价税合计\n甲公司,100\n合计,100\n".encode("gbk")),
+        ("bom.csv", "\ufeff客户名称\t价税合计\n甲公司\t100\n".encode()),
+        ("open.csv", ("客户名称,价税合计\n" + "甲,1\n" * 60 + '乙,"2\n' + "丙,3\n" * 5).encode()),
+        ("r.xlsx", REPORT),
+    ],
+)
+def test_a_mapped_file_gives_the_report_of_its_bytes(forked, tmp_path, name, data):
+    """Every file is mapped here (MAP_BYTES 0): the worker's answer is the one for the file's bytes read in this
+    process, report or sentence."""
+    forked.setattr(funnel.guard, "MAP_BYTES", 0)
+    path = tmp_path / name
+    path.write_bytes(data)
+    try:
+        expected = funnel.read.read_report(data, name)
+    except FunnelError as refused:
+        with pytest.raises(FunnelError) as err:
+            read_untrusted(path, name)
+        assert err.value.key == refused.key and err.value.params == refused.params
+        return
+    raw = read_untrusted(path, name)
+    assert raw.frame.equals(expected.frame) and raw.row_numbers.tolist() == expected.row_numbers.tolist()
