@@ -226,9 +226,11 @@ _HEAD_BYTES = 1 << 20  # the first lines (separator, widest row) are looked for 
 _ODD_RUNS = 32  # runs of handed-back rows placed between slices of Arrow's; more are put in order by one `take`
 
 # The characters Arrow's utf8_trim_whitespace trims (Python's str.isspace and str.strip: tests/test_csvfile.py checks
-# all three), and the bytes that can end one in UTF-8: a column whose cells need no trimming is kept as it is.
+# all three), and the bytes that can begin or end one in UTF-8: a column whose cells need no trimming is kept as is.
 WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
 WHITESPACE += "\u2028\u2029\u202f\u205f\u3000"
+_MAY_BEGIN = np.zeros(256, dtype=bool)
+_MAY_BEGIN[[char.encode()[0] for char in WHITESPACE]] = True
 _MAY_END = np.zeros(256, dtype=bool)
 _MAY_END[[char.encode()[-1] for char in WHITESPACE]] = True
 _LOOK_CLOSER = 512  # at most this many cells that may begin or end with whitespace are decoded one by one
@@ -414,17 +416,16 @@ def _text_bytes(array: pa.Array) -> int:
 
 def _may_trim(array: pa.Array) -> bool:
     """True when a cell begins or ends with whitespace (an offset-0 large_string array): first and last bytes of
-    every cell looked up from the offsets, and the few cells that might, decoded (~0.3 ms a column against 1.2 ms
-    to trim it, and no trimmed copy)."""
+    every cell looked up from the offsets, and the few cells that might, decoded (~0.1 ms for 43,000 cells against
+    0.4 ms to trim them, and no trimmed copy)."""
     values = array.buffers()[2]
     offsets = _offsets(array)
     if values is None or not offsets[-1]:
         return False
     data = np.frombuffer(values, dtype=np.uint8, count=int(offsets[-1]))
     starts, ends = offsets[:-1], offsets[1:]
-    first, last = data.take(starts, mode="clip"), data.take(ends - 1, mode="clip")
-    # ASCII whitespace is ≤ 0x20; a wider one begins with a byte in C2…E3 and ends with one `_MAY_END` holds
-    maybe = (first <= 0x20) | ((first - np.uint8(0xC2)) <= 0x21) | _MAY_END.take(last)
+    maybe = _MAY_BEGIN.take(data.take(starts, mode="clip"))
+    maybe |= _MAY_END.take(data.take(ends - 1, mode="clip"))
     if not maybe.any():
         return False
     cells = np.flatnonzero(maybe & (ends > starts))
