@@ -84,17 +84,31 @@ def code_type(n: int) -> str:
     return "int8" if n < 2**7 else "int16" if n < 2**15 else "int32"
 
 
-def _strings(series: pd.Series) -> pa.Array | None:
-    """The column as one Arrow string array when it holds only text and blanks (None otherwise)."""
+def _strings(series: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """The column's Arrow strings, in the chunks it was read in, when it holds only text and blanks (else None)."""
     dtype = series.dtype
     arrow_text = isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype)
     if isinstance(dtype, pd.StringDtype) or arrow_text:
         try:
-            array = pa.array(series.array)
+            return pa.array(series.array)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
             return None
-        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
     return None
+
+
+def _encoded(array: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """(codes, distinct values) of Arrow strings, -1 for nulls; chunks are encoded as they are (one dictionary
+    for all of them) rather than copied into one array first."""
+    encoded = pc.dictionary_encode(array)
+    if isinstance(encoded, pa.Array):
+        return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), encoded.dictionary
+    chunks = encoded.chunks
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), pa.array([], type=array.type)
+    values = chunks[-1].dictionary
+    if any(len(c.dictionary) != len(values) or not c.dictionary.equals(values) for c in chunks[:-1]):
+        return _encoded(array.combine_chunks())  # (Arrow gives every chunk the whole dictionary; not relied on)
+    return np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks]), values
 
 
 # Codes of recently coded text columns, by the identity of their Arrow data: column detection and the sales
@@ -116,11 +130,10 @@ def distinct(series: pd.Series) -> tuple[np.ndarray, pa.Array | pd.Index]:
                 return hit[1], hit[2]
     array = _strings(series)
     if array is not None:
-        encoded = pc.dictionary_encode(array)
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        codes, values = _encoded(array)
         if isinstance(data, pa.ChunkedArray):
-            _remember(data, codes, encoded.dictionary)
-        return codes, encoded.dictionary
+            _remember(data, codes, values)
+        return codes, values
     if isinstance(series.dtype, pd.CategoricalDtype):
         cat = series.array
         return np.asarray(cat.codes, dtype=np.int64), pd.Index(cat.categories, dtype=object)

@@ -266,14 +266,14 @@ def _duplicate_rows(
         if not step:
             continue
         key = _combined([(c[rows], k) for c, k in step] if step is coded else [v[rows] for v in step])
-        rows = rows[np.bincount(key)[key] > 1]
+        rows = rows[pd.Series(key).duplicated(keep=False).to_numpy()]
         if len(rows) < 2:
             return 0
     return int(frame.take(rows).duplicated().sum())
 
 
 def _combined(columns: list[np.ndarray | tuple[np.ndarray, int]]) -> np.ndarray:
-    """One integer per row, equal for rows equal in every column (codes 0..k−1 of the distinct combinations).
+    """One integer per row, equal exactly for rows equal in every column.
 
     A column is values, or (codes, k): codes already in −1..k−1 (a coded text column's), used as they are
     instead of being factorised again (0.02 s of a 300k-row report).
@@ -292,7 +292,7 @@ def _combined(columns: list[np.ndarray | tuple[np.ndarray, int]]) -> np.ndarray:
             size = len(kept)
         key = key * width + (np.asarray(codes, dtype=np.int64) + 1)
         size *= width
-    return pd.factorize(key)[0]
+    return key
 
 
 def prepare_sales(

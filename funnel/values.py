@@ -136,12 +136,11 @@ def _messy_number(text: str | None) -> float:
     return float("nan") if text is None else _clean_number(text)
 
 
-def _text_array(values: pd.Series) -> pa.Array | None:
-    """A text column as one Arrow string array (None for other columns)."""
+def _text_array(values: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """A text column's Arrow strings, in the chunks it was read in (None for other columns)."""
     if not isinstance(values.dtype, pd.StringDtype):
         return None
-    array = pa.array(values.array)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return pa.array(values.array)
 
 
 def _cents(numbers: np.ndarray, scale: float) -> np.ndarray:

@@ -13,7 +13,16 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnel.coded import _NEEDS_CLEANING, _PLAIN_KEY, MAYBE_TOTAL, clean_texts, matching, name_keys, text_coded
+from funnel.coded import (
+    _NEEDS_CLEANING,
+    _PLAIN_KEY,
+    MAYBE_TOTAL,
+    clean_texts,
+    distinct,
+    matching,
+    name_keys,
+    text_coded,
+)
 from funnel.schema import _TOTAL, is_total, text_column
 from funnel.values import INVISIBLE, clean_name, name_key
 
@@ -103,6 +112,21 @@ def test_text_coded_is_clean_name_per_cell_over_distinct_values(cells, dtype):
     texts = coded.values.to_pylist()
     assert [texts[c] for c in coded.codes] == ["" if v is None else clean_name(v) for v in cells]
     assert len(texts) == len(set(texts)) and coded.codes.dtype == np.int64
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["甲", "乙", " 甲", "", "丙"])), max_size=12), max_size=6)
+)
+def test_a_column_read_in_chunks_is_coded_as_the_same_column_in_one_piece(chunks):
+    """The reader hands columns over in Arrow's parse blocks: coding them chunk by chunk gives the codes and values
+    of the same cells in one array."""
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string())))
+    whole = pd.Series([cell for chunk in chunks for cell in chunk], dtype="str")
+    assert distinct(chunked)[0].tolist() == distinct(whole)[0].tolist()
+    assert distinct(chunked)[1].to_pylist() == distinct(whole)[1].to_pylist()
+    coded, flat = text_coded(chunked), text_coded(whole)
+    assert coded.codes.tolist() == flat.codes.tolist() and coded.values.equals(flat.values)
 
 
 def test_is_total_reads_cleaned_labels():
