@@ -42,13 +42,16 @@ def test_a_report_comes_back_whole_from_the_worker():
 
 
 def test_the_app_server_reads_through_a_fork_server():
-    """With other threads running (as in Streamlit) the worker comes from the fork server, and still answers."""
+    """With other threads running (as in Streamlit) the worker comes from the fork server, and still answers, for a
+    small report and for one whose columns are copied out of the worker's memory (not the parent's own child)."""
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, daemon=True)
     other.start()
+    large = "\n".join(["客户名称,价税合计"] + [f"客户{i % 997},{i}.5" for i in range(150_000)]).encode()
     try:
         assert funnel.guard._context().get_start_method() == "forkserver"
         assert len(read_untrusted(REPORT, "r.xlsx").frame) == 2
+        assert read_untrusted(large, "r.csv").frame.equals(funnel.read.read_report(large, "r.csv").frame)
     finally:
         stop.set()
 
@@ -255,3 +258,29 @@ def test_a_mapped_file_gives_the_report_of_its_bytes(forked, tmp_path, name, dat
         return
     raw = read_untrusted(path, name)
     assert raw.frame.equals(expected.frame) and raw.row_numbers.tolist() == expected.row_numbers.tolist()
+
+
+def test_copy_from_a_process_copies_its_buffers_or_says_it_did_not():
+    """process_vm_readv on this very process: the bytes at the addresses given land in the targets; an address
+    that is not mapped is a refusal (the pipe is then read), never a half-filled buffer taken as whole."""
+    import pyarrow as pa
+
+    sources = [pa.py_buffer(bytes([i]) * n) for i, n in enumerate([3 << 20, 0, 1 << 20, 77], start=1)]
+    sizes = [b.size for b in sources]
+    targets, buffers = funnel.guard._landing(sizes)
+    assert funnel.guard._copy_from(os.getpid(), [b.address for b in sources], sizes, targets)
+    assert [b.to_pybytes() for b in buffers] == [b.to_pybytes() for b in sources]
+    targets, _ = funnel.guard._landing(sizes)
+    assert not funnel.guard._copy_from(os.getpid(), [b.address for b in sources[:-1]] + [8], sizes, targets)
+    assert not funnel.guard._copy_from(None, [b.address for b in sources], sizes, targets)
+
+
+def test_a_large_table_comes_back_whole_when_it_cannot_be_copied_from_the_worker(monkeypatch):
+    """Where the parent may not read the worker's memory, the worker's buffers come through the pipe."""
+    refused = []
+    monkeypatch.setattr(funnel.guard, "_copy_from", lambda *args: refused.append(args[2]) and False)
+    lines = ["客户名称,价税合计"] + [f"客户{i % 997},{i}.5" for i in range(150_000)]
+    data = "\n".join(lines).encode()
+    through = read_untrusted(data, "r.csv")
+    assert refused and sum(refused[0]) >= 4 << 20
+    assert through.frame.equals(funnel.read.read_report(data, "r.csv").frame)
