@@ -9,7 +9,6 @@ asks (the app) or stops and names the option to set (the CLI) instead of guessin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -20,7 +19,7 @@ import pyarrow.compute as pc
 
 from funnel.coded import WHITE_SPACE, distinct
 from funnel.columns import RoleSpec, header_match
-from funnel.values import may_be_dates, parse_amounts, parse_dates
+from funnel.values import iso_days_valid, may_be_dates_arrow, parse_amounts, parse_dates
 
 CONFIDENT = 0.5
 SAMPLE_ROWS = 5_000
@@ -80,50 +79,110 @@ class Fit:
         return self.ok / self.filled if self.filled else 1.0
 
 
-def _distinct(series: pd.Series) -> pd.Series:
-    """Non-blank values as stripped text → how many rows hold each."""
-    text = series[series.notna()].astype(str).str.strip()
-    return text[text != ""].value_counts(sort=False)
+def _distinct(series: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """Non-blank values as stripped text (what `.astype(str).str.strip()` makes of them) → (distinct texts, how
+    many rows hold each), counted in Arrow."""
+    array = getattr(series.array, "_pa_array", None) if isinstance(series.dtype, pd.StringDtype) else None
+    if array is None:  # not Arrow text yet: as str, blanks dropped
+        text = series[series.notna()].astype(str)
+        array = getattr(text.array, "_pa_array", None)
+    if array is None:  # text kept in Python objects: stripped by str.strip()
+        counts = text.str.strip().pipe(lambda t: t[t != ""]).value_counts(sort=False)
+        return pa.array(counts.index.tolist(), type=pa.large_string()), counts.to_numpy()
+    stripped = pc.utf8_trim_whitespace(array)  # what .str.strip() runs on Arrow text
+    counts = pc.value_counts(stripped.filter(pc.not_equal(stripped, "")))
+    return counts.field("values"), counts.field("counts").to_numpy(zero_copy_only=False)
 
 
-_INTEGER = re.compile(r"^[+-]?\d+(\.0+)?$")
-_NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# What Python's \d matches (Unicode category Nd, as this Python's unicodedata knows it) as an RE2 class: RE2's
+# own \d is ASCII only and its \p{Nd} may know digits this Python does not (tests/test_detect_fit.py checks it).
+_ND = (
+    (0x30, 0x39), (0x660, 0x669), (0x6F0, 0x6F9), (0x7C0, 0x7C9), (0x966, 0x96F), (0x9E6, 0x9EF), (0xA66, 0xA6F),
+    (0xAE6, 0xAEF), (0xB66, 0xB6F), (0xBE6, 0xBEF), (0xC66, 0xC6F), (0xCE6, 0xCEF), (0xD66, 0xD6F), (0xDE6, 0xDEF),
+    (0xE50, 0xE59), (0xED0, 0xED9), (0xF20, 0xF29), (0x1040, 0x1049), (0x1090, 0x1099), (0x17E0, 0x17E9),
+    (0x1810, 0x1819), (0x1946, 0x194F), (0x19D0, 0x19D9), (0x1A80, 0x1A89), (0x1A90, 0x1A99), (0x1B50, 0x1B59),
+    (0x1BB0, 0x1BB9), (0x1C40, 0x1C49), (0x1C50, 0x1C59), (0xA620, 0xA629), (0xA8D0, 0xA8D9), (0xA900, 0xA909),
+    (0xA9D0, 0xA9D9), (0xA9F0, 0xA9F9), (0xAA50, 0xAA59), (0xABF0, 0xABF9), (0xFF10, 0xFF19), (0x104A0, 0x104A9),
+    (0x10D30, 0x10D39), (0x11066, 0x1106F), (0x110F0, 0x110F9), (0x11136, 0x1113F), (0x111D0, 0x111D9),
+    (0x112F0, 0x112F9), (0x11450, 0x11459), (0x114D0, 0x114D9), (0x11650, 0x11659), (0x116C0, 0x116C9),
+    (0x11730, 0x11739), (0x118E0, 0x118E9), (0x11950, 0x11959), (0x11C50, 0x11C59), (0x11D50, 0x11D59),
+    (0x11DA0, 0x11DA9), (0x16A60, 0x16A69), (0x16AC0, 0x16AC9), (0x16B50, 0x16B59), (0x1D7CE, 0x1D7FF),
+    (0x1E140, 0x1E149), (0x1E2F0, 0x1E2F9), (0x1E950, 0x1E959), (0x1FBF0, 0x1FBF9),
+)  # fmt: skip
+DIGIT = "[" + "".join(f"\\x{{{lo:X}}}-\\x{{{hi:X}}}" for lo, hi in _ND) + "]"
+# Python's re.match of these patterns, in RE2: \d as DIGIT, and `$` also before a final newline as in Python.
+_INTEGER = f"^[+-]?{DIGIT}+(\\.0+)?\\n?$"
+_NUMERIC = f"^[+-]?({DIGIT}+(\\.{DIGIT}*)?|\\.{DIGIT}+)([eE][+-]?{DIGIT}+)?\\n?$"
+
+
+# A plain number under 10^8 written in ASCII digits: parse_amounts reads every one as a valid amount (however
+# its float is rounded, it is finite and far below MAX_AMOUNT), so only the other values are parsed.
+_SMALL_NUMBER = r"^[+-]?([0-9]{1,8}(\.[0-9]*)?|\.[0-9]+)$"
+
+
+def _matches(texts: pa.Array, pattern: str) -> np.ndarray:
+    return pc.match_substring_regex(texts, pattern).to_numpy(zero_copy_only=False)
 
 
 def value_fit(series: pd.Series, kind: str, header_says: bool = True, words: Callable | None = None) -> Fit:
     """Count the non-blank values of a column that fit a kind (date, money, number, percent, party, text, id,
     stage, status). Pure numbers count as dates only when the header says date (else 5,000 would be 1913); a
     status column must hold status words, and so must a stage column recognised by its values alone.
-    Each distinct value is judged once."""
-    counts = _distinct(series)
-    n, distinct = int(counts.sum()), len(counts)
+    Each distinct value is judged once, its shape in Arrow, dates and amounts by funnel.values."""
+    return _fit(_distinct(series), kind, header_says, words)
+
+
+def _fit(values: tuple[pa.Array, np.ndarray], kind: str, header_says: bool, words: Callable | None) -> Fit:
+    """value_fit of a column's distinct values (as `_distinct` gives them)."""
+    texts, weight = values
+    n, distinct = int(weight.sum()), len(texts)
     if n == 0:
         return Fit(0, 0, 0, False)
-    text = pd.Series(counts.index, dtype="object")
-    weight = counts.to_numpy()
-    numeric = text.str.replace(",", "", regex=False).str.match(_NUMERIC).to_numpy()
-    if kind == "date":
-        ok = ~parse_dates(text)[1].to_numpy()
-        if not header_says:
-            ok &= ~numeric
-    elif kind in ("money", "number"):
-        ok = ~parse_amounts(text)[1].to_numpy()
+    if kind in ("money", "number"):
+        ok = _matches(texts, _SMALL_NUMBER)
+        if not ok.all():
+            ok[~ok] = ~parse_amounts(_objects(texts.filter(pa.array(~ok))))[1].to_numpy()
     elif kind == "percent":
-        cents, bad = parse_amounts(text)
+        cents, bad = parse_amounts(_objects(texts))
         ok = (~bad & (cents >= 0) & (cents <= 10_000)).to_numpy()
+    elif kind == "date":
+        ok = iso_days_valid(texts)  # (an ISO day is no plain number)
+        if ok is None:  # parsed in Python: only what may be a date (leaving others out changes no reading)
+            ok = may_be_dates_arrow(texts)
+            if not header_says:
+                ok &= ~_numeric(texts)
+            if ok.any():
+                ok[ok] = ~parse_dates(_objects(texts.filter(pa.array(ok))))[1].to_numpy()
     else:
-        digits = text.str.contains(r"\d", regex=True).to_numpy(dtype=bool, copy=True)
-        digits[digits] = may_be_dates(text[digits].tolist())  # 客户00012有限公司 never parses: not tried
-        dated = np.zeros(len(text), dtype=bool)
-        if digits.any():
-            dated[digits] = ~parse_dates(text[digits])[1].to_numpy() & ~numeric[digits]
-        decimal = numeric & ~text.str.match(_INTEGER).to_numpy()
-        ok = ~dated & ~decimal
+        numeric = _numeric(texts)
+        ok = ~_dated(texts, numeric) & ~(numeric & ~_matches(texts, _INTEGER))  # no date, no decimal
         if words is not None and (kind == "status" or not header_says):  # known words: a status, or a rescue
-            ok &= text.map(words).astype(bool).to_numpy()
+            ok &= _objects(texts).map(words).astype(bool).to_numpy()
         elif kind == "stage" and distinct > max(50, n // 20):
             ok &= False
     return Fit(int(weight[ok].sum()), n, distinct, distinct < n)
+
+
+def _objects(texts: pa.Array) -> pd.Series:
+    """Arrow texts as an object Series, as funnel.values parses them."""
+    return pd.Series(texts.to_pylist(), dtype="object")
+
+
+def _numeric(texts: pa.Array) -> np.ndarray:
+    """True for each text that is a plain number once its commas are dropped."""
+    return _matches(pc.replace_substring(texts, ",", ""), _NUMERIC)
+
+
+def _dated(texts: pa.Array, numeric: np.ndarray) -> np.ndarray:
+    """True for each value that reads as a date and is not a plain number. Only values with a digit, no number
+    and no character a date never holds (客户00012有限公司) are parsed: a plain number cannot be written as a
+    day-first date, so leaving numbers out changes no other value's reading."""
+    dated = _matches(texts, DIGIT) & ~numeric
+    if dated.any():
+        dated[dated] = may_be_dates_arrow(texts.filter(pa.array(dated)))
+    if dated.any():
+        dated[dated] = ~parse_dates(_objects(texts.filter(pa.array(dated))))[1].to_numpy()
+    return dated
 
 
 def _whole_column(series: pd.Series, sample: Fit, kind: str) -> Fit:
@@ -141,27 +200,56 @@ def filled_cells(series: pd.Series) -> int:
     """Cells holding something other than white space."""
     if isinstance(series.dtype, pd.StringDtype):
         text = pa.array(series.array)
-        blank = pc.sum(pc.equal(pc.utf8_trim(text, characters=WHITE_SPACE), "")).as_py() or 0
-        return len(text) - text.null_count - int(blank)
+        chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+        return len(text) - text.null_count - sum(_blank_cells(chunk) for chunk in chunks)
     values = series[series.notna()]
     if values.dtype == object:
         return int(sum(1 for v in values.tolist() if str(v).strip()))
     return len(values)
 
 
+# The first UTF-8 byte of every character str.strip() strips: a cell starting with another byte is filled.
+_WHITE_LEADS = np.zeros(256, dtype=bool)
+_WHITE_LEADS[[ch.encode()[0] for ch in WHITE_SPACE]] = True
+
+
+def _blank_cells(chunk: pa.Array) -> int:
+    """Cells of an Arrow text array that are empty or only white space; only those that start with a white-space
+    byte are trimmed to tell (read cells seldom do)."""
+    if chunk.type in (pa.string(), pa.large_string()) and len(chunk):
+        width = np.int32 if chunk.type == pa.string() else np.int64
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
+        if not len(data):  # every cell empty
+            return len(chunk) - chunk.null_count
+        starts = offsets[:-1]
+        maybe = _WHITE_LEADS[data.take(starts, mode="clip")]  # an empty cell's byte is another's: it counts below
+        maybe |= starts == offsets[1:]
+        if chunk.null_count:
+            maybe &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        if not maybe.any():
+            return 0
+        chunk = chunk.filter(pa.array(maybe))
+    return int(pc.sum(pc.equal(pc.utf8_trim(chunk, characters=WHITE_SPACE), "")).as_py() or 0)
+
+
 def filled_and_distinct(series: pd.Series) -> tuple[int, int]:
     """(non-blank cells, distinct non-blank values) of a column, values stripped as `_distinct` strips them;
     counted over the column's distinct cells, not its rows."""
     codes, uniques = distinct(series)
-    per_value = np.bincount(codes[codes >= 0], minlength=len(uniques))
     if isinstance(uniques, pa.Array) and not uniques.null_count:  # text: stripped in Arrow, as str.strip() does
         stripped = pc.utf8_trim(uniques, characters=WHITE_SPACE)
-        kept = pc.not_equal(stripped, "")
-        filled = int(per_value[kept.to_numpy(zero_copy_only=False)].sum())
-        return filled, int(pc.count_distinct(stripped.filter(kept)).as_py())
+        kept = pc.not_equal(stripped, "").to_numpy(zero_copy_only=False)
+        if kept.all():  # no value blank: every coded cell is filled
+            filled = int(np.count_nonzero(codes >= 0))
+        else:
+            filled = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[kept].sum())
+        if pc.all(pc.equal(pc.binary_length(stripped), pc.binary_length(uniques))).as_py() is not False:
+            return filled, int(kept.sum())  # nothing stripped: the values are still distinct
+        return filled, int(pc.count_distinct(stripped.filter(pa.array(kept))).as_py())
     texts = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip().to_numpy(dtype=object)
     blank = texts == ""
-    filled = int(per_value[~blank].sum())
+    filled = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[~blank].sum())
     return filled, len(set(texts[~blank].tolist()))
 
 
@@ -222,13 +310,20 @@ class Detector:
         cands: dict[str, list[_Candidate]] = {role: [] for role in self.specs}
         best_quality: dict[str, float] = {}
         fits: dict[tuple[str, str], Fit] = {}
+        seen: dict[str, tuple[pa.Array, np.ndarray]] = {}
+
+        def values(column: str) -> tuple[pa.Array, np.ndarray]:  # a column's distinct values, found once
+            if column not in seen:
+                seen[column] = _distinct(sample[column])
+            return seen[column]
+
         for position, column in enumerate(columns):
             for role, spec in self.specs.items():
                 level, tier, rank = header_match(column, spec)
                 if not level:
                     continue
                 if (column, spec.kind) not in fits:
-                    fits[column, spec.kind] = value_fit(sample[column], spec.kind, True, self.words.get(spec.kind))
+                    fits[column, spec.kind] = _fit(values(column), spec.kind, True, self.words.get(spec.kind))
                 fit = fits[column, spec.kind]
                 cand = _Candidate(column, position, level, tier, rank, fit)
                 cands[role].append(cand)
@@ -247,7 +342,7 @@ class Detector:
             if role not in self.rescue or (role in out and out[role].confidence >= CONFIDENT):
                 continue  # a role with no column, or one whose values belie its header, may be rescued by values
             unknown = [c for c in columns if c not in taken and c not in best_quality][:RESCUE_COLUMNS]
-            rescued = self._rescue(sample, spec, unknown)
+            rescued = self._rescue(values, spec, unknown)
             if rescued is not None:
                 taken.add(rescued.column)
                 named = out.get(role)
@@ -269,16 +364,18 @@ class Detector:
         params = {"ok": f"{fit.ok:,}", "n": f"{len(frame):,}", "distinct": f"{fit.distinct:,}"}
         return Detection(role, column, 1.0, _EVIDENCE[spec.kind], tuple(params.items()), chosen=True)
 
-    def _rescue(self, sample: pd.DataFrame, spec: RoleSpec, columns: list[str]) -> _Candidate | None:
+    def _rescue(
+        self, values: Callable[[str], tuple[pa.Array, np.ndarray]], spec: RoleSpec, columns: list[str]
+    ) -> _Candidate | None:
         """An unknown header whose values clearly fit: dates, ids/names that repeat, stage or status words."""
+        if spec.kind in ("stage", "status") and spec.kind not in self.words:
+            return None  # no known words to recognise them by
         found = []
         for position, column in enumerate(columns):
-            fit = value_fit(sample[column], spec.kind, False, self.words.get(spec.kind))
+            fit = _fit(values(column), spec.kind, False, self.words.get(spec.kind))
             if fit.filled < 2 or fit.share < 0.9:
                 continue
             if spec.kind == "party" and not (fit.repeats and fit.distinct >= 2):
-                continue
-            if spec.kind in ("stage", "status") and spec.kind not in self.words:
                 continue
             found.append(_Candidate(column, position, 0.0, 0, 0, fit, rescued=True))
         found.sort(key=lambda c: (-c.fit.share, c.position))

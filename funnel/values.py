@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -310,6 +312,55 @@ def may_be_dates(texts: list[str]) -> np.ndarray:
     return np.fromiter((one(t) for t in texts), dtype=bool, count=len(texts))
 
 
+def _ranges_without(lo: int, hi: int, kept: str) -> str:
+    """An RE2 class body of the code points lo..hi except those in `kept`."""
+    cuts = [lo - 1, *sorted(map(ord, kept)), hi + 1]
+    return "".join(f"\\x{{{a + 1:X}}}-\\x{{{b - 1:X}}}" for a, b in pairwise(cuts) if a + 1 <= b - 1)
+
+
+def _class(chars: Iterable[str]) -> str:
+    """An RE2 class body of these characters."""
+    return "".join(f"\\x{{{ord(c):X}}}" for c in chars)
+
+
+def _letters(test: Callable[[str], bool]) -> str:
+    """An RE2 class body of the ASCII letters, either case, whose lower case passes `test`."""
+    return _class(x for c in map(chr, range(ord("a"), ord("z") + 1)) if test(c) for x in (c, c.upper()))
+
+
+# Texts may_be_dates rejects, told in Arrow (RE2) without Python:
+# - one holding a CJK ideograph of U+4E00-U+9FFF that a date never holds (客户00012有限公司): NFKC neither changes
+#   nor composes these ideographs, so neither the text nor its NFKC form fullmatches _DATE_CHARACTERS (the
+#   ideographs a date may hold are DATE_IDEOGRAPHS; tests/test_detect_fit.py checks both claims);
+# - an ASCII text (its own NFKC form) holding a character _DATE_CHARACTERS lacks, or a whole run of letters that
+#   _letters_may_be_dates rejects: one or two letters, one of them no date letter (XS0001), or a run that starts
+#   with a letter no month or weekday starts with and holds a letter no date letter (SO-2026, BX12).
+DATE_IDEOGRAPHS = "年月日星期周礼拜一二三四五六天"
+_ASCII = "\\x00-\\x7F"
+_ASCII_DATE = _class(c for c in map(chr, range(128)) if _DATE_CHARACTERS.fullmatch(c))
+_ODD = _letters(lambda c: c not in _DATE_LETTERS)  # in no weekday or month, nor a time of day or number
+_NO_START = _letters(lambda c: not any(w.startswith(c) for w in _DATE_WORDS))
+_ODD_NO_START = _letters(lambda c: c not in _DATE_LETTERS and not any(w.startswith(c) for w in _DATE_WORDS))
+_RUN_START = "(?:^|[^A-Za-z])"
+_NEVER_A_DATE = "|".join(
+    (
+        f"[{_ranges_without(0x4E00, 0x9FFF, DATE_IDEOGRAPHS)}]",
+        f"^[{_ASCII}]*[^{_ASCII_DATE}\\x{{80}}-\\x{{10FFFF}}][{_ASCII}]*$",
+        f"^[{_ASCII}]*{_RUN_START}(?:[{_ODD}][A-Za-z]?|[A-Za-z][{_ODD}])(?:[^A-Za-z][{_ASCII}]*)?$",
+        f"^[{_ASCII}]*{_RUN_START}(?:[{_NO_START}][A-Za-z]*[{_ODD}]|[{_ODD_NO_START}])[{_ASCII}]*$",
+    )
+)
+
+
+def may_be_dates_arrow(texts: pa.Array) -> np.ndarray:
+    """may_be_dates of each text of an Arrow string array (no nulls): most non-dates told in Arrow (RE2), the rest
+    in Python."""
+    maybe = ~pc.match_substring_regex(texts, _NEVER_A_DATE).to_numpy(zero_copy_only=False)
+    if maybe.any():
+        maybe[maybe] = may_be_dates(texts.filter(pa.array(maybe)).to_pylist())
+    return maybe
+
+
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?")
 
 
@@ -322,6 +373,26 @@ def _iso_days(values: pd.Series) -> pd.Series | None:
         return None
     days = pd.to_datetime(pd.Series([t[:10] for t in texts], index=values.index), format="%Y-%m-%d", errors="coerce")
     return days.where(days.dt.year.between(1900, 2199)).astype("datetime64[ns]")
+
+
+_ISO_DAY_RE2 = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?$"  # _ISO_DAY, whole text
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def iso_days_valid(texts: pa.Array) -> np.ndarray | None:
+    """For distinct texts (no nulls) that are all 'YYYY-MM-DD' (with ' HH:MM:SS' or not), whether parse_dates reads
+    each as a day, told in Arrow and NumPy: a real calendar day in 1900–2199 (what _iso_days keeps); None when
+    any text has another shape (parse_dates then reads them its general way)."""
+    if not len(texts) or not pc.all(pc.match_substring_regex(texts, _ISO_DAY_RE2)).as_py():
+        return None
+
+    def part(start: int, stop: int) -> np.ndarray:
+        return pc.cast(pc.utf8_slice_codeunits(texts, start, stop), pa.int64()).to_numpy(zero_copy_only=False)
+
+    year, month, day = part(0, 4), part(5, 7), part(8, 10)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last = _MONTH_DAYS[np.clip(month, 0, 12)] + (leap & (month == 2))
+    return (year >= 1900) & (year <= 2199) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= last)
 
 
 def _parse_distinct_dates(values: pd.Series) -> pd.Series:
