@@ -10,14 +10,27 @@ Streamlit server runs many, and a fork could copy a lock another thread holds. T
 fork server: a single-threaded process started once, with the reader's modules already imported, that
 forks a fresh child per read (a few milliseconds, against ~0.5 s to start and import in a new interpreter).
 
+How the child reads: a file given by its path that is not a workbook is mapped read-only from the page cache,
+not copied (`_load`; a CSV is parsed where it lies).
+
 How results come back: the child reads in Arrow alone (funnel.read.read_table, no pandas) and the table is
-pickled with protocol 5, its Arrow buffers sent out of band through the pipe (no copy in the child, one in the
-pipe); the parent makes the pandas frame over the buffers it received. A million-row sheet costs a fraction of a
-second against seconds to read.
+pickled with protocol 5, its Arrow buffers sent out of band (no copy in the child) with their addresses. The
+parent lands them in one anonymous mapping in huge pages where the kernel allows (a 50 MB table faults in 25
+pages, not 12,800: 0.01 s less): copied straight out of the child's memory (process_vm_readv) while the child
+waits on the full pipe, or, where that is not allowed, read from the pipe the child writes them into. Then it
+makes the pandas frame over them. A million-row sheet costs a fraction of a second against seconds to read.
+(Measured and left: an Arrow IPC stream in a memfd the parent maps costs the child as much as it saves the parent.)
 
 The CLI starts its read early (`prefetch`, from funnel.__main__): the child is forked before the parent imports
 pandas and DuckDB, so it copies a smaller process (its resident size counts those pages again) and reads while the
 parent imports; `read_untrusted` then takes over the read already under way for the same file, sheet and limits.
+
+Allocator: the child makes its Arrow allocations through mimalloc (the parent keeps the C library's, see
+funnel/__init__.py). The reader allocates and frees blocks of the same few sizes (a 300k-row CSV: ~100 MB for a
+29 MB file); mimalloc hands freed pages back out without returning them to the system, where malloc maps fresh
+pages for each large block and the kernel zeroes every page it faults in: 21,000 fewer page faults and 0.02 s
+less CPU for that file. Its cost, pages kept resident, ends with the child (+15 MB at its peak; with the CSV
+reader's 4 MB parse blocks the worker's peak for that file is 165 MB, against 218 MB before either).
 
 Memory: the child's resident size is watched from the parent every 20 ms and the child is killed past the limit;
 address space is capped as well (at 3× the limit above what the child starts with: allocators reserve far more
@@ -26,8 +39,11 @@ address space than they touch), so a single huge allocation fails at once instea
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import faulthandler
 import logging
+import mmap
 import multiprocessing as mp
 import os
 import pickle
@@ -43,6 +59,7 @@ from typing import TypeVar
 
 import funnel.xls
 import funnel.xlsx  # noqa: F401
+from funnel.csvfile import Buffer
 from funnel.errors import FunnelError
 from funnel.limits import MB, Limits, check_size
 from funnel.read import RawReport, RawTable
@@ -51,6 +68,9 @@ log = logging.getLogger("funnel")
 T = TypeVar("T")
 
 POLL_SECONDS = 0.02
+_COPY_BYTES = 4 << 20  # a table from this size on is copied out of the child's memory (see `_copy_from`)
+MAP_BYTES = 1 << 20  # a file read by the worker from this size on is mapped rather than copied (see `_load`)
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (xlsx, ods) and OLE (xls): read as bytes
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _ASKED = re.compile(rb"memory allocation of (\d{1,20}) bytes failed")  # Rust's abort message; short, anchored digits
 _slots: threading.BoundedSemaphore | None = None
@@ -258,13 +278,13 @@ def _wait(proc: mp.process.BaseProcess, results: Connection, errors: Connection,
             raise FunnelError("limit_time", seconds=f"{limits.worker_seconds:g}")
         if results.poll(min(POLL_SECONDS, left)):
             try:
-                return _receive(results, deadline)
+                return _receive(results, deadline, proc.pid)
             except EOFError:
                 break
         if not proc.is_alive():
             if results.poll(0):
                 try:
-                    return _receive(results, deadline)
+                    return _receive(results, deadline, proc.pid)
                 except EOFError:
                     pass
             break
@@ -275,7 +295,7 @@ def _wait(proc: mp.process.BaseProcess, results: Connection, errors: Connection,
     raise _died(proc.exitcode, _stderr_tail(errors), limits)
 
 
-def _receive(results: Connection, deadline: float) -> RawReport:
+def _receive(results: Connection, deadline: float, pid: int | None = None) -> RawReport:
     header = pickle.loads(results.recv_bytes())
     if header[0] == "error":
         raise FunnelError(header[1], **header[2])
@@ -284,13 +304,64 @@ def _receive(results: Connection, deadline: float) -> RawReport:
     if header[0] == "bug":
         log.error("reading failed in the worker:\n%s", header[1])
         raise RuntimeError(header[1].strip().splitlines()[-1][:200])
-    _, main_size, sizes = header
-    import pyarrow as pa
-
+    _, main_size, sizes, where = header
     main = _read_exact(results, bytearray(main_size), deadline)
-    buffers = [_read_exact(results, pa.allocate_buffer(n), deadline) for n in sizes]  # 64-byte aligned, as Arrow likes
+    targets, buffers = _landing(sizes)
+    if not _copy_from(pid, where, sizes, targets):
+        for target in targets:
+            _read_exact(results, target, deadline)
     table: RawTable = pickle.loads(main, buffers=buffers)
     return table.report()
+
+
+class _IoVec(ctypes.Structure):
+    """struct iovec: where, and how many bytes."""
+
+    _fields_ = (("base", ctypes.c_void_p), ("length", ctypes.c_size_t))
+
+
+def _copy_from(pid: int | None, where: list[int], sizes: list[int], targets: list) -> bool:
+    """Copy the child's buffers straight out of its memory (Linux process_vm_readv) while it waits on the full pipe:
+    one copy in all, the child spared writing 50 MB into the pipe. False where that is not allowed (another user, a
+    ptrace policy, not Linux) or the table is small: the pipe is read instead, from its start."""
+    if pid is None or sum(sizes) < _COPY_BYTES or not sys.platform.startswith("linux") or len(where) != len(sizes):
+        return False
+    import pyarrow as pa
+
+    try:
+        read = ctypes.CDLL(None, use_errno=True).process_vm_readv
+    except (OSError, AttributeError):
+        return False
+    read.restype = ctypes.c_ssize_t
+    read.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+    parts = [(pa.py_buffer(target).address, at, n) for target, at, n in zip(targets, where, sizes, strict=True) if n]
+    for start in range(0, len(parts), 1024):  # IOV_MAX vectors a call
+        batch = parts[start : start + 1024]
+        local = (_IoVec * len(batch))(*[(mine, n) for mine, _, n in batch])
+        remote = (_IoVec * len(batch))(*[(theirs, n) for _, theirs, n in batch])
+        if read(pid, local, len(batch), remote, len(batch), 0) != sum(n for _, _, n in batch):
+            return False
+    return True
+
+
+def _landing(sizes: list[int]) -> tuple[list, list]:
+    """(where to read each of the child's Arrow buffers, the Arrow buffers over them): one anonymous mapping in huge
+    pages where the kernel allows it (a 50 MB table faults in 25 pages, not 12,800), each at a 64-byte boundary."""
+    import pyarrow as pa
+
+    starts, total = [], 0
+    for n in sizes:
+        starts.append(total)
+        total += -(-n // 64) * 64
+    if total < 4 << 20 or not hasattr(mmap, "MADV_HUGEPAGE"):  # Arrow's own allocations (64-byte aligned too)
+        buffers = [pa.allocate_buffer(n) for n in sizes]
+        return buffers, buffers
+    area = mmap.mmap(-1, total, flags=mmap.MAP_PRIVATE)  # anonymous, private: memory of this process
+    with contextlib.suppress(OSError):  # huge pages off (THP "never"): ordinary pages, as before
+        area.madvise(mmap.MADV_HUGEPAGE)
+    view = memoryview(area)
+    targets = [view[start : start + n] for start, n in zip(starts, sizes, strict=True)]
+    return targets, [pa.py_buffer(target) for target in targets]  # writable, as Arrow's own buffers are
 
 
 def _read_exact(results: Connection, buffer: T, deadline: float) -> T:
@@ -385,13 +456,36 @@ class _NoPandas:
             raise ImportError("the reading worker works without pandas")
 
 
-def _load(payload: bytes | str, limits: Limits) -> bytes:
+def _reuse_freed_pages() -> None:
+    """Arrow's allocations in this (child) process through mimalloc, where the build has it (see the module's
+    docstring); else the pool already set."""
+    import pyarrow as pa
+
+    with contextlib.suppress(NotImplementedError, pa.ArrowException):
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+
+
+def _load(payload: bytes | str, limits: Limits) -> Buffer:
+    """The file's bytes; a file that is not a workbook (a CSV, or anything else read as text) is mapped read-only
+    instead, from the page cache: no copy into fresh pages (0.009 s -> 0.002 s for 29 MB, 7,100 page faults fewer)."""
     if isinstance(payload, bytes):
         return payload
     with open(payload, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if MAP_BYTES <= size <= limits.file_bytes and not f.read(8).startswith(_WORKBOOKS):
+            with contextlib.suppress(OSError, ValueError):
+                flags = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)  # mapped at once, not page by page
+                return mmap.mmap(f.fileno(), size, flags=flags, prot=mmap.PROT_READ)
+        f.seek(0)
         data = f.read(limits.file_bytes + 1)
     check_size(len(data), limits)
     return data
+
+
+def _address(view: memoryview) -> int:
+    import pyarrow as pa
+
+    return pa.py_buffer(view).address if view.nbytes else 0
 
 
 def _work(
@@ -409,6 +503,7 @@ def _work(
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     _limit_self(limits)
     _without_pandas()
+    _reuse_freed_pages()
     try:
         from funnel.read import read_table
 
@@ -416,7 +511,8 @@ def _work(
         buffers: list[pickle.PickleBuffer] = []
         main = pickle.dumps(report, protocol=5, buffer_callback=buffers.append)
         raws = [buffer.raw() for buffer in buffers]
-        results.send_bytes(pickle.dumps(("ok", len(main), [raw.nbytes for raw in raws])))
+        where = [_address(raw) for raw in raws]  # for the parent to copy them from (see `_copy_from`)
+        results.send_bytes(pickle.dumps(("ok", len(main), [raw.nbytes for raw in raws], where)))
         for data in (main, *raws):  # written raw: the parent reads each straight into a buffer of its size
             _write_all(results.fileno(), data)
     except FunnelError as exc:

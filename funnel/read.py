@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from funnel.columns import header_like
-from funnel.csvfile import read_csv_table
+from funnel.csvfile import Buffer, read_csv_table
 from funnel.errors import FunnelError
 from funnel.limits import Limits, check_grid, check_size
 
@@ -76,12 +76,13 @@ class RawTable:
         )
 
 
-def file_kind(data: bytes, filename: str = "", limits: Limits | None = None) -> str:
+def file_kind(data: Buffer, filename: str = "", limits: Limits | None = None) -> str:
     """'xlsx', 'xlsb', 'ods', 'xls' or 'csv' from the file's first bytes (the extension is only a hint)."""
     if not data:
         raise FunnelError("read_empty_file")
     check_size(len(data), limits or Limits())
-    if data.startswith(_ZIP):
+    head = data[:8]
+    if head.startswith(_ZIP):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
         except Exception as exc:  # BadZipFile, NotImplementedError for odd zip versions, …
@@ -93,11 +94,11 @@ def file_kind(data: bytes, filename: str = "", limits: Limits | None = None) -> 
         if "content.xml" in names and "mimetype" in names:
             return "ods"
         raise FunnelError("read_not_spreadsheet", name=filename)
-    if data.startswith(_OLE):
-        if _ENCRYPTED in data[:1_000_000] or _ENCRYPTED in data:
+    if head.startswith(_OLE):
+        if data.find(_ENCRYPTED, 0, 1_000_000) != -1 or data.find(_ENCRYPTED) != -1:
             raise FunnelError("read_encrypted")
         return "xls"
-    if data.startswith(_BINARY_MAGIC):
+    if head.startswith(_BINARY_MAGIC):
         raise FunnelError("read_not_spreadsheet", name=filename)
     return "csv"
 
@@ -318,11 +319,14 @@ def read_report(
 
 
 def read_table(
-    data: bytes, filename: str = "", sheet: str | None = None, limits: Limits | None = None, sparse: bool = False
+    data: Buffer, filename: str = "", sheet: str | None = None, limits: Limits | None = None, sparse: bool = False
 ) -> RawTable:
-    """read_report's work in Arrow alone (what the worker process runs, without importing pandas)."""
+    """read_report's work in Arrow alone (what the worker process runs, without importing pandas); `data` may be
+    the file mapped read-only (funnel.guard maps a file that is not a workbook: a CSV is parsed where it lies)."""
     limits = limits or Limits()
     kind = file_kind(data, filename, limits)
+    if kind != "csv" and not isinstance(data, bytes):
+        data = data[:]  # the workbook readers take bytes
     if kind == "csv":
         sheets = ["CSV"]
         chosen = "CSV"

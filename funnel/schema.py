@@ -265,7 +265,8 @@ def _duplicate_rows(
     for step in (coded, made):
         if not step:
             continue
-        key = _combined([(c[rows], k) for c, k in step] if step is coded else [v[rows] for v in step])
+        kept = slice(None) if len(rows) == len(used) else rows  # every row still in: no gathering
+        key = _combined([(c[kept], k) for c, k in step] if step is coded else [v[kept] for v in step])
         rows = rows[pd.Series(key).duplicated(keep=False).to_numpy()]
         if len(rows) < 2:
             return 0
@@ -381,7 +382,7 @@ def prepare_sales(
         column = getattr(mapping, role)
         lines[role] = text(column).categorical(used) if column else _constant("", m)
 
-    left_out = frame[~used].copy()
+    left_out = frame[~used].copy() if m < n else frame.iloc[:0].copy()  # (a mask selecting nothing still copies)
     left_out.insert(0, "reason", np.asarray(REASONS, dtype=object)[reason[~used]])
     left_out.insert(0, "row", rows[~used])
     counts = np.bincount(reason[~used].astype(np.int64), minlength=len(REASONS)) if (~used).any() else []

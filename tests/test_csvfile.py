@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnel.csvfile import _read_at_once, _read_streamed, read_csv_grid
+from funnel.csvfile import WHITESPACE, _read_at_once, _read_streamed, read_csv_grid, read_csv_table
 from funnel.errors import FunnelError
 from funnel.limits import Limits
+from funnel.read import read_report
 
 
 def _frame(table) -> pd.DataFrame:
@@ -38,14 +40,30 @@ CASES = {
     "no final newline": "a,b\n1,2",
     "crlf": "a,b\r\n1,2\r\n3,4\r\n",
     "one column": "客户\n甲\n乙\n",
+    "blank lines first": "\n\n\n客户,金额\n甲,1\n",
+    "blank first lines, a title further down": "\n" * 60 + "客户,金额\n甲,1\n",
 }
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_fast_reader_gives_the_streamed_grid(name):
     fast, streamed = _both(CASES[name].encode("utf-8"))
-    assert fast is not None, "an ordinary file is read in one pass"
-    pd.testing.assert_frame_equal(fast, streamed)
+    if not name.startswith("blank first lines"):
+        assert fast is not None, "an ordinary file is read in one pass"
+    if fast is not None:
+        pd.testing.assert_frame_equal(fast, streamed)
+
+
+@pytest.mark.parametrize("text", ["\n", "\n\n", "\r\n\r\n", ",,\n,,\n", " \n\t\n"])
+def test_a_file_of_blank_lines_reads_as_the_streamed_reader_reads_it(text):
+    """Nothing in it (the sheet is then refused as empty by funnel.read): the same nothing both ways."""
+    fast, streamed = _both(text.encode())
+    if fast is not None:
+        pd.testing.assert_frame_equal(fast, streamed)
+    pd.testing.assert_frame_equal(_frame(read_csv_table(text.encode())), streamed)
+    with pytest.raises(FunnelError) as info:
+        read_report(text.encode(), "r.csv")
+    assert info.value.key == "read_empty_sheet"
 
 
 def test_gbk_file_gives_the_same_grid_both_ways():
@@ -94,3 +112,180 @@ def test_any_grid_written_by_the_csv_module_reads_the_same_both_ways(rows):
     fast = _read_at_once(data, "utf-8", 0, Limits())
     if fast is not None:  # declined files are read by the streamed reader, as in read_csv_grid
         pd.testing.assert_frame_equal(_frame(fast), streamed)
+
+
+def test_whitespace_is_what_arrow_trims_and_python_strips():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes = range(0x3100)  # every whitespace character Python knows is below U+3100
+    python = {chr(c) for c in codes if chr(c).isspace()}
+    trimmed = pc.utf8_trim_whitespace(pa.array([f"{chr(c)}x{chr(c)}" for c in codes])).to_pylist()
+    arrow = {chr(c) for c, cell in zip(codes, trimmed, strict=True) if cell == "x"}
+    assert set(WHITESPACE) == python == arrow == {chr(c) for c in codes if chr(c).strip() == ""} - {""}
+    assert not any(chr(c).isspace() for c in range(0x3100, 0x110000, 97))  # none further up (sampled)
+
+
+SPACE = st.sampled_from([" ", "\t", "\u3000", "\xa0", "\u2028", "\x1f", "\u205f"])
+RAW_CELL = st.one_of(
+    st.just(""),
+    st.lists(st.one_of(SPACE, st.sampled_from(list("ab甲期常,;|"))), max_size=5).map("".join),
+    st.lists(st.sampled_from([*"ab甲 ,", '""', "\u3000"]), max_size=4).map(lambda s: '"' + "".join(s) + '"'),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(st.lists(RAW_CELL, min_size=1, max_size=5), min_size=1, max_size=14),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.booleans(),
+)
+def test_hand_written_files_read_the_same_both_ways(rows, sep, newline, final):
+    """Files as people and tools write them: blanks, padded cells, Unicode spaces, quoted cells, rows shorter and
+    longer than the header, any line ending, with or without a last line break."""
+    text = newline.join(sep.join(row) for row in rows) + (newline if final else "")
+    data = text.encode("utf-8")
+    try:
+        streamed = _frame(_read_streamed(data, "utf-8", 0, Limits()))
+    except FunnelError as refused:
+        with pytest.raises(FunnelError) as info:
+            read_csv_grid(data)
+        assert info.value.key == refused.key
+        return
+    fast = _read_at_once(data, "utf-8", 0, Limits())
+    if fast is not None:
+        pd.testing.assert_frame_equal(_frame(fast), streamed)
+    pd.testing.assert_frame_equal(read_csv_grid(data).astype(object).where(lambda f: f.notna(), None), streamed)
+
+
+@pytest.mark.parametrize("odd_every", [2, 3, 7, 40])
+def test_many_short_rows_among_full_ones_keep_their_places(odd_every):
+    """Short rows (handed back by Arrow) at many places: put between slices or in order by one take, as the
+    streamed reader has them."""
+    lines = ["客户,产品,金额"] + [f" 甲{i} ,A,{i}" if i % odd_every else f"备注{i}" for i in range(1, 200)]
+    fast, streamed = _both(("\n".join(lines) + "\n").encode())
+    assert fast is not None
+    pd.testing.assert_frame_equal(fast, streamed)
+
+
+@pytest.mark.parametrize("ending", ["", "\n", "\r\n", "\r"])
+@pytest.mark.parametrize("last", ['1,"open', '"1,2', '1,"a""b'])
+def test_a_quote_open_on_the_last_line_is_reported(ending, last):
+    data = ("a,b\n" + "x,1\n" * 5 + last + ending).encode()
+    assert _read_at_once(data, "utf-8", 0, Limits()) is None
+    with pytest.raises(FunnelError) as info:
+        read_csv_grid(data)
+    assert info.value.key == "csv_open_quote"
+
+
+def test_cells_are_trimmed_and_blanks_null_over_the_same_buffers():
+    import pyarrow as pa
+
+    from funnel.csvfile import _tidy
+
+    clean = pa.array(["甲", "", "乙", "丙"] * 1000, pa.large_string())
+    tidy = _tidy(clean)
+    assert tidy.to_pylist() == ["甲", None, "乙", "丙"] * 1000
+    assert tidy.buffers()[2].address == clean.buffers()[2].address  # the text not copied
+    padded = pa.array([" 甲", "乙\u3000", "\t", None, "丙"], pa.large_string())
+    assert _tidy(padded).to_pylist() == ["甲", "乙", None, None, "丙"]
+    assert _tidy(padded.slice(1, 3)).to_pylist() == ["乙", None, None]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.none(), RAW_CELL), max_size=30), st.integers(0, 5))
+def test_tidy_is_trim_then_blank_to_null(cells, skip):
+    import pyarrow as pa
+
+    from funnel.csvfile import _tidy
+
+    array = pa.array(cells, pa.large_string()).slice(min(skip, len(cells)))
+    expected = [None if c is None or not c.strip() else c.strip() for c in cells[min(skip, len(cells)) :]]
+    assert _tidy(array).to_pylist() == expected
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.lists(RAW_CELL, min_size=1, max_size=5), min_size=1, max_size=30), st.integers(16, 200))
+def test_small_parse_blocks_give_the_same_grid(rows, block):
+    """Arrow's columns come in one chunk per parse block, kept as they are: with blocks of a few bytes (many chunks,
+    records longer than a block) the grid is still the streamed reader's, or the file is left to it."""
+    from unittest import mock
+
+    data = ("\n".join(",".join(row) for row in rows) + "\n").encode("utf-8")
+    with mock.patch("funnel.csvfile._BLOCK_BYTES", block):
+        try:
+            streamed = _frame(_read_streamed(data, "utf-8", 0, Limits()))
+        except FunnelError as refused:
+            with pytest.raises(FunnelError) as info:
+                read_csv_grid(data)
+            assert info.value.key == refused.key
+            return
+        fast = _read_at_once(data, "utf-8", 0, Limits())
+    if fast is not None:
+        pd.testing.assert_frame_equal(_frame(fast), streamed)
+
+
+def _mapped(data: bytes):
+    """`data` as the reading worker has a file: mapped read-only (funnel.guard._load)."""
+    import mmap
+    import tempfile
+
+    with tempfile.TemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        return mmap.mmap(f.fileno(), len(data), prot=mmap.PROT_READ)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    st.lists(st.lists(RAW_CELL, min_size=1, max_size=5), min_size=1, max_size=14),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "gbk"]),
+)
+def test_a_mapped_file_reads_as_its_bytes(rows, newline, encoding):
+    """The worker parses a mapped CSV where it lies: the same grid, or the same sentence, as from its bytes."""
+    try:
+        data = newline.join(",".join(row) for row in rows).encode(encoding) + newline.encode()
+    except UnicodeEncodeError:
+        return
+    try:
+        expected = _frame(read_csv_table(data))
+    except FunnelError as refused:
+        with pytest.raises(FunnelError) as info:
+            read_csv_table(_mapped(data))
+        assert info.value.key == refused.key
+        return
+    pd.testing.assert_frame_equal(_frame(read_csv_table(_mapped(data))), expected)
+
+
+def test_first_lines_and_counts_of_a_large_mapped_file_are_those_of_its_bytes():
+    from funnel.csvfile import _HEAD_BYTES, _count, _first_lines
+
+    long_lines = "".join(f"{'x' * 40_000},{i}\r\n" for i in range(60))  # 50 lines run past the first megabyte
+    straddling = "a\r\n" * 49 + "x" * (_HEAD_BYTES - 1 - 49 * 3) + "\r\n" * 3  # line 50's "\r\n" across the cut
+    for text in (long_lines, "a,b\r\n" * ((_HEAD_BYTES // 5) + 3), "a,b\r" * 300_000 + '"x\r\n', straddling):
+        data = text.encode()
+        assert len(data) > _HEAD_BYTES
+        lines = list(itertools.islice(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""), 50))
+        assert _first_lines(data) == _first_lines(_mapped(data)) == lines
+        for needle in (b"\n", b"\r", b"\r\n", b'"'):
+            assert _count(_mapped(data), needle) == data.count(needle)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*WHITESPACE, "a", "é", "甲", "期", "司", "\u2030", "\u3001", "😀"]), max_size=4).map(
+            "".join
+        ),
+        max_size=40,
+    )
+)
+def test_may_trim_says_whether_any_cell_has_whitespace_at_an_end(cells):
+    """Exact for a few cells (each flagged one decoded); never a miss, which would leave a cell untrimmed."""
+    import pyarrow as pa
+
+    from funnel.csvfile import _may_trim
+
+    assert _may_trim(pa.array(cells, pa.large_string())) == any(c != c.strip() for c in cells)

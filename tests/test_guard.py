@@ -42,13 +42,16 @@ def test_a_report_comes_back_whole_from_the_worker():
 
 
 def test_the_app_server_reads_through_a_fork_server():
-    """With other threads running (as in Streamlit) the worker comes from the fork server, and still answers."""
+    """With other threads running (as in Streamlit) the worker comes from the fork server, and still answers, for a
+    small report and for one whose columns are copied out of the worker's memory (not the parent's own child)."""
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, daemon=True)
     other.start()
+    large = "\n".join(["客户名称,价税合计"] + [f"客户{i % 997},{i}.5" for i in range(150_000)]).encode()
     try:
         assert funnel.guard._context().get_start_method() == "forkserver"
         assert len(read_untrusted(REPORT, "r.xlsx").frame) == 2
+        assert read_untrusted(large, "r.csv").frame.equals(funnel.read.read_report(large, "r.csv").frame)
     finally:
         stop.set()
 
@@ -148,3 +151,136 @@ def test_a_read_started_early_is_held_to_the_memory_limit_before_it_is_asked_for
     with pytest.raises(FunnelError) as err:
         read_untrusted(path, "r.csv")
     assert err.value.key == "limit_memory" and "300" in err.value.message("en")
+
+
+def _pool_name(*args, **kwargs):
+    """A reader that answers with the Arrow memory pool it runs under (in the sheet's name)."""
+    import numpy as np
+    import pyarrow as pa
+
+    name = pa.default_memory_pool().backend_name
+    return funnel.read.RawTable(pa.table({"0": ["x"]}), ["a"], name, [name], 1, np.array([2]))
+
+
+def test_the_worker_allocates_through_mimalloc_and_the_parent_keeps_its_pool(forked):
+    import pyarrow as pa
+
+    forked.setattr(funnel.read, "read_table", _pool_name)
+    before = pa.default_memory_pool().backend_name
+    raw = read_untrusted(REPORT, "r.xlsx")
+    expected = "mimalloc" if "mimalloc" in pa.supported_memory_backends() else before
+    assert raw.sheet == expected and pa.default_memory_pool().backend_name == before
+
+
+def _arrow_hog(*args, **kwargs):
+    import pyarrow as pa
+
+    hold = []
+    for _ in range(100):
+        hold.append(pa.allocate_buffer(100 * MB))  # through the worker's pool (mimalloc): untouched, not resident
+    return hold
+
+
+def test_an_arrow_allocation_past_the_limit_is_one_sentence(forked):
+    """The address-space cap stops the worker's allocator asking for more, whichever pool it uses."""
+    forked.setattr(funnel.read, "read_table", _arrow_hog)
+    with pytest.raises(FunnelError) as err:
+        read_untrusted(REPORT, "r.csv", limits=Limits(worker_memory=300 * MB))
+    assert err.value.key == "limit_memory" and "300" in err.value.message("en")
+
+
+def test_a_large_table_comes_back_whole_through_the_landing_area(monkeypatch):
+    """Columns of several MB cross in one mapping (huge pages where the kernel allows): the same report as read
+    in this process, every cell, nulls and row numbers included."""
+    landed = []
+    land = funnel.guard._landing
+    monkeypatch.setattr(funnel.guard, "_landing", lambda sizes: landed.append(sum(sizes)) or land(sizes))
+    n = 150_000
+    lines = ["客户名称,价税合计,备注"] + [f" 客户{i % 997} ,{i}.5,{'' if i % 7 else '退货'}" for i in range(n)]
+    data = "\n".join(lines).encode()
+    through = read_untrusted(data, "r.csv")
+    here = funnel.read.read_report(data, "r.csv")
+    assert landed and landed[0] >= 4 << 20  # the mapping, not Arrow's allocations
+    assert through.frame.equals(here.frame) and through.row_numbers.tolist() == here.row_numbers.tolist()
+    assert through.frame["备注"].isna().sum() == sum(1 for i in range(n) if i % 7)
+    assert through.frame["客户名称"].iloc[998] == "客户1" and through.row_numbers.iloc[-1] == n + 1
+
+
+def test_landing_buffers_are_aligned_and_hold_what_is_written():
+    sizes = [5 << 20, 3, 1 << 20, 0, 77]
+    targets, buffers = funnel.guard._landing(sizes)
+    for target, size, fill in zip(targets, sizes, range(1, 6), strict=True):
+        target[:] = bytes([fill]) * size
+    assert [b.size for b in buffers] == sizes and all(b.is_mutable for b in buffers)
+    assert all(b.address % 64 == 0 for b in buffers)
+    assert [set(b.to_pybytes()) for b in buffers] == [{1}, {2}, {3}, set(), {5}]
+
+
+def test_a_text_file_is_mapped_and_a_workbook_read(tmp_path):
+    import mmap
+
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"a,b\n" + b"1,2\n" * (funnel.guard.MAP_BYTES // 4))
+    small = tmp_path / "small.csv"
+    small.write_bytes(b"a,b\n1,2\n")
+    book = tmp_path / "r.xlsx"
+    book.write_bytes(REPORT + b"\0" * funnel.guard.MAP_BYTES)  # past the size, still a workbook
+    limits = Limits()
+    assert isinstance(funnel.guard._load(str(big), limits), mmap.mmap)
+    assert funnel.guard._load(str(big), limits)[:] == big.read_bytes()
+    assert funnel.guard._load(str(small), limits) == small.read_bytes()
+    assert funnel.guard._load(str(book), limits) == book.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("plain.csv", "客户名称,价税合计\n 甲公司 ,100\n乙公司,\n".encode()),
+        ("quoted.csv", '客户名称,价税合计\n"甲, 北京",1\n"say ""hi""",2\r\n'.encode()),
+        ("gbk.csv", "报表\n客户名称,价税合计\n甲公司,100\n合计,100\n".encode("gbk")),
+        ("bom.csv", "\ufeff客户名称\t价税合计\n甲公司\t100\n".encode()),
+        ("open.csv", ("客户名称,价税合计\n" + "甲,1\n" * 60 + '乙,"2\n' + "丙,3\n" * 5).encode()),
+        ("r.xlsx", REPORT),
+    ],
+)
+def test_a_mapped_file_gives_the_report_of_its_bytes(forked, tmp_path, name, data):
+    """Every file is mapped here (MAP_BYTES 0): the worker's answer is the one for the file's bytes read in this
+    process, report or sentence."""
+    forked.setattr(funnel.guard, "MAP_BYTES", 0)
+    path = tmp_path / name
+    path.write_bytes(data)
+    try:
+        expected = funnel.read.read_report(data, name)
+    except FunnelError as refused:
+        with pytest.raises(FunnelError) as err:
+            read_untrusted(path, name)
+        assert err.value.key == refused.key and err.value.params == refused.params
+        return
+    raw = read_untrusted(path, name)
+    assert raw.frame.equals(expected.frame) and raw.row_numbers.tolist() == expected.row_numbers.tolist()
+
+
+def test_copy_from_a_process_copies_its_buffers_or_says_it_did_not():
+    """process_vm_readv on this very process: the bytes at the addresses given land in the targets; an address
+    that is not mapped is a refusal (the pipe is then read), never a half-filled buffer taken as whole."""
+    import pyarrow as pa
+
+    sources = [pa.py_buffer(bytes([i]) * n) for i, n in enumerate([3 << 20, 0, 1 << 20, 77], start=1)]
+    sizes = [b.size for b in sources]
+    targets, buffers = funnel.guard._landing(sizes)
+    assert funnel.guard._copy_from(os.getpid(), [b.address for b in sources], sizes, targets)
+    assert [b.to_pybytes() for b in buffers] == [b.to_pybytes() for b in sources]
+    targets, _ = funnel.guard._landing(sizes)
+    assert not funnel.guard._copy_from(os.getpid(), [b.address for b in sources[:-1]] + [8], sizes, targets)
+    assert not funnel.guard._copy_from(None, [b.address for b in sources], sizes, targets)
+
+
+def test_a_large_table_comes_back_whole_when_it_cannot_be_copied_from_the_worker(monkeypatch):
+    """Where the parent may not read the worker's memory, the worker's buffers come through the pipe."""
+    refused = []
+    monkeypatch.setattr(funnel.guard, "_copy_from", lambda *args: refused.append(args[2]) and False)
+    lines = ["客户名称,价税合计"] + [f"客户{i % 997},{i}.5" for i in range(150_000)]
+    data = "\n".join(lines).encode()
+    through = read_untrusted(data, "r.csv")
+    assert refused and sum(refused[0]) >= 4 << 20
+    assert through.frame.equals(funnel.read.read_report(data, "r.csv").frame)
