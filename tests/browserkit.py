@@ -245,6 +245,14 @@ def choose(page, key: str, option: str) -> None:
     )
 
 
+def wait_text(page, text: str, timeout: int = WAIT) -> None:
+    """Wait until `text` is shown (on a timeout, the failure says what the page shows instead)."""
+    try:
+        page.get_by_text(text).first.wait_for(timeout=timeout)
+    except TimeoutError as exc:
+        raise AssertionError(f"not shown: {text!r}; the page shows: {shown_text(page)[:1500]}") from exc
+
+
 def shown_text(page) -> str:
     return page.locator('[data-testid="stApp"]').inner_text()
 

@@ -37,6 +37,7 @@ from browserkit import (
     wait_figure,
     wait_metric,
     wait_query,
+    wait_text,
 )
 from corpus import xls as xls_bytes
 from corpus import xlsx as xlsx_bytes
@@ -294,9 +295,10 @@ def test_uploads_of_each_format_and_a_mapping_change(open_app, tmp_path, lang):
     # a file with a header and no rows says so
     path = tmp_path / "empty.csv"
     path.write_bytes(b"\xef\xbb\xbf" + ",".join(ERP[2]).encode() + b"\n")
+    idle(page)
     uploader.set_input_files(str(path))
     said = "这个文件只有表头，没有数据行。" if lang == "zh" else "This file has a header but no data rows."
-    page.get_by_text(said).wait_for()
+    wait_text(page, said)
     assert page.get_by_text(said).count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
 
