@@ -13,12 +13,13 @@ forks a fresh child per read (a few milliseconds, against ~0.5 s to start and im
 How the child reads: a file given by its path that is not a workbook is mapped read-only from the page cache,
 not copied (`_load`; a CSV is parsed where it lies).
 
-How results come back: the child reads in Arrow alone (funnel.read.read_table, no pandas) and the table is
-pickled with protocol 5, its Arrow buffers sent out of band (no copy in the child) with their addresses. The
-parent lands them in one anonymous mapping in huge pages where the kernel allows (a 50 MB table faults in 25
-pages, not 12,800: 0.01 s less): copied straight out of the child's memory (process_vm_readv) while the child
-waits on the full pipe, or, where that is not allowed, read from the pipe the child writes them into. Then it
-makes the pandas frame over them. A million-row sheet costs a fraction of a second against seconds to read.
+How results come back: the child reads in Arrow alone (funnel.read.read_table, no pandas) and describes the table
+in JSON (funnel.handover: nothing from the child is unpickled, so a child a crafted file took over cannot run code
+here), its Arrow buffers sent raw (no copy in the child) with their addresses. The parent lands them in one
+anonymous mapping in huge pages where the kernel allows (a 50 MB table faults in 25 pages, not 12,800: 0.01 s
+less): copied straight out of the child's memory (process_vm_readv) while the child waits on the full pipe, or,
+where that is not allowed, read from the pipe the child writes them into. Then it checks every offset against the
+characters sent and makes the pandas frame over them. A million-row sheet costs a fraction of a second.
 (Measured and left: an Arrow IPC stream in a memfd the parent maps costs the child as much as it saves the parent.)
 
 The CLI starts its read early (`prefetch`, from funnel.__main__): the child is forked before the parent imports
@@ -42,11 +43,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
+import json
 import logging
 import mmap
 import multiprocessing as mp
 import os
-import pickle
 import re
 import signal
 import sys
@@ -59,15 +60,17 @@ from typing import TypeVar
 
 import funnel.xls
 import funnel.xlsx  # noqa: F401
+from funnel import handover
 from funnel.csvfile import Buffer
 from funnel.errors import FunnelError
 from funnel.limits import MB, Limits, check_size
-from funnel.read import RawReport, RawTable
+from funnel.read import RawReport
 
 log = logging.getLogger("funnel")
 T = TypeVar("T")
 
 POLL_SECONDS = 0.02
+_HEADER_BYTES = 64 << 20  # the worker's JSON header: a few bytes a column chunk, bounded
 _COPY_BYTES = 4 << 20  # a table from this size on is copied out of the child's memory (see `_copy_from`)
 MAP_BYTES = 1 << 20  # a file read by the worker from this size on is mapped rather than copied (see `_load`)
 _WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (xlsx, ods) and OLE (xls): read as bytes
@@ -296,22 +299,35 @@ def _wait(proc: mp.process.BaseProcess, results: Connection, errors: Connection,
 
 
 def _receive(results: Connection, deadline: float, pid: int | None = None) -> RawReport:
-    header = pickle.loads(results.recv_bytes())
-    if header[0] == "error":
-        raise FunnelError(header[1], **header[2])
-    if header[0] == "memory":
-        raise FunnelError("limit_memory", limit_mb=header[1])
-    if header[0] == "bug":
-        log.error("reading failed in the worker:\n%s", header[1])
-        raise RuntimeError(header[1].strip().splitlines()[-1][:200])
-    _, main_size, sizes, where = header
-    main = _read_exact(results, bytearray(main_size), deadline)
+    """The worker's answer (see funnel.handover: plain JSON and raw buffers, never a pickle)."""
+    try:
+        kind, *rest = json.loads(results.recv_bytes(_HEADER_BYTES))
+    except (OSError, ValueError) as exc:  # too long, not JSON, not a list
+        raise FunnelError("read_corrupt", detail="the reader's answer") from exc
+    if kind == "error" and len(rest) == 2:
+        raise handover.error_from(*rest)
+    if kind == "memory":
+        raise FunnelError("limit_memory", limit_mb=str(rest[0]) if rest else "?")
+    if kind == "bug" and rest:
+        log.error("reading failed in the worker:\n%s", rest[0])
+        raise RuntimeError(str(rest[0]).strip().splitlines()[-1][:200])
+    if kind != "ok" or len(rest) != 3 or not _sizes_fit(rest[1], rest[2]):
+        raise FunnelError("read_corrupt", detail="the reader's answer")
+    header, sizes, where = rest
     targets, buffers = _landing(sizes)
     if not _copy_from(pid, where, sizes, targets):
         for target in targets:
             _read_exact(results, target, deadline)
-    table: RawTable = pickle.loads(main, buffers=buffers)
-    return table.report()
+    return handover.rebuild(header, buffers).report()
+
+
+def _sizes_fit(sizes: object, where: object) -> bool:
+    """True for one size and one address per buffer, the sizes within what a worker may hold."""
+    if not isinstance(sizes, list) or not isinstance(where, list) or len(sizes) != len(where):
+        return False
+    if not all(isinstance(n, int) and n >= 0 for n in sizes) or not all(isinstance(a, int) for a in where):
+        return False
+    return sum(sizes) <= 4 * Limits.from_env().worker_memory
 
 
 class _IoVec(ctypes.Structure):
@@ -508,16 +524,14 @@ def _work(
         from funnel.read import read_table
 
         report = read_table(_load(payload, limits), filename, sheet, limits=limits, sparse=sparse)
-        buffers: list[pickle.PickleBuffer] = []
-        main = pickle.dumps(report, protocol=5, buffer_callback=buffers.append)
-        raws = [buffer.raw() for buffer in buffers]
+        header, raws = handover.answer(report)
         where = [_address(raw) for raw in raws]  # for the parent to copy them from (see `_copy_from`)
-        results.send_bytes(pickle.dumps(("ok", len(main), [raw.nbytes for raw in raws], where)))
-        for data in (main, *raws):  # written raw: the parent reads each straight into a buffer of its size
+        results.send_bytes(json.dumps(["ok", header, [raw.nbytes for raw in raws], where]).encode())
+        for data in raws:  # written raw: the parent reads each straight into a buffer of its size
             _write_all(results.fileno(), data)
     except FunnelError as exc:
-        results.send_bytes(pickle.dumps(("error", exc.key, exc.params)))
+        results.send_bytes(json.dumps(["error", exc.key, handover.error_params(exc.params)]).encode())
     except MemoryError:
-        results.send_bytes(pickle.dumps(("memory", f"{limits.memory_mb:,}")))
+        results.send_bytes(json.dumps(["memory", f"{limits.memory_mb:,}"]).encode())
     except BaseException:  # a bug of ours: say so (the parent logs it), never a silent death
-        results.send_bytes(pickle.dumps(("bug", traceback.format_exc()[-4000:])))
+        results.send_bytes(json.dumps(["bug", traceback.format_exc()[-4000:]]).encode())
