@@ -88,6 +88,7 @@ def rebuild(header: dict[str, Any], buffers: list[pa.Buffer]) -> RawTable:
 
 
 def _column(spec: dict[str, Any], buffers: list[pa.Buffer]) -> pa.ChunkedArray:
+    """One text column over the buffers received, its sizes and offsets checked (ValueError or KeyError if not)."""
     name = spec["type"]
     kind = _TEXT_TYPES[name]
     chunks = []
