@@ -29,6 +29,22 @@ def _both(data: bytes, encoding: str = "utf-8", skip: int = 0) -> tuple[pd.DataF
     return (None if fast is None else _frame(fast)), _frame(_read_streamed(data, encoding, skip, Limits()))
 
 
+def _readers_agree(data: bytes) -> pd.DataFrame | None:
+    """The streamed reader's grid of a UTF-8 file, checked against the fast reader's (when it takes the file); a file
+    the streamed reader refuses must be refused by read_csv_grid with the same sentence (then None)."""
+    try:
+        streamed = _frame(_read_streamed(data, "utf-8", 0, Limits()))
+    except FunnelError as refused:
+        with pytest.raises(FunnelError) as info:
+            read_csv_grid(data)
+        assert info.value.key == refused.key
+        return None
+    fast = _read_at_once(data, "utf-8", 0, Limits())
+    if fast is not None:
+        pd.testing.assert_frame_equal(_frame(fast), streamed)
+    return streamed
+
+
 CASES = {
     "plain": "客户,产品,金额\n甲公司,A,100\n乙公司,B,200\n",
     "title and note rows": "销售明细表\n导出时间 2026-01-05\n客户,产品,金额\n甲,A,1\n乙,B,2\n合计,,3\n",
@@ -146,17 +162,9 @@ def test_hand_written_files_read_the_same_both_ways(rows, sep, newline, final):
     longer than the header, any line ending, with or without a last line break."""
     text = newline.join(sep.join(row) for row in rows) + (newline if final else "")
     data = text.encode("utf-8")
-    try:
-        streamed = _frame(_read_streamed(data, "utf-8", 0, Limits()))
-    except FunnelError as refused:
-        with pytest.raises(FunnelError) as info:
-            read_csv_grid(data)
-        assert info.value.key == refused.key
-        return
-    fast = _read_at_once(data, "utf-8", 0, Limits())
-    if fast is not None:
-        pd.testing.assert_frame_equal(_frame(fast), streamed)
-    pd.testing.assert_frame_equal(read_csv_grid(data).astype(object).where(lambda f: f.notna(), None), streamed)
+    streamed = _readers_agree(data)
+    if streamed is not None:
+        pd.testing.assert_frame_equal(read_csv_grid(data).astype(object).where(lambda f: f.notna(), None), streamed)
 
 
 @pytest.mark.parametrize("odd_every", [2, 3, 7, 40])
@@ -214,16 +222,7 @@ def test_small_parse_blocks_give_the_same_grid(rows, block):
 
     data = ("\n".join(",".join(row) for row in rows) + "\n").encode("utf-8")
     with mock.patch("funnel.csvfile._BLOCK_BYTES", block):
-        try:
-            streamed = _frame(_read_streamed(data, "utf-8", 0, Limits()))
-        except FunnelError as refused:
-            with pytest.raises(FunnelError) as info:
-                read_csv_grid(data)
-            assert info.value.key == refused.key
-            return
-        fast = _read_at_once(data, "utf-8", 0, Limits())
-    if fast is not None:
-        pd.testing.assert_frame_equal(_frame(fast), streamed)
+        _readers_agree(data)
 
 
 def _mapped(data: bytes):
