@@ -281,13 +281,13 @@ def _wait(proc: mp.process.BaseProcess, results: Connection, errors: Connection,
             raise FunnelError("limit_time", seconds=f"{limits.worker_seconds:g}")
         if results.poll(min(POLL_SECONDS, left)):
             try:
-                return _receive(results, deadline, proc.pid)
+                return _receive(results, limits, deadline, proc.pid)
             except EOFError:
                 break
         if not proc.is_alive():
             if results.poll(0):
                 try:
-                    return _receive(results, deadline, proc.pid)
+                    return _receive(results, limits, deadline, proc.pid)
                 except EOFError:
                     pass
             break
@@ -298,7 +298,7 @@ def _wait(proc: mp.process.BaseProcess, results: Connection, errors: Connection,
     raise _died(proc.exitcode, _stderr_tail(errors), limits)
 
 
-def _receive(results: Connection, deadline: float, pid: int | None = None) -> RawReport:
+def _receive(results: Connection, limits: Limits, deadline: float, pid: int | None = None) -> RawReport:
     """The worker's answer (see funnel.handover: plain JSON and raw buffers, never a pickle)."""
     try:
         kind, *rest = json.loads(results.recv_bytes(_HEADER_BYTES))
@@ -311,7 +311,7 @@ def _receive(results: Connection, deadline: float, pid: int | None = None) -> Ra
     if kind == "bug" and rest:
         log.error("reading failed in the worker:\n%s", rest[0])
         raise RuntimeError(str(rest[0]).strip().splitlines()[-1][:200])
-    if kind != "ok" or len(rest) != 3 or not _sizes_fit(rest[1], rest[2]):
+    if kind != "ok" or len(rest) != 3 or not _sizes_fit(rest[1], rest[2], limits):
         raise FunnelError("read_corrupt", detail="the reader's answer")
     header, sizes, where = rest
     targets, buffers = _landing(sizes)
@@ -321,13 +321,13 @@ def _receive(results: Connection, deadline: float, pid: int | None = None) -> Ra
     return handover.rebuild(header, buffers).report()
 
 
-def _sizes_fit(sizes: object, where: object) -> bool:
-    """True for one size and one address per buffer, the sizes within what a worker may hold."""
+def _sizes_fit(sizes: object, where: object, limits: Limits) -> bool:
+    """True for one size and one address per buffer, the sizes within what the read's worker may hold."""
     if not isinstance(sizes, list) or not isinstance(where, list) or len(sizes) != len(where):
         return False
     if not all(isinstance(n, int) and n >= 0 for n in sizes) or not all(isinstance(a, int) for a in where):
         return False
-    return sum(sizes) <= 4 * Limits.from_env().worker_memory
+    return sum(sizes) <= 4 * limits.worker_memory
 
 
 class _IoVec(ctypes.Structure):

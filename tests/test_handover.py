@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from funnel import guard, handover
 from funnel.errors import FunnelError
+from funnel.limits import Limits
 from funnel.read import RawTable
 
 
@@ -107,7 +108,7 @@ def test_a_pickle_from_the_worker_is_never_loaded(tmp_path):
     parent, child = Pipe(duplex=False)
     child.send_bytes(pickle.dumps(("ok", Payload())))
     with pytest.raises(FunnelError) as caught:
-        guard._receive(parent, time.monotonic() + 5)
+        guard._receive(parent, Limits(), time.monotonic() + 5)
     assert caught.value.key == "read_corrupt"
     assert not marker.exists()
 
@@ -116,5 +117,5 @@ def test_sizes_claimed_past_what_a_worker_may_hold_are_refused():
     parent, child = Pipe(duplex=False)
     child.send_bytes(json.dumps(["ok", {}, [1 << 50], [0]]).encode())
     with pytest.raises(FunnelError) as caught:
-        guard._receive(parent, time.monotonic() + 5)
+        guard._receive(parent, Limits(), time.monotonic() + 5)
     assert caught.value.key == "read_corrupt"
