@@ -222,14 +222,13 @@ def text_coded(series: pd.Series) -> Coded:
     codes, uniques = distinct(series)
     texts, others = _as_text_array(uniques)
     cleaned, changed = _cleaned(texts)
-    with_blank = pa.concat_arrays([cleaned, pa.array([""], type=cleaned.type)])  # code -1 → the last value: ''
-    if not changed and others is None and not texts.null_count and not pc.any(pc.equal(texts, "")).as_py():
-        return Coded(np.where(codes < 0, len(cleaned), codes).astype(np.int64), with_blank, codes)  # all distinct
     if others is not None:  # numbers, dates, booleans: their str(), cleaned like any text
         fixed = [clean_name(uniques[i]) for i in others]
         mask = np.zeros(len(cleaned), dtype=bool)
         mask[others] = True
         cleaned = pc.replace_with_mask(cleaned, pa.array(mask), pa.array(fixed, type=cleaned.type))
-        with_blank = pa.concat_arrays([cleaned, pa.array([""], type=cleaned.type)])
+    with_blank = pa.concat_arrays([cleaned, pa.array([""], type=cleaned.type)])  # code -1 → the last value: ''
+    if not changed and others is None and not texts.null_count and not pc.any(pc.equal(texts, "")).as_py():
+        return Coded(np.where(codes < 0, len(cleaned), codes).astype(np.int64), with_blank, codes)  # all distinct
     found = refactor(np.where(codes < 0, len(cleaned), codes), with_blank)
     return Coded(found.codes, found.values, codes)
